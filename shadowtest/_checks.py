@@ -1,0 +1,330 @@
+"""The machinery behind validation: rules as data, and a collector of every problem.
+
+Kept apart from ``config.py`` so the client can check call arguments the same
+way; the rules themselves (the constants) live in ``config.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, Final, NoReturn, TypeVar
+
+import attrs
+
+from shadowtest.errors import ConfigValidationError, Problem
+
+
+class _Failed:
+    """Stands in for a value that could not be read; checks skip it (its problem is recorded)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<failed>"
+
+
+FAILED: Final = _Failed()
+
+
+@attrs.frozen
+class StringRule:
+    """A string constraint copied from the service model (the drift test compares them)."""
+
+    shape: str  # botocore shape name
+    min_len: int
+    max_len: int
+    pattern: str  # the model's pattern text, verbatim
+    hint: str  # the pattern in words, for messages
+    matches: Callable[[str], bool] = attrs.field(eq=False, repr=False)
+
+    @classmethod
+    def regex(cls, shape: str, min_len: int, max_len: int, pattern: str, hint: str) -> StringRule:
+        """A rule whose pattern Python's ``re`` can run: full match, ASCII classes (as Java's)."""
+        compiled = re.compile(pattern, re.ASCII)
+        return cls(shape, min_len, max_len, pattern, hint,
+                   lambda s: compiled.fullmatch(s) is not None)
+
+
+_TAG_PUNCTUATION: Final = frozenset("_.:/=+-@")
+
+
+def tag_text_matches(text: str) -> bool:
+    r"""``([\p{L}\p{Z}\p{N}_.:/=+\-@]*)`` as a full match; ``re`` has no ``\p{..}`` classes."""
+    for ch in text:
+        if ch in _TAG_PUNCTUATION:
+            continue
+        if unicodedata.category(ch)[0] not in "LZN":
+            return False
+    return True
+
+
+def show(value: object) -> str:
+    """A value as it appears in a message: its repr, cut short when long."""
+    text = repr(value)
+    if len(text) > 70:
+        text = text[:60] + "...'" if isinstance(value, str) else text[:64] + "..."
+        if isinstance(value, str):
+            text += f" ({len(value)} characters)"
+    return text
+
+
+def type_name(value: object) -> str:
+    return type(value).__name__
+
+
+T = TypeVar("T")
+
+
+class Checker:
+    """Collects problems; every ``check_*`` returns whether the value passed."""
+
+    __slots__ = ("problems",)
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def merge(self, error: ConfigValidationError, prefix: str) -> None:
+        self.problems.extend(p.under(prefix) if prefix else p for p in error.errors)
+
+    def fail(self, subject: str) -> NoReturn:
+        raise ConfigValidationError(self.problems, subject=subject)
+
+    def raise_if_any(self, subject: str) -> None:
+        if self.problems:
+            self.fail(subject)
+
+    # -- single values -------------------------------------------------------------------
+
+    def check_string(self, path: str, value: object, rule: StringRule) -> bool:
+        if value is FAILED:
+            return False
+        if not isinstance(value, str):
+            self.add(path, f"got {type_name(value)} {show(value)}; must be a string ({rule.hint})")
+            return False
+        if not rule.min_len <= len(value) <= rule.max_len:
+            span = f"at most {rule.max_len}" if rule.min_len == 0 else (
+                f"{rule.min_len}–{rule.max_len}")
+            self.add(path, f"got {show(value)} ({len(value)} characters); "
+                           f"must be {span} characters ({rule.hint})")
+            return False
+        if not rule.matches(value):
+            self.add(path, f"got {show(value)}; must be {rule.hint}")
+            return False
+        return True
+
+    def check_int(
+        self, path: str, value: object, *, ge: int | None = None, le: int | None = None,
+        why: str = "",
+    ) -> bool:
+        if value is FAILED:
+            return False
+        allowed = _int_range(ge, le) + (f" ({why})" if why else "")
+        # bool is an int subclass, but True as a count is a mistake, never intended
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(path, f"got {type_name(value)} {show(value)}; must be {allowed}")
+            return False
+        if (ge is not None and value < ge) or (le is not None and value > le):
+            self.add(path, f"got {value}; must be {allowed}")
+            return False
+        return True
+
+    def check_aware(self, path: str, value: object) -> bool:
+        if value is FAILED:
+            return False
+        if not isinstance(value, datetime):
+            self.add(path, f"got {type_name(value)} {show(value)}; "
+                           "must be a timezone-aware datetime")
+            return False
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            self.add(path, f"got naive datetime {value.isoformat()}; must be timezone-aware "
+                           "(e.g. datetime(..., tzinfo=timezone.utc)); shadowtest never guesses "
+                           "a time zone")
+            return False
+        return True
+
+    def check_instance(self, path: str, value: object, cls: type[Any], what: str) -> bool:
+        if value is FAILED:
+            return False
+        if not isinstance(value, cls):
+            self.add(path, f"got {type_name(value)} {show(value)}; must be {what}")
+            return False
+        return True
+
+    def check_choice(self, path: str, value: object, choices: Iterable[str]) -> bool:
+        if value is FAILED:
+            return False
+        options = tuple(choices)
+        if not isinstance(value, str) or value not in options:
+            listed = ", ".join(repr(c) for c in options)
+            self.add(path, f"got {show(value)}; must be one of {listed}")
+            return False
+        return True
+
+    def check_sequence(
+        self, path: str, value: object, *, min_len: int, max_len: int, what: str
+    ) -> bool:
+        """A tuple (our converters turn lists into tuples) of ``min_len``–``max_len`` items."""
+        if value is FAILED:
+            return False
+        if not isinstance(value, tuple):
+            self.add(path, f"got {type_name(value)} {show(value)}; must be a list of {what}")
+            return False
+        if not min_len <= len(value) <= max_len:
+            span = str(min_len) if min_len == max_len else f"{min_len}–{max_len}"
+            self.add(path, f"got {len(value)} items; must be {span} {what}")
+            return False
+        return True
+
+
+def _int_range(ge: int | None, le: int | None) -> str:
+    if ge is not None and le is not None:
+        return f"an integer from {ge} to {le}"
+    if ge is not None:
+        return f"an integer >= {ge}"
+    if le is not None:
+        return f"an integer <= {le}"
+    return "an integer"
+
+
+# -- converters: turn what a caller may pass into the stored form, or leave it for a check ----
+
+
+def to_tuple(value: Any) -> Any:
+    """Lists and other non-string iterables become tuples; anything else is left to be reported."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        return value
+    return tuple(value)
+
+
+class FrozenMap(Mapping[str, str]):
+    """A read-only, hashable ``str -> str`` mapping that keeps insertion order (for tags)."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, str]) -> None:
+        self._data = dict(data)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMap):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+def to_frozen_map(value: Any) -> Any:
+    if value is None or isinstance(value, FrozenMap) or not isinstance(value, Mapping):
+        return value
+    return FrozenMap(value)
+
+
+# -- reading boto3 dicts --------------------------------------------------------------------
+
+
+class Reader:
+    """Reads keys of a boto3-shaped dict, recording a problem (and giving FAILED) when one is
+    missing or the dict is not a dict at all."""
+
+    __slots__ = ("checker", "data", "ok", "prefix")
+
+    def __init__(self, data: object, checker: Checker, prefix: str, allowed: Iterable[str]) -> None:
+        self.checker = checker
+        self.prefix = prefix
+        self.ok = isinstance(data, Mapping)
+        if not isinstance(data, Mapping):
+            checker.add(prefix, f"got {type_name(data)} {show(data)}; must be a dict "
+                                "in the API's shape")
+            self.data: Mapping[str, Any] = {}
+            return
+        self.data = data
+        known = set(allowed)
+        for key, value in data.items():
+            if key not in known:
+                if key != "ResponseMetadata":
+                    checker.add(prefix, f"unknown key {show(key)}; expected keys are "
+                                        + ", ".join(sorted(known)))
+            elif value is None:
+                # boto3 never returns None for a member and refuses it in a request;
+                # treating it as "absent" would hide a caller's bug.
+                checker.add(prefix, f"{key} is None; omit the key instead")
+
+    def required(self, key: str, path: str) -> Any:
+        if key in self.data:
+            value = self.data[key]
+            return FAILED if value is None else value  # None was reported on reading
+        if self.ok:  # a non-dict was reported once already
+            self.checker.add(_join(self.prefix, path), f"{key} is required")
+        return FAILED
+
+    def optional(self, key: str, default: Any = None) -> Any:
+        value = self.data.get(key)
+        return default if value is None else value
+
+
+def _join(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    return f"{prefix}{'' if path.startswith('[') else '.'}{path}"
+
+
+C = TypeVar("C")
+
+_FIELD_PLANS: dict[type[Any], tuple[tuple[str, Any, Any], ...]] = {}
+
+
+def _default_of(field: Any) -> Any:
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return default.factory()
+    return default
+
+
+def _field_plan(cls: type[Any]) -> tuple[tuple[str, Any, Any], ...]:
+    plan = _FIELD_PLANS.get(cls)
+    if plan is None:
+        plan = tuple((f.name, _default_of(f), f.converter) for f in attrs.fields(cls))
+        _FIELD_PLANS[cls] = plan
+    return plan
+
+
+def unchecked(cls: type[C], **values: Any) -> C:
+    """An instance of an attrs class built without its validation (converters still run).
+
+    Used for values that are already known to be valid (responses from the service),
+    and to run the checks over partially read input so that every problem is reported
+    at once.
+    """
+    obj = object.__new__(cls)
+    setattr_ = object.__setattr__
+    for name, default, converter in _field_plan(cls):
+        value = values.get(name, default)
+        if converter is not None and value is not FAILED:
+            value = converter(value)
+        setattr_(obj, name, value)
+    return obj

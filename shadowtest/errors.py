@@ -1,0 +1,235 @@
+"""Everything shadowtest raises, and the one place service errors are translated.
+
+The tree::
+
+    ShadowTestError                      root of every error shadowtest raises itself
+    ├── ConfigValidationError            (also a ValueError) a config or argument breaks a rule;
+    │                                    .errors lists every problem, each with .path and .message
+    ├── InvalidStatusError               the experiment's status forbids the operation;
+    │   │                                .name, .status, .operation; nothing was sent
+    │   └── UpdateNotAllowedError        an update breaks the Created/Running rules; also .fields
+    ├── ServiceError                     the service refused a request (translated ClientError);
+    │   │                                .name, .operation, .code, .service_message;
+    │   │                                the botocore ClientError is the __cause__
+    │   ├── ExperimentNotFoundError      ResourceNotFound (also a LookupError)
+    │   ├── ExperimentAlreadyExistsError ResourceInUse: the name is taken
+    │   ├── ExperimentConflictError      ConflictException: the service's status check refused it
+    │   └── ResourceLimitExceededError   ResourceLimitExceeded
+    ├── WaitTimeoutError                 (also a TimeoutError) wait() ran out of time
+    └── UnexpectedStatusError            wait() saw a terminal status it was not waiting for;
+                                         .name, .status, .reason
+
+Any other ``botocore`` error (throttling, access denied, validation the service
+does itself, network failures) propagates exactly as botocore raised it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from botocore.exceptions import ClientError
+
+__all__ = [
+    "ConfigValidationError",
+    "ExperimentAlreadyExistsError",
+    "ExperimentConflictError",
+    "ExperimentNotFoundError",
+    "InvalidStatusError",
+    "Problem",
+    "ResourceLimitExceededError",
+    "ServiceError",
+    "ShadowTestError",
+    "UnexpectedStatusError",
+    "UpdateNotAllowedError",
+    "WaitTimeoutError",
+]
+
+
+class ShadowTestError(Exception):
+    """Root of every exception shadowtest raises itself."""
+
+
+@attrs.frozen
+class Problem:
+    """One broken rule: where (``path``, e.g. ``model_variants[1].instance_count``) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def under(self, prefix: str) -> Problem:
+        """The same problem, seen from an enclosing object whose field is ``prefix``."""
+        if not self.path:
+            return Problem(prefix, self.message)
+        joiner = "" if self.path.startswith("[") else "."
+        return Problem(f"{prefix}{joiner}{self.path}", self.message)
+
+
+class ConfigValidationError(ShadowTestError, ValueError):
+    """A config object or a call's arguments break one or more rules.
+
+    ``errors`` holds **every** problem found, not just the first; ``str()``
+    gives one line per problem::
+
+        >>> ModelVariantConfig(model_name="m", variant_name="v",
+        ...                    instance_type="ml.m5.large", instance_count=0)
+        Traceback (most recent call last):
+        ConfigValidationError: ModelVariantConfig is invalid (1 problem):
+          instance_count: got 0; must be an integer >= 1 ...
+    """
+
+    errors: tuple[Problem, ...]
+    subject: str
+
+    def __init__(self, errors: Iterable[Problem], *, subject: str = "configuration") -> None:
+        self.errors = tuple(errors)
+        self.subject = subject
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        n = len(self.errors)
+        lines = [f"{self.subject} is invalid ({n} problem{'s' if n != 1 else ''}):"]
+        lines.extend(f"  {problem}" for problem in self.errors)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._render()
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_config_error, (self.errors, self.subject))
+
+
+def _rebuild_config_error(errors: tuple[Problem, ...], subject: str) -> ConfigValidationError:
+    return ConfigValidationError(errors, subject=subject)
+
+
+class InvalidStatusError(ShadowTestError):
+    """The experiment is in a status where ``operation`` is not allowed; nothing was sent."""
+
+    def __init__(self, message: str, *, name: str, status: str, operation: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.status = status
+        self.operation = operation
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_kw, (type(self), self.args, self._kwargs()))
+
+    def _kwargs(self) -> dict[str, object]:
+        return {"name": self.name, "status": self.status, "operation": self.operation}
+
+
+class UpdateNotAllowedError(InvalidStatusError):
+    """An update would change something its status does not allow; nothing was sent.
+
+    ``fields`` names each offending field (``"schedule.start_time"``,
+    ``"model_variants"``, ...), and the message says why for each.
+    """
+
+    def __init__(
+        self, message: str, *, name: str, status: str, fields: Iterable[str]
+    ) -> None:
+        super().__init__(message, name=name, status=status, operation="update")
+        self.fields = tuple(fields)
+
+    def _kwargs(self) -> dict[str, object]:
+        return {"name": self.name, "status": self.status, "fields": self.fields}
+
+
+def _rebuild_kw(cls: type[Exception], args: tuple[object, ...], kw: dict[str, object]) -> Exception:
+    return cls(*args, **kw)
+
+
+class ServiceError(ShadowTestError):
+    """The service refused the request; the botocore ``ClientError`` is ``__cause__``."""
+
+    def __init__(self, message: str, *, name: str | None, operation: str, code: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.operation = operation
+        self.code = code
+        self.service_message = message
+
+    def __str__(self) -> str:
+        subject = f"inference experiment {self.name!r}" if self.name else "request"
+        return f"{self.operation} {subject}: {self.code}: {self.service_message}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        kw = {"name": self.name, "operation": self.operation, "code": self.code}
+        return (_rebuild_kw, (type(self), self.args, kw))
+
+
+class ExperimentNotFoundError(ServiceError, LookupError):
+    """No inference experiment has this name (service code ``ResourceNotFound``)."""
+
+
+class ExperimentAlreadyExistsError(ServiceError):
+    """An inference experiment with this name exists already (service code ``ResourceInUse``)."""
+
+
+class ExperimentConflictError(ServiceError):
+    """The service refused the operation in the experiment's current status
+    (service code ``ConflictException``), e.g. because it changed since shadowtest looked."""
+
+
+class ResourceLimitExceededError(ServiceError):
+    """An account limit was reached (service code ``ResourceLimitExceeded``)."""
+
+
+class WaitTimeoutError(ShadowTestError, TimeoutError):
+    """``wait()`` gave up: the experiment did not reach the wanted status in time."""
+
+    def __init__(self, message: str, *, name: str, status: str, timeout: float) -> None:
+        super().__init__(message)
+        self.name = name
+        self.status = status
+        self.timeout = timeout
+
+    def __reduce__(self) -> tuple[object, ...]:
+        kw = {"name": self.name, "status": self.status, "timeout": self.timeout}
+        return (_rebuild_kw, (type(self), self.args, kw))
+
+
+class UnexpectedStatusError(ShadowTestError):
+    """``wait()`` saw a terminal status it was not waiting for; ``reason`` is the StatusReason."""
+
+    def __init__(self, message: str, *, name: str, status: str, reason: str | None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.status = status
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, ...]:
+        kw = {"name": self.name, "status": self.status, "reason": self.reason}
+        return (_rebuild_kw, (type(self), self.args, kw))
+
+
+#: The one translation table: service error code -> shadowtest class.
+ERROR_CODES: Mapping[str, type[ServiceError]] = {
+    "ResourceNotFound": ExperimentNotFoundError,
+    "ResourceInUse": ExperimentAlreadyExistsError,
+    "ConflictException": ExperimentConflictError,
+    "ResourceLimitExceeded": ResourceLimitExceededError,
+}
+
+
+def translate_client_error(
+    error: ClientError, *, name: str | None, operation: str
+) -> ServiceError | None:
+    """The shadowtest error for a botocore ``ClientError``, or ``None`` if its code is unmapped.
+
+    The caller raises the result ``from error``; ``None`` means "re-raise the original".
+    """
+    details = error.response.get("Error", {})
+    cls = ERROR_CODES.get(details.get("Code", ""))
+    if cls is None:
+        return None
+    return cls(details.get("Message", "") or str(error), name=name, operation=operation,
+               code=details.get("Code", ""))

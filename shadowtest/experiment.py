@@ -1,0 +1,316 @@
+"""The response side: what ``describe`` and ``list`` return, as typed, frozen objects.
+
+Responses are the service's word, so they are read, not judged: nothing here
+raises because a value breaks a request-side rule, and a status, variant status
+or endpoint status this version doesn't know is kept as its string (SPEC §7.10).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+from typing_extensions import Self
+
+from shadowtest._checks import unchecked
+from shadowtest.config import (
+    DataStorageConfig,
+    InferenceExperimentConfig,
+    InferenceExperimentSchedule,
+    ModelVariantConfig,
+    ShadowModeConfig,
+)
+from shadowtest.status import (
+    TERMINAL,
+    EndpointStatus,
+    ExperimentStatus,
+    ModelVariantStatus,
+    parse_enum,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+__all__ = [
+    "EndpointMetadata",
+    "InferenceExperiment",
+    "InferenceExperimentSummary",
+    "ModelVariantSummary",
+]
+
+_STATUSES = ExperimentStatus._value2member_map_
+_VARIANT_STATUSES = ModelVariantStatus._value2member_map_
+
+
+@attrs.frozen(kw_only=True)
+class EndpointMetadata:
+    """The endpoint a shadow test runs on, as ``describe`` reports it."""
+
+    endpoint_name: str
+    endpoint_config_name: str | None = None
+    endpoint_status: EndpointStatus | str | None = None
+    failure_reason: str | None = None
+
+    @classmethod
+    def from_boto3(cls, data: Mapping[str, Any]) -> EndpointMetadata:
+        """Read an ``EndpointMetadata`` dict."""
+        status = data.get("EndpointStatus")
+        return cls(
+            endpoint_name=data["EndpointName"],
+            endpoint_config_name=data.get("EndpointConfigName"),
+            endpoint_status=None if status is None else parse_enum(EndpointStatus, status),
+            failure_reason=data.get("FailureReason"),
+        )
+
+
+@attrs.frozen(kw_only=True)
+class ModelVariantSummary:
+    """One variant of a described experiment: its configuration and its status."""
+
+    model_name: str
+    variant_name: str
+    instance_type: str
+    instance_count: int
+    status: ModelVariantStatus | str
+
+    def to_config(self) -> ModelVariantConfig:
+        """The variant as a :class:`ModelVariantConfig` (validated), e.g. to change it in an
+        update: ``attrs.evolve(exp.shadow_variant.to_config(), instance_count=2)``."""
+        return ModelVariantConfig(model_name=self.model_name, variant_name=self.variant_name,
+                                  instance_type=self.instance_type,
+                                  instance_count=self.instance_count)
+
+    @classmethod
+    def from_boto3(cls, data: Mapping[str, Any]) -> ModelVariantSummary:
+        """Read a ``ModelVariantConfigSummary`` dict."""
+        real_time = data["InfrastructureConfig"]["RealTimeInferenceConfig"]
+        status = data["Status"]
+        return cls(
+            model_name=data["ModelName"],
+            variant_name=data["VariantName"],
+            instance_type=real_time["InstanceType"],
+            instance_count=real_time["InstanceCount"],
+            status=_VARIANT_STATUSES.get(status, status),
+        )
+
+
+def _schedule(data: Mapping[str, Any] | None) -> InferenceExperimentSchedule | None:
+    if data is None:
+        return None
+    return unchecked(InferenceExperimentSchedule, start_time=data.get("StartTime"),
+                     end_time=data.get("EndTime"))
+
+
+def _shadow_mode(data: Mapping[str, Any] | None) -> ShadowModeConfig | None:
+    if data is None:
+        return None
+    shadow = data["ShadowModelVariants"][0]
+    return unchecked(ShadowModeConfig,
+                     source_model_variant_name=data["SourceModelVariantName"],
+                     shadow_model_variant_name=shadow["ShadowModelVariantName"],
+                     sampling_percentage=shadow["SamplingPercentage"])
+
+
+def _data_storage(data: Mapping[str, Any] | None) -> DataStorageConfig | None:
+    if data is None:
+        return None
+    content = data.get("ContentType") or {}
+    return unchecked(DataStorageConfig, destination=data["Destination"],
+                     kms_key=data.get("KmsKey"),
+                     csv_content_types=content.get("CsvContentTypes", ()),
+                     json_content_types=content.get("JsonContentTypes", ()))
+
+
+class _ResponseView:
+    """A read-only view of one response dict: fields are read when asked for (nested objects
+    once, then cached), so a call costs little more than botocore's own work.
+
+    Equal when the responses are equal (``ResponseMetadata`` aside); pickles as its dict.
+    """
+
+    _FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.__dict__["_data"] = data
+
+    _data: Mapping[str, Any]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    @classmethod
+    def from_boto3(cls, data: Mapping[str, Any]) -> Self:
+        """Read the response dict (it is kept, not copied: don't change it afterwards)."""
+        return cls(data)
+
+    def to_boto3(self) -> dict[str, Any]:
+        """The response dict this was read from (a shallow copy, ``ResponseMetadata`` aside)."""
+        return {key: value for key, value in self._data.items() if key != "ResponseMetadata"}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict with snake_case keys, e.g. for a DataFrame row."""
+        return {field: getattr(self, field) for field in self._FIELDS}
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.to_boto3() == other.to_boto3()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._data["Name"], self._data.get("CreationTime")))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{field}={value!r}" for field, value in self.to_dict().items()
+                          if value is not None)
+        return f"{type(self).__name__}({shown})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.to_boto3(),))
+
+    # -- fields shared by describe and list ----------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._data["Name"]  # type: ignore[no-any-return]
+
+    @property
+    def type(self) -> str:
+        return self._data["Type"]  # type: ignore[no-any-return]
+
+    @property
+    def status(self) -> ExperimentStatus | str:
+        """An :class:`ExperimentStatus`, or the raw string for a status this version doesn't
+        know."""
+        status = self._data["Status"]
+        found: ExperimentStatus | str = _STATUSES.get(status, status)
+        return found
+
+    @property
+    def status_reason(self) -> str | None:
+        return self._data.get("StatusReason")
+
+    @property
+    def description(self) -> str | None:
+        return self._data.get("Description")
+
+    @cached_property
+    def schedule(self) -> InferenceExperimentSchedule | None:
+        return _schedule(self._data.get("Schedule"))
+
+    @property
+    def creation_time(self) -> datetime | None:
+        return self._data.get("CreationTime")
+
+    @property
+    def last_modified_time(self) -> datetime | None:
+        return self._data.get("LastModifiedTime")
+
+    @property
+    def completion_time(self) -> datetime | None:
+        return self._data.get("CompletionTime")
+
+    @property
+    def role_arn(self) -> str | None:
+        return self._data.get("RoleArn")
+
+    @property
+    def is_terminal(self) -> bool:
+        """Completed or Cancelled."""
+        return self.status in TERMINAL
+
+
+class InferenceExperiment(_ResponseView):
+    """A described shadow test: ``ExperimentClient.describe`` returns one.
+
+    ``status`` is an :class:`ExperimentStatus` (or the raw string for a status
+    this version doesn't know); ``schedule``, ``shadow_mode_config`` and
+    ``data_storage_config`` are the same config objects used to create it.
+    """
+
+    _FIELDS = ("arn", "name", "type", "status", "status_reason", "description", "endpoint",
+               "model_variants", "shadow_mode_config", "schedule", "data_storage_config",
+               "role_arn", "kms_key", "creation_time", "last_modified_time", "completion_time")
+
+    @property
+    def arn(self) -> str:
+        return self._data["Arn"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def endpoint(self) -> EndpointMetadata:
+        return EndpointMetadata.from_boto3(self._data["EndpointMetadata"])
+
+    @property
+    def endpoint_name(self) -> str:
+        return self._data["EndpointMetadata"]["EndpointName"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def model_variants(self) -> tuple[ModelVariantSummary, ...]:
+        return tuple(ModelVariantSummary.from_boto3(variant)
+                     for variant in self._data["ModelVariants"])
+
+    @cached_property
+    def shadow_mode_config(self) -> ShadowModeConfig | None:
+        return _shadow_mode(self._data.get("ShadowModeConfig"))
+
+    @cached_property
+    def data_storage_config(self) -> DataStorageConfig | None:
+        return _data_storage(self._data.get("DataStorageConfig"))
+
+    @property
+    def kms_key(self) -> str | None:
+        return self._data.get("KmsKey")
+
+    @property
+    def source_variant(self) -> ModelVariantSummary | None:
+        """The production variant named by the shadow mode config."""
+        if self.shadow_mode_config is None:
+            return None
+        return self.variant(self.shadow_mode_config.source_model_variant_name)
+
+    @property
+    def shadow_variant(self) -> ModelVariantSummary | None:
+        """The shadow variant named by the shadow mode config."""
+        if self.shadow_mode_config is None:
+            return None
+        return self.variant(self.shadow_mode_config.shadow_model_variant_name)
+
+    @property
+    def variant_names(self) -> tuple[str, ...]:
+        return tuple(variant.variant_name for variant in self.model_variants)
+
+    def variant(self, name: str) -> ModelVariantSummary | None:
+        """The variant called ``name``, if the experiment has one."""
+        for variant in self.model_variants:
+            if variant.variant_name == name:
+                return variant
+        return None
+
+    def to_config(
+        self, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> InferenceExperimentConfig:
+        """A validated config that would create this experiment again (as ``name``); the
+        schedule is left out, since the old one has usually passed."""
+        return InferenceExperimentConfig(
+            name=self.name if name is None else name,
+            endpoint_name=self.endpoint_name,
+            role_arn=self.role_arn,  # type: ignore[arg-type]  # checked by the config
+            model_variants=[variant.to_config() for variant in self.model_variants],
+            shadow_mode_config=self.shadow_mode_config,  # type: ignore[arg-type]
+            description=self.description,
+            data_storage_config=self.data_storage_config,
+            kms_key=self.kms_key,
+            tags=tags,
+        )
+
+
+class InferenceExperimentSummary(_ResponseView):
+    """One experiment of ``ExperimentClient.list`` (a list entry has no ARN, variants or
+    endpoint: ``describe`` the name for those)."""
+
+    _FIELDS = ("name", "type", "status", "status_reason", "description", "schedule",
+               "role_arn", "creation_time", "last_modified_time", "completion_time")
