@@ -1,0 +1,542 @@
+"""ExperimentClient: the shadow-test lifecycle, the only module that calls boto3.
+
+Every method refuses, before anything is sent, what the service would refuse
+or no user could mean (SPEC §7), and turns the service's errors into the
+classes of :mod:`shadowtest.errors`.
+
+>>> from shadowtest import ExperimentClient
+>>> client = ExperimentClient()  # a SageMaker client from the default boto3 session, on first use
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import logging
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from shadowtest._checks import Checker, to_tuple
+from shadowtest.config import (
+    EXPERIMENT_NAME,
+    MAX_DURATION,
+    MAX_LIST_RESULTS,
+    MAX_MODEL_VARIANTS,
+    MAX_VARIANT_ACTIONS,
+    NAME_CONTAINS,
+    SORT_BY,
+    SORT_ORDER,
+    STATUS_REASON,
+    STOP_DESIRED_STATES,
+    DataStorageConfig,
+    InferenceExperimentConfig,
+    InferenceExperimentSchedule,
+    ModelVariantConfig,
+    ShadowModeConfig,
+)
+from shadowtest.errors import (
+    ShadowTestError,
+    UnexpectedStatusError,
+    WaitTimeoutError,
+    translate_client_error,
+)
+from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary
+from shadowtest.status import (
+    TERMINAL,
+    ExperimentStatus,
+    VariantAction,
+    check_operation,
+    plan_update,
+)
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker.paginator import ListInferenceExperimentsPaginator
+
+__all__ = ["ExperimentClient"]
+
+log: Final = logging.getLogger("shadowtest")
+
+_STATUSES: Final = ExperimentStatus._value2member_map_
+_ACTIONS: Final = VariantAction._value2member_map_
+
+
+def _client_error() -> type[ClientError]:
+    # Evaluated only when an exception is being handled, so the happy path never pays for it
+    from botocore.exceptions import ClientError
+
+    return ClientError
+
+
+def _statuses(until: ExperimentStatus | str | Iterable[ExperimentStatus | str]) -> frozenset[
+        ExperimentStatus]:
+    wanted = (until,) if isinstance(until, str) else tuple(until)
+    c = Checker()
+    for i, status in enumerate(wanted):
+        c.check_choice(f"until[{i}]", status, _STATUSES)
+    if not wanted:
+        c.add("until", "got no status; give one status or a collection of them")
+    c.raise_if_any("wait arguments")
+    return frozenset(_STATUSES[str(s)] for s in wanted)  # type: ignore[misc]
+
+
+class ExperimentClient:
+    """Create, watch, update, start, stop and delete SageMaker shadow tests.
+
+    ``client`` is a boto3 SageMaker client (inject a stubbed or faked one in
+    tests). Without one, a client is made on first use from ``session`` (a
+    ``boto3.Session``) or the default session, with ``config`` (a
+    ``botocore.config.Config``) and ``region_name`` if given.
+
+    ``clock`` and ``sleep`` are what :meth:`wait` uses to tell time and to pause
+    (``time.monotonic`` and ``time.sleep``); tests pass fakes so waiting takes no
+    real time.
+    """
+
+    def __init__(
+        self,
+        client: SageMakerClient | None = None,
+        *,
+        session: boto3.Session | None = None,
+        config: Config | None = None,
+        region_name: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if client is not None and (session, config, region_name) != (None, None, None):
+            raise TypeError("give either a ready SageMaker client, or what to make one from "
+                            "(session, config, region_name), not both")
+        self._client = client
+        self._session = session
+        self._config = config
+        self._region_name = region_name
+        self._clock = clock
+        self._sleep = sleep
+        self._instance_types: frozenset[str] | None = None
+        self._paginator: ListInferenceExperimentsPaginator | None = None
+
+    def __repr__(self) -> str:
+        if self._client is None:
+            return "ExperimentClient(<SageMaker client not made yet>)"
+        return f"ExperimentClient(region={self._client.meta.region_name!r})"
+
+    @property
+    def sagemaker(self) -> SageMakerClient:
+        """The boto3 SageMaker client, made on first use if none was given."""
+        if self._client is None:
+            if self._session is None:
+                import boto3
+
+                self._session = boto3.Session()
+            self._client = self._session.client(
+                "sagemaker", config=self._config, region_name=self._region_name)
+        return self._client
+
+    # -- the operations ---------------------------------------------------------------------
+
+    def create(self, config: InferenceExperimentConfig) -> str:
+        """Create the shadow test ``config`` describes; returns its ARN.
+
+        Besides the config's own rules, checks what depends on the moment and on
+        botocore: the instance types are in this client's service model, the end
+        time is not in the past, and a schedule with only an end time lasts at
+        most 30 days from now.
+        """
+        c = Checker()
+        if c.check_instance("config", config, InferenceExperimentConfig,
+                            "an InferenceExperimentConfig"):
+            self._check_instance_types(c, config.model_variants, "config.model_variants")
+            if config.schedule is not None:
+                _check_schedule_against_now(c, config.schedule, "config.schedule")
+        c.raise_if_any("create request")
+        arn = self._call("create", config.name, self.sagemaker.create_inference_experiment,
+                         config.to_boto3())
+        log.info("created inference experiment %r", config.name)
+        return str(arn["InferenceExperimentArn"])
+
+    def describe(self, name: str) -> InferenceExperiment:
+        """The experiment called ``name``: status, variants, schedule, configs."""
+        _check_name(name)
+        response = self._call("describe", name, self.sagemaker.describe_inference_experiment,
+                              {"Name": name})
+        return InferenceExperiment(response)
+
+    def update(
+        self,
+        name: str,
+        *,
+        schedule: InferenceExperimentSchedule | None = None,
+        description: str | None = None,
+        model_variants: Iterable[ModelVariantConfig] | None = None,
+        shadow_mode_config: ShadowModeConfig | None = None,
+        data_storage_config: DataStorageConfig | None = None,
+    ) -> str:
+        """Change a Created or Running experiment; returns its ARN.
+
+        Describes the experiment first and applies :func:`shadowtest.status.plan_update`:
+        raises :class:`UpdateNotAllowedError` (sending nothing) when the status or a
+        field breaks the update rules. Only the arguments given are sent, and values
+        equal to the current ones are dropped where they may not change; if nothing
+        is left to send, nothing is sent.
+        """
+        given = {"schedule": schedule, "description": description,
+                 "model_variants": model_variants, "shadow_mode_config": shadow_mode_config,
+                 "data_storage_config": data_storage_config}
+        c = Checker()
+        if all(value is None for value in given.values()):
+            c.add("", "nothing to update: give at least one of " + ", ".join(given))
+        if model_variants is not None:
+            model_variants = to_tuple(model_variants)
+            self._check_instance_types(c, model_variants, "model_variants")
+        c.raise_if_any("update arguments")
+        _check_name(name)
+        current = self.describe(name)
+        plan = plan_update(current, schedule=schedule, description=description,
+                           model_variants=model_variants, shadow_mode_config=shadow_mode_config,
+                           data_storage_config=data_storage_config)
+        error = plan.error()
+        if error is not None:
+            raise error
+        if not plan.sends_anything:
+            log.info("inference experiment %r already has the requested values; "
+                     "nothing to update", name)
+            return current.arn
+        arn = self._call("update", name, self.sagemaker.update_inference_experiment,
+                         plan.request)
+        log.info("updated inference experiment %r (%s)", name,
+                 ", ".join(key for key in plan.request if key != "Name"))
+        return str(arn["InferenceExperimentArn"])
+
+    def start(self, name: str) -> str:
+        """Start a Created experiment now, before its scheduled start; returns its ARN."""
+        current = self.describe(name)
+        check_operation("start", name, current.status)
+        arn = self._call("start", name, self.sagemaker.start_inference_experiment,
+                         {"Name": name})
+        log.info("started inference experiment %r", name)
+        return str(arn["InferenceExperimentArn"])
+
+    def stop(
+        self,
+        name: str,
+        *,
+        model_variant_actions: Mapping[str, VariantAction | str],
+        desired_model_variants: Iterable[ModelVariantConfig] | None = None,
+        desired_state: Literal["Completed", "Cancelled"] | ExperimentStatus = "Completed",
+        reason: str | None = None,
+    ) -> str:
+        """Stop a Running experiment, doing ``model_variant_actions`` to its variants.
+
+        Keys are variant names of the experiment; values are :class:`VariantAction`
+        members or their strings. At most one ``Promote``, only on the shadow
+        variant; promoting removes the source variant unless an action for it is
+        given. For the common cases, see :meth:`promote` and :meth:`conclude`.
+        """
+        actions, desired = self._check_stop_arguments(
+            model_variant_actions, desired_model_variants, desired_state, reason)
+        return self._stop(self.describe(name), actions, desired, str(desired_state), reason)
+
+    def promote(
+        self,
+        name: str,
+        *,
+        desired_model_variants: Iterable[ModelVariantConfig] | None = None,
+        reason: str | None = None,
+    ) -> str:
+        """Stop the experiment by promoting the shadow variant to production (and removing
+        the old production variant); returns the ARN. Raise the sampling percentage to 100
+        and watch it before promoting."""
+        _, desired = self._check_stop_arguments({}, desired_model_variants, "Completed", reason,
+                                                actions_required=False)
+        current = self.describe(name)
+        source, shadow = _roles(current)
+        actions = {shadow: VariantAction.PROMOTE, source: VariantAction.REMOVE}
+        return self._stop(current, actions, desired, "Completed", reason)
+
+    def conclude(
+        self,
+        name: str,
+        *,
+        remove_shadow: bool = False,
+        desired_state: Literal["Completed", "Cancelled"] | ExperimentStatus = "Completed",
+        reason: str | None = None,
+    ) -> str:
+        """Stop the experiment keeping production as it is: retain the source variant, and
+        retain the shadow variant too unless ``remove_shadow``; returns the ARN."""
+        self._check_stop_arguments({}, None, desired_state, reason, actions_required=False)
+        current = self.describe(name)
+        source, shadow = _roles(current)
+        actions = {source: VariantAction.RETAIN,
+                   shadow: VariantAction.REMOVE if remove_shadow else VariantAction.RETAIN}
+        return self._stop(current, actions, None, str(desired_state), reason)
+
+    def delete(self, name: str) -> str:
+        """Delete a Created, Completed or Cancelled experiment's record; returns its ARN.
+
+        The endpoint, its variants and the captured data stay (SPEC §3).
+        """
+        current = self.describe(name)
+        check_operation("delete", name, current.status)
+        arn = self._call("delete", name, self.sagemaker.delete_inference_experiment,
+                         {"Name": name})
+        log.info("deleted inference experiment %r", name)
+        return str(arn["InferenceExperimentArn"])
+
+    def wait(
+        self,
+        name: str,
+        until: ExperimentStatus | str | Collection[ExperimentStatus | str],
+        *,
+        timeout: float = 1800.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+    ) -> InferenceExperiment:
+        """Poll ``describe`` until the status is in ``until``; return that description.
+
+        The pause between polls starts at ``poll_interval`` seconds and doubles up
+        to ``max_interval``. Raises :class:`UnexpectedStatusError` as soon as a
+        terminal status (Completed, Cancelled) outside ``until`` is seen, and
+        :class:`WaitTimeoutError` once ``timeout`` seconds have passed.
+
+        >>> client.wait("churn-shadow", {"Created", "Running"})  # doctest: +SKIP
+        """
+        wanted = _statuses(until)
+        c = Checker()
+        for field, value in (("timeout", timeout), ("poll_interval", poll_interval),
+                             ("max_interval", max_interval)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                c.add(field, f"got {value!r}; must be a number of seconds >= 0")
+        c.raise_if_any("wait arguments")
+        deadline = self._clock() + timeout
+        interval = max(poll_interval, 0.001)
+        while True:
+            current = self.describe(name)
+            if current.status in wanted:
+                return current
+            if current.status in TERMINAL:
+                reason = current.status_reason
+                raise UnexpectedStatusError(
+                    f"inference experiment {name!r} ended {current.status} while waiting for "
+                    f"{_listed(wanted)}" + (f": {reason}" if reason else ""),
+                    name=name, status=str(current.status), reason=reason)
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise WaitTimeoutError(
+                    f"inference experiment {name!r} is still {current.status} after "
+                    f"{timeout:g} s of waiting for {_listed(wanted)}",
+                    name=name, status=str(current.status), timeout=timeout)
+            self._sleep(min(interval, remaining))
+            interval = min(interval * 2, max(max_interval, poll_interval))
+
+    def list(
+        self,
+        *,
+        name_contains: str | None = None,
+        type: Literal["ShadowMode"] | None = None,
+        status_equals: ExperimentStatus | str | None = None,
+        creation_time_after: datetime | None = None,
+        creation_time_before: datetime | None = None,
+        last_modified_time_after: datetime | None = None,
+        last_modified_time_before: datetime | None = None,
+        sort_by: Literal["Name", "CreationTime", "Status"] | None = None,
+        sort_order: Literal["Ascending", "Descending"] | None = None,
+        max_results: int | None = None,
+    ) -> Iterator[InferenceExperimentSummary]:
+        """Every experiment matching the filters, fetched a page at a time as you iterate
+        (``max_results`` is the page size, 1–100). Arguments are checked at once."""
+        params: dict[str, Any] = {}
+        c = Checker()
+        if name_contains is not None and c.check_string("name_contains", name_contains,
+                                                        NAME_CONTAINS):
+            params["NameContains"] = name_contains
+        for field, key, value, choices in (
+            ("type", "Type", type, ("ShadowMode",)),
+            ("status_equals", "StatusEquals", status_equals, tuple(_STATUSES)),
+            ("sort_by", "SortBy", sort_by, SORT_BY),
+            ("sort_order", "SortOrder", sort_order, SORT_ORDER),
+        ):
+            if value is not None and c.check_choice(field, value, choices):
+                params[key] = str(value)
+        for field, key, when in (
+            ("creation_time_after", "CreationTimeAfter", creation_time_after),
+            ("creation_time_before", "CreationTimeBefore", creation_time_before),
+            ("last_modified_time_after", "LastModifiedTimeAfter", last_modified_time_after),
+            ("last_modified_time_before", "LastModifiedTimeBefore", last_modified_time_before),
+        ):
+            if when is not None and c.check_aware(field, when):
+                params[key] = when.astimezone(timezone.utc)
+        if max_results is not None and c.check_int("max_results", max_results, ge=1,
+                                                   le=MAX_LIST_RESULTS, why="the page size"):
+            params["PaginationConfig"] = {"PageSize": max_results}
+        c.raise_if_any("list arguments")
+        return self._pages(params)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _pages(self, params: dict[str, Any]) -> Iterator[InferenceExperimentSummary]:
+        if self._paginator is None:
+            self._paginator = self.sagemaker.get_paginator("list_inference_experiments")
+        pages = self._paginator.paginate(**params)
+        try:
+            for page in pages:
+                for item in page.get("InferenceExperiments", ()):
+                    yield InferenceExperimentSummary(item)
+        except _client_error() as error:
+            translated = translate_client_error(error, name=None, operation="list")
+            if translated is None:
+                raise
+            raise translated from error
+
+    def _call(self, operation: str, name: str | None, method: Callable[..., Any],
+              params: Mapping[str, Any]) -> Any:
+        try:
+            return method(**params)
+        except _client_error() as error:
+            translated = translate_client_error(error, name=name, operation=operation)
+            if translated is None:
+                raise
+            raise translated from error
+
+    def _stop(
+        self,
+        current: InferenceExperiment,
+        actions: dict[str, VariantAction],
+        desired: tuple[ModelVariantConfig, ...] | None,
+        desired_state: str,
+        reason: str | None,
+    ) -> str:
+        name = current.name
+        check_operation("stop", name, current.status)
+        c = Checker()
+        names = current.variant_names
+        roles = current.shadow_mode_config
+        source = roles.source_model_variant_name if roles else None
+        shadow = roles.shadow_model_variant_name if roles else None
+        for variant, action in actions.items():
+            if variant not in names:
+                c.add(f"model_variant_actions[{variant!r}]",
+                      f"{variant!r} is not a variant of {name!r} (its variants: "
+                      f"{', '.join(map(repr, names))})")
+            elif action is VariantAction.PROMOTE and variant != shadow:
+                c.add(f"model_variant_actions[{variant!r}]",
+                      f"only the shadow variant ({shadow!r}) can be promoted")
+        if VariantAction.PROMOTE in actions.values() and source and source not in actions:
+            actions = {**actions, source: VariantAction.REMOVE}  # the promoted shadow replaces it
+        for i, variant_config in enumerate(desired or ()):
+            if variant_config.variant_name not in names:
+                c.add(f"desired_model_variants[{i}].variant_name",
+                      f"{variant_config.variant_name!r} is not a variant of {name!r} (its "
+                      f"variants: {', '.join(map(repr, names))})")
+        c.raise_if_any("stop arguments")
+        params: dict[str, Any] = {
+            "Name": name,
+            "ModelVariantActions": {variant: str(action) for variant, action in actions.items()},
+            "DesiredState": desired_state,
+        }
+        if desired is not None:
+            params["DesiredModelVariants"] = [variant.to_boto3() for variant in desired]
+        if reason is not None:
+            params["Reason"] = reason
+        arn = self._call("stop", name, self.sagemaker.stop_inference_experiment, params)
+        log.info("stopped inference experiment %r (%s, %s)", name,
+                 ", ".join(f"{v}: {a}" for v, a in actions.items()), desired_state)
+        return str(arn["InferenceExperimentArn"])
+
+    def _check_stop_arguments(
+        self,
+        actions: object,
+        desired: object,
+        desired_state: object,
+        reason: object,
+        *,
+        actions_required: bool = True,
+    ) -> tuple[dict[str, VariantAction], tuple[ModelVariantConfig, ...] | None]:
+        c = Checker()
+        parsed: dict[str, VariantAction] = {}
+        if not isinstance(actions, Mapping):
+            c.add("model_variant_actions", f"got {builtins.type(actions).__name__} "
+                                           f"{actions!r}; must be a mapping of variant name "
+                                           "to VariantAction")
+        else:
+            if actions_required and not 1 <= len(actions) <= MAX_VARIANT_ACTIONS:
+                c.add("model_variant_actions", f"got {len(actions)} actions; give 1 or 2 (one "
+                                               "per variant)")
+            for variant, action in actions.items():
+                path = f"model_variant_actions[{variant!r}]"
+                if not isinstance(variant, str):
+                    c.add(path, f"got key {variant!r}; keys must be variant names (strings)")
+                elif c.check_choice(path, action, _ACTIONS):
+                    parsed[variant] = _ACTIONS[action]  # type: ignore[assignment]
+            if builtins.list(parsed.values()).count(VariantAction.PROMOTE) > 1:
+                c.add("model_variant_actions", "at most one variant can be promoted")
+        c.check_choice("desired_state", desired_state, STOP_DESIRED_STATES)
+        if reason is not None:
+            c.check_string("reason", reason, STATUS_REASON)
+        variants = None
+        if desired is not None:
+            variants = to_tuple(desired)
+            if c.check_sequence("desired_model_variants", variants, min_len=1,
+                                max_len=MAX_MODEL_VARIANTS, what="ModelVariantConfig"):
+                ok = all(c.check_instance(f"desired_model_variants[{i}]", v, ModelVariantConfig,
+                                           "a ModelVariantConfig")
+                          for i, v in enumerate(variants))
+                if ok:
+                    self._check_instance_types(c, variants, "desired_model_variants")
+        c.raise_if_any("stop arguments")
+        return parsed, variants
+
+    def _check_instance_types(self, c: Checker, variants: object, path: str) -> None:
+        """SPEC §7.5: the instance type must be in this botocore's list (read once per client)."""
+        if not isinstance(variants, tuple):
+            return
+        known = self._instance_types
+        if known is None:
+            shape = self.sagemaker.meta.service_model.shape_for("ProductionVariantInstanceType")
+            known = self._instance_types = frozenset(shape.enum)  # type: ignore[attr-defined]
+        for i, variant in enumerate(variants):
+            if isinstance(variant, ModelVariantConfig) and variant.instance_type not in known:
+                close = difflib.get_close_matches(variant.instance_type, known, n=3, cutoff=0.6)
+                hint = (f"; did you mean {' or '.join(map(repr, close))}?" if close
+                        else "; see the SageMaker instance types for real-time endpoints")
+                c.add(f"{path}[{i}].instance_type",
+                      f"got {variant.instance_type!r}, which is not a real-time instance type "
+                      f"SageMaker knows (botocore's list){hint}")
+
+
+def _check_name(name: object) -> None:
+    c = Checker()
+    if not c.check_string("name", name, EXPERIMENT_NAME):
+        c.fail("experiment name")
+
+
+def _check_schedule_against_now(c: Checker, schedule: InferenceExperimentSchedule,
+                                path: str) -> None:
+    """SPEC §7.3: on create, no end in the past; with only an end, at most 30 days from now."""
+    if schedule.end_time is None:
+        return
+    now = datetime.now(timezone.utc)
+    if schedule.end_time <= now:
+        c.add(f"{path}.end_time", f"got {schedule.end_time.isoformat()}, which has passed "
+                                  f"(now {now.isoformat(timespec='seconds')})")
+    elif schedule.start_time is None and schedule.end_time - now > MAX_DURATION:
+        c.add(f"{path}.end_time", f"got {schedule.end_time.isoformat()}, more than 30 days "
+                                  "from now; with no start time the test starts now and runs "
+                                  "at most 30 days")
+
+
+def _roles(current: InferenceExperiment) -> tuple[str, str]:
+    """The source and shadow variant names of a described experiment."""
+    shadow_mode = current.shadow_mode_config
+    if shadow_mode is None:
+        raise ShadowTestError(f"inference experiment {current.name!r} has no shadow mode "
+                              "config; give model_variant_actions to stop() explicitly")
+    return shadow_mode.source_model_variant_name, shadow_mode.shadow_model_variant_name
+
+
+def _listed(statuses: Iterable[ExperimentStatus]) -> str:
+    return " or ".join(sorted(str(status) for status in statuses))
