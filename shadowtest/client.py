@@ -85,6 +85,10 @@ def _statuses(until: ExperimentStatus | str | Iterable[ExperimentStatus | str]) 
     return frozenset(_STATUSES[str(s)] for s in wanted)  # type: ignore[misc]
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class ExperimentClient:
     """Create, watch, update, start, stop and delete SageMaker shadow tests.
 
@@ -95,7 +99,9 @@ class ExperimentClient:
 
     ``clock`` and ``sleep`` are what :meth:`wait` uses to tell time and to pause
     (``time.monotonic`` and ``time.sleep``); tests pass fakes so waiting takes no
-    real time.
+    real time. ``now`` gives the current aware datetime for the rules that depend
+    on the date (an end time must not have passed); it defaults to the UTC wall
+    clock.
     """
 
     def __init__(
@@ -107,6 +113,7 @@ class ExperimentClient:
         region_name: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = _utc_now,
     ) -> None:
         if client is not None and (session, config, region_name) != (None, None, None):
             raise TypeError("give either a ready SageMaker client, or what to make one from "
@@ -117,6 +124,7 @@ class ExperimentClient:
         self._region_name = region_name
         self._clock = clock
         self._sleep = sleep
+        self._now = now
         self._instance_types: frozenset[str] | None = None
         self._paginator: ListInferenceExperimentsPaginator | None = None
 
@@ -152,7 +160,7 @@ class ExperimentClient:
                             "an InferenceExperimentConfig"):
             self._check_instance_types(c, config.model_variants, "config.model_variants")
             if config.schedule is not None:
-                _check_schedule_against_now(c, config.schedule, "config.schedule")
+                _check_schedule_against_now(c, config.schedule, "config.schedule", self._now())
         c.raise_if_any("create request")
         arn = self._call("create", config.name, self.sagemaker.create_inference_experiment,
                          config.to_boto3())
@@ -515,11 +523,10 @@ def _check_name(name: object) -> None:
 
 
 def _check_schedule_against_now(c: Checker, schedule: InferenceExperimentSchedule,
-                                path: str) -> None:
+                                path: str, now: datetime) -> None:
     """SPEC §7.3: on create, no end in the past; with only an end, at most 30 days from now."""
     if schedule.end_time is None:
         return
-    now = datetime.now(timezone.utc)
     if schedule.end_time <= now:
         c.add(f"{path}.end_time", f"got {schedule.end_time.isoformat()}, which has passed "
                                   f"(now {now.isoformat(timespec='seconds')})")

@@ -1,0 +1,700 @@
+"""FakeSageMaker: a stateful, in-memory SageMaker for the seven ``*InferenceExperiment`` calls.
+
+It plugs into a real boto3 SageMaker client through botocore's event hooks, so every
+request is still validated and serialised by botocore; only the HTTP round trip is
+replaced. Nothing touches the network and no credentials are needed. Experiments move
+through the service's statuses (SPEC §3) on the fake's own clock, which moves only
+when you move it, and each request is checked with shadowtest's own rules, so the
+fake refuses what the service would refuse, with the service's error codes.
+
+>>> from datetime import timedelta
+>>> from shadowtest.testing import FakeSageMaker, sample_config
+>>> fake = FakeSageMaker()
+>>> _ = fake.client.create_inference_experiment(**sample_config().to_boto3())
+>>> fake.describe("churn-shadow")["Status"]
+'Creating'
+>>> fake.advance(timedelta(seconds=1))
+>>> fake.describe("churn-shadow")["Status"]
+'Running'
+
+Code under test can use ``fake.client`` directly (raw boto3) or
+``fake.experiment_client()`` (an :class:`~shadowtest.ExperimentClient` whose waits
+run on the fake clock, so they take no real time).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import operator
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+import boto3
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.exceptions import ParamValidationError
+from botocore.model import ListShape, MapShape, StructureShape
+from botocore.utils import parse_to_aware_datetime
+from botocore.validate import validate_parameters
+
+from shadowtest._checks import Checker
+from shadowtest.client import ExperimentClient
+from shadowtest.config import (
+    DEFAULT_DURATION,
+    EXPERIMENT_TYPE,
+    MAX_DURATION,
+    MAX_LIST_RESULTS,
+    MAX_MODEL_VARIANTS,
+    MAX_VARIANT_ACTIONS,
+    NAME_CONTAINS,
+    SORT_BY,
+    SORT_ORDER,
+    STATUS_REASON,
+    STOP_DESIRED_STATES,
+    DataStorageConfig,
+    InferenceExperimentConfig,
+    InferenceExperimentSchedule,
+    ModelVariantConfig,
+    ShadowModeConfig,
+)
+from shadowtest.errors import ConfigValidationError, Problem
+from shadowtest.experiment import InferenceExperiment
+from shadowtest.status import (
+    ALLOWED_STATUSES,
+    TERMINAL,
+    TRANSIENT,
+    ExperimentStatus,
+    VariantAction,
+    plan_update,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from botocore.model import OperationModel, Shape
+    from mypy_boto3_sagemaker import SageMakerClient
+
+__all__ = ["FakeSageMaker"]
+
+S = ExperimentStatus
+_UTC: Final = timezone.utc
+_SERVED: Final = (
+    "CreateInferenceExperiment", "DescribeInferenceExperiment", "ListInferenceExperiments",
+    "UpdateInferenceExperiment", "StartInferenceExperiment", "StopInferenceExperiment",
+    "DeleteInferenceExperiment",
+)
+_STATUS_VALUES: Final = tuple(status.value for status in ExperimentStatus)
+_PARAMS_KEY: Final = "shadowtest_fake_params"
+DEFAULT_PAGE_SIZE: Final = 10
+"""ListInferenceExperiments' page size when MaxResults is not given (see ``_list``)."""
+SEEDED_START_DELAY: Final = timedelta(days=1)
+"""How far ahead :meth:`FakeSageMaker.seed` moves the start of a Created experiment."""
+_TIME_FILTERS: Final = (
+    ("CreationTimeAfter", "CreationTime", operator.gt),
+    ("CreationTimeBefore", "CreationTime", operator.lt),
+    ("LastModifiedTimeAfter", "LastModifiedTime", operator.gt),
+    ("LastModifiedTimeBefore", "LastModifiedTime", operator.lt),
+)
+
+
+class _Refusal(Exception):
+    """The service's answer is an error: ``code`` and ``message`` as the service sends them."""
+
+    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.http_status = code, message, http_status
+
+
+def _invalid(problems: list[Problem]) -> _Refusal:
+    n = len(problems)
+    return _Refusal("ValidationException",
+                    f"{n} validation error{'s' if n != 1 else ''} detected: "
+                    + "; ".join(str(problem) for problem in problems))
+
+
+@dataclass
+class _Experiment:
+    """One experiment as the fake keeps it; ``params`` is the create request, kept up to date."""
+
+    params: dict[str, Any]
+    status: ExperimentStatus
+    since: datetime  # when the current status began
+    created: datetime
+    modified: datetime
+    start: datetime
+    end: datetime
+    previous: ExperimentStatus = S.RUNNING  # what Updating returns to
+    stop: dict[str, Any] | None = None  # the pending stop request, while Stopping
+    completed: datetime | None = None
+    reason: str | None = None
+    deleted: set[str] = field(default_factory=set)
+
+    @property
+    def roles(self) -> tuple[str, str]:
+        """The source and shadow variant names."""
+        shadow_mode = self.params["ShadowModeConfig"]
+        return (shadow_mode["SourceModelVariantName"],
+                shadow_mode["ShadowModelVariants"][0]["ShadowModelVariantName"])
+
+    def variant(self, name: str) -> dict[str, Any]:
+        return next(v for v in self.params["ModelVariants"] if v["VariantName"] == name)
+
+
+def _normalise(value: Any, shape: Shape | None) -> Any:
+    """A copy of validated request ``value`` with every timestamp as botocore sends it: an
+    aware UTC datetime in whole seconds (the JSON protocol's epoch seconds; naive is UTC)."""
+    if isinstance(shape, StructureShape):
+        return {key: _normalise(item, shape.members.get(key)) for key, item in value.items()}
+    if isinstance(shape, ListShape):
+        return [_normalise(item, shape.member) for item in value]
+    if isinstance(shape, MapShape):
+        return {key: _normalise(item, shape.value) for key, item in value.items()}
+    if shape is not None and shape.type_name == "timestamp":
+        return parse_to_aware_datetime(value).astimezone(_UTC).replace(microsecond=0)
+    return copy.deepcopy(value)
+
+
+def _metadata(http_status: int) -> dict[str, Any]:
+    return {"RequestId": str(uuid.uuid4()), "HTTPStatusCode": http_status,
+            "HTTPHeaders": {}, "RetryAttempts": 0}
+
+
+class FakeSageMaker:
+    """A stateful, in-memory SageMaker serving the seven ``*InferenceExperiment`` operations
+    through a real boto3 client (``client``, made with dummy credentials if not given).
+
+    Experiments move through the service's statuses on the fake's clock (:attr:`now`,
+    moved by :meth:`advance` or :meth:`sleep`): Creating, Starting, Updating and Stopping
+    last until the clock moves; Created becomes Running at the schedule's StartTime and
+    Running becomes Completed at its EndTime, however many of these one ``advance``
+    crosses. Requests the service would refuse fail with its error codes
+    (``ResourceInUse``, ``ResourceNotFound``, ``ConflictException``,
+    ``ValidationException``) as real botocore ``ClientError``\\ s. Any other SageMaker
+    operation raises :class:`NotImplementedError`.
+    """
+
+    def __init__(
+        self,
+        client: SageMakerClient | None = None,
+        *,
+        now: datetime | None = None,
+        account_id: str = "123456789012",
+    ) -> None:
+        if now is None:
+            now = datetime.now(_UTC).replace(microsecond=0)
+        elif now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError(f"now must be a timezone-aware datetime, got {now!r}")
+        if client is None:
+            client = boto3.session.Session(
+                aws_access_key_id="testing", aws_secret_access_key="testing",
+                region_name="us-east-1").client("sagemaker")
+        self.client: SageMakerClient = client
+        """The boto3 SageMaker client the fake serves."""
+        self.account_id = account_id
+        """The AWS account id in ARNs."""
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        """``(operation name, params as given)`` for every call served, failed ones too."""
+        self._now = now.astimezone(_UTC)
+        self._experiments: dict[str, _Experiment] = {}
+        self._production: dict[str, tuple[str, str] | None] = {}
+        self._faults: dict[str, deque[_Refusal]] = {}
+        model = client.meta.service_model
+        self._instance_types = frozenset(
+            model.shape_for("ProductionVariantInstanceType").enum)  # type: ignore[attr-defined]
+        summary = model.shape_for("InferenceExperimentSummary")
+        self._summary_keys = tuple(summary.members)  # type: ignore[attr-defined]
+        self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = dict(zip(
+            _SERVED, (self._create, self._describe, self._list, self._update, self._start,
+                      self._stop, self._delete), strict=True))
+        self._ids = (f"shadowtest-fake-params-{id(self)}", f"shadowtest-fake-call-{id(self)}")
+        self.attach()
+
+    def __repr__(self) -> str:
+        return (f"FakeSageMaker(region={self.region!r}, now={self._now.isoformat()}, "
+                f"experiments={len(self._experiments)})")
+
+    # -- plugging in -----------------------------------------------------------------------
+
+    @property
+    def region(self) -> str:
+        """The client's region, used in ARNs."""
+        return self.client.meta.region_name
+
+    def attach(self) -> None:
+        """Serve the client's inference-experiment calls (done on construction; repeating
+        it is harmless)."""
+        events = self.client.meta.events
+        events.register("before-parameter-build.sagemaker.*", self._on_params,
+                        unique_id=self._ids[0])
+        events.register("before-call.sagemaker.*", self._on_call,  # type: ignore[arg-type]
+                        unique_id=self._ids[1])
+
+    def detach(self) -> None:
+        """Stop serving: the client's calls go to AWS again."""
+        events = self.client.meta.events
+        events.unregister("before-parameter-build.sagemaker.*", unique_id=self._ids[0])
+        events.unregister("before-call.sagemaker.*", unique_id=self._ids[1])
+
+    def _on_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        # the same context dict reaches before-call, once botocore has validated the params
+        context[_PARAMS_KEY] = params
+
+    def _on_call(
+        self, model: OperationModel, params: Mapping[str, Any], context: dict[str, Any], **_: Any
+    ) -> tuple[AWSResponse, dict[str, Any]]:
+        operation = model.name
+        if operation not in self._handlers:
+            raise NotImplementedError(
+                f"FakeSageMaker does not serve {operation}: it serves only "
+                f"{', '.join(_SERVED)}. Stub other operations another way "
+                "(e.g. botocore.stub.Stubber on a separate client).")
+        raw = context.pop(_PARAMS_KEY, {})
+        self.calls.append((operation, copy.deepcopy(raw)))
+        url = str(params.get("url", ""))
+        try:
+            faults = self._faults.get(operation)
+            if faults:
+                raise faults.popleft()
+            response = self._handlers[operation](_normalise(raw, model.input_shape))
+        except _Refusal as refusal:
+            error = {"Error": {"Code": refusal.code, "Message": refusal.message},
+                     "ResponseMetadata": _metadata(refusal.http_status)}
+            return AWSResponse(url, refusal.http_status, HTTPHeaders(), None), error
+        try:
+            validate_parameters(response, model.output_shape)  # type: ignore[arg-type]
+        except ParamValidationError as error:
+            raise AssertionError(f"FakeSageMaker built an invalid {operation} response "
+                                 f"(a bug in the fake): {error}") from error
+        return (AWSResponse(url, 200, HTTPHeaders(), None),
+                {**response, "ResponseMetadata": _metadata(200)})
+
+    # -- the clock ---------------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        """The fake's current time (aware, UTC)."""
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward by ``delta`` (>= 0); statuses follow when next read."""
+        if delta < timedelta(0):
+            raise ValueError(f"the clock only moves forward; got {delta!r}")
+        self._now += delta
+
+    def sleep(self, seconds: float) -> None:
+        """:meth:`advance` by ``seconds``: a ``time.sleep`` that takes no real time."""
+        self.advance(timedelta(seconds=seconds))
+
+    def monotonic(self) -> float:
+        """The fake clock in seconds: a ``time.monotonic`` for :class:`ExperimentClient`."""
+        return self._now.timestamp()
+
+    def experiment_client(self) -> ExperimentClient:
+        """An :class:`ExperimentClient` on this fake's client and clock."""
+        return ExperimentClient(self.client, clock=self.monotonic, sleep=self.sleep,
+                                now=lambda: self._now)
+
+    # -- for tests -----------------------------------------------------------------------------
+
+    def fail_next(
+        self, operation: str, code: str, message: str = "Injected by FakeSageMaker.fail_next",
+        *, times: int = 1, http_status: int = 400,
+    ) -> None:
+        """Make the next ``times`` calls of ``operation`` (API name such as
+        ``"DescribeInferenceExperiment"`` or method name such as
+        ``"describe_inference_experiment"``) fail with ``code`` before anything else is done,
+        e.g. ``fake.fail_next("describe_inference_experiment", "ThrottlingException", times=2)``.
+        """
+        api = self.client.meta.method_to_api_mapping.get(operation, operation)
+        if api not in self._handlers:
+            raise ValueError(f"FakeSageMaker serves no operation {operation!r}; it serves "
+                             f"{', '.join(_SERVED)} (or their boto3 method names)")
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(f"times must be an integer >= 1, got {times!r}")
+        if not 400 <= http_status <= 599:
+            raise ValueError(f"http_status must be an error status (400-599), got {http_status}")
+        self._faults.setdefault(api, deque()).extend(
+            _Refusal(code, message, http_status) for _ in range(times))
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """A copy of what DescribeInferenceExperiment would return for ``name`` now
+        (``ResponseMetadata`` aside); :class:`KeyError` if there is none. Not recorded
+        in :attr:`calls`."""
+        if name not in self._experiments:
+            raise KeyError(name)
+        return self._describe_dict(self._settled(name))
+
+    @property
+    def experiments(self) -> Mapping[str, Mapping[str, Any]]:
+        """A read-only snapshot: every experiment's :meth:`describe`, by name."""
+        return MappingProxyType({name: self.describe(name) for name in self._experiments})
+
+    def production_variant(self, endpoint_name: str) -> tuple[str, str] | None:
+        """``(variant name, model name)`` of the endpoint's production variant: the source
+        variant of the latest experiment created on it, until a stop promotes the shadow
+        (or removes the source without promoting: then ``None``). ``None`` for an endpoint
+        no experiment named."""
+        return self._production.get(endpoint_name)
+
+    def seed(
+        self,
+        config: InferenceExperimentConfig | Mapping[str, Any],
+        *,
+        status: ExperimentStatus | str = S.RUNNING,
+    ) -> str:
+        """Put an experiment straight into ``status`` (no call recorded); returns its ARN.
+
+        ``config`` is an :class:`InferenceExperimentConfig` or create parameters.
+        The schedule defaults as on create; a Created experiment whose start is not in
+        the future is moved to start :data:`SEEDED_START_DELAY` from now, keeping its
+        duration. A seeded Updating returns to Running; a seeded Stopping ends Completed
+        with its variants as they are. Raises :class:`ConfigValidationError` for an
+        invalid config and :class:`ValueError` for an unknown status or a taken name.
+        """
+        if not isinstance(config, InferenceExperimentConfig):
+            config = InferenceExperimentConfig.from_boto3(config)
+        wanted = S(status)
+        if config.name in self._experiments:
+            raise ValueError(f"an inference experiment called {config.name!r} exists already")
+        params = config.to_boto3()
+        start, end = self._window(params.get("Schedule", {}))
+        if wanted is S.CREATED and start <= self._now:
+            shift = self._now + SEEDED_START_DELAY - start
+            start, end = start + shift, end + shift
+        exp = self._add(params, wanted, start, end)
+        if wanted is S.STOPPING:
+            exp.stop = {"ModelVariantActions": {}, "DesiredState": S.COMPLETED.value}
+        if wanted in TERMINAL:
+            exp.completed = self._now
+        return self._arn(config.name)
+
+    # -- the state machine ---------------------------------------------------------------------
+
+    def _add(self, params: dict[str, Any], status: ExperimentStatus, start: datetime,
+             end: datetime) -> _Experiment:
+        now = self._now
+        exp = _Experiment(params=params, status=status, since=now, created=now, modified=now,
+                          start=start, end=end)
+        self._experiments[params["Name"]] = exp
+        source = exp.roles[0]
+        self._production[params["EndpointName"]] = (source, exp.variant(source)["ModelName"])
+        return exp
+
+    def _window(self, schedule: Mapping[str, datetime]) -> tuple[datetime, datetime]:
+        """The schedule the service applies: start now unless given, end 7 days after start
+        unless given (SPEC §2)."""
+        start = schedule.get("StartTime") or self._now
+        return start, schedule.get("EndTime") or start + DEFAULT_DURATION
+
+    def _settled(self, name: str) -> _Experiment:
+        """The experiment, with every transition up to now applied; ResourceNotFound if none."""
+        exp = self._experiments.get(name)
+        if exp is None:
+            raise _Refusal("ResourceNotFound", f"Inference experiment {name!r} does not exist "
+                                               f"in account {self.account_id}.")
+        while (step := self._next_step(exp)) is not None:
+            if exp.status is S.STOPPING:
+                self._finish_stop(exp)
+            self._enter(exp, *step)
+        return exp
+
+    def _next_step(self, exp: _Experiment) -> tuple[ExperimentStatus, datetime] | None:
+        """The next transition due by now and its moment. The work of a transient status is
+        done as soon as the clock moves, and is dated when the request was accepted."""
+        status, now = exp.status, self._now
+        if status in TRANSIENT and now > exp.since:
+            at = exp.since
+            if status is S.CREATING:
+                return (S.CREATED if exp.start > at else S.RUNNING), at
+            if status is S.UPDATING:
+                return exp.previous, at
+            if status is S.STOPPING:
+                return S((exp.stop or {}).get("DesiredState", S.COMPLETED.value)), at
+            return S.RUNNING, at  # Starting
+        if status is S.CREATED and now >= exp.start:
+            return S.RUNNING, exp.start
+        if status is S.RUNNING and now >= exp.end:
+            return S.COMPLETED, exp.end
+        return None
+
+    def _enter(self, exp: _Experiment, status: ExperimentStatus, at: datetime) -> None:
+        exp.status = status
+        exp.since = exp.modified = max(at, exp.modified)
+        if status in TERMINAL:
+            exp.completed = exp.since
+
+    def _finish_stop(self, exp: _Experiment) -> None:
+        """Apply a stop's variant actions and desired variants (SPEC §4)."""
+        stop, exp.stop = exp.stop or {}, None
+        for desired in stop.get("DesiredModelVariants", ()):
+            exp.variant(desired["VariantName"])["InfrastructureConfig"] = copy.deepcopy(
+                desired["InfrastructureConfig"])
+        actions: dict[str, str] = stop.get("ModelVariantActions", {})
+        source, shadow = exp.roles
+        endpoint = exp.params["EndpointName"]
+        removed = {name for name, action in actions.items() if action == VariantAction.REMOVE}
+        if actions.get(shadow) == VariantAction.PROMOTE:
+            if source not in actions:  # the promoted shadow replaces it
+                removed.add(source)
+            self._production[endpoint] = (shadow, exp.variant(shadow)["ModelName"])
+        elif source in removed and self._production.get(endpoint) == (
+                source, exp.variant(source)["ModelName"]):
+            self._production[endpoint] = None
+        exp.deleted |= removed
+
+    def _require(self, exp: _Experiment, operation: str) -> None:
+        """ConflictException unless ``operation`` is allowed in the status (SPEC §7.6)."""
+        allowed = ALLOWED_STATUSES[operation]
+        if exp.status not in allowed:
+            raise _Refusal("ConflictException", (
+                f"Cannot {operation} inference experiment {exp.params['Name']!r} while its "
+                f"status is {exp.status.value}; it must be "
+                f"{' or '.join(sorted(s.value for s in allowed))}."))
+
+    # -- responses -------------------------------------------------------------------------------
+
+    def _arn(self, name: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:inference-experiment/{name}"
+
+    def _describe_dict(self, exp: _Experiment) -> dict[str, Any]:
+        p = exp.params
+        endpoint = p["EndpointName"]
+        out: dict[str, Any] = {
+            "Arn": self._arn(p["Name"]), "Name": p["Name"], "Type": p["Type"],
+            "Schedule": {"StartTime": exp.start, "EndTime": exp.end},
+            "Status": exp.status.value,
+            "CreationTime": exp.created, "LastModifiedTime": exp.modified,
+            "RoleArn": p["RoleArn"],
+            "EndpointMetadata": {"EndpointName": endpoint,
+                                 "EndpointConfigName": f"{endpoint}-config",
+                                 "EndpointStatus": "InService"},
+            "ModelVariants": [
+                {**copy.deepcopy(variant), "Status": (
+                    "Creating" if exp.status is S.CREATING
+                    else "Deleted" if variant["VariantName"] in exp.deleted else "InService")}
+                for variant in p["ModelVariants"]],
+            "ShadowModeConfig": copy.deepcopy(p["ShadowModeConfig"]),
+        }
+        optional = {"StatusReason": exp.reason, "Description": p.get("Description"),
+                    "CompletionTime": exp.completed, "KmsKey": p.get("KmsKey"),
+                    "DataStorageConfig": copy.deepcopy(p.get("DataStorageConfig"))}
+        out.update((key, value) for key, value in optional.items() if value is not None)
+        return out
+
+    def _instance_type_problems(self, variants: list[dict[str, Any]], path: str,
+                                reported: list[Problem]) -> list[Problem]:
+        """SPEC §7.5: instance types must be in the client's service model."""
+        seen = {problem.path for problem in reported}
+        problems = []
+        for i, variant in enumerate(variants):
+            kind = variant["InfrastructureConfig"]["RealTimeInferenceConfig"]["InstanceType"]
+            where = f"{path}[{i}].instance_type"
+            if kind not in self._instance_types and where not in seen:
+                problems.append(Problem(where, f"got {kind!r}; not a real-time instance type "
+                                               "(ProductionVariantInstanceType)"))
+        return problems
+
+    # -- the operations ---------------------------------------------------------------------------
+
+    def _create(self, p: dict[str, Any]) -> dict[str, Any]:
+        problems: list[Problem] = []
+        try:
+            InferenceExperimentConfig.from_boto3(p)
+        except ConfigValidationError as error:
+            problems.extend(error.errors)
+        problems += self._instance_type_problems(p["ModelVariants"], "model_variants", problems)
+        schedule = p.get("Schedule", {})
+        end = schedule.get("EndTime")
+        if end is not None and end <= self._now:
+            problems.append(Problem("schedule.end_time", f"got {end.isoformat()}, which has "
+                                                         f"passed (now {self._now.isoformat()})"))
+        elif end is not None and "StartTime" not in schedule and end - self._now > MAX_DURATION:
+            problems.append(Problem("schedule.end_time", f"got {end.isoformat()}; with no start "
+                                                         "time a test runs at most 30 days"))
+        if problems:
+            raise _invalid(problems)
+        if p["Name"] in self._experiments:
+            raise _Refusal("ResourceInUse", f"Inference experiment {p['Name']!r} already exists.")
+        self._add(p, S.CREATING, *self._window(schedule))
+        return {"InferenceExperimentArn": self._arn(p["Name"])}
+
+    def _describe(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._describe_dict(self._settled(p["Name"]))
+
+    def _update(self, p: dict[str, Any]) -> dict[str, Any]:
+        exp = self._settled(p["Name"])
+        self._require(exp, "update")
+        problems: list[Problem] = []
+        args: dict[str, Any] = {}
+        for key, name, cls in (("Schedule", "schedule", InferenceExperimentSchedule),
+                               ("ShadowModeConfig", "shadow_mode_config", ShadowModeConfig),
+                               ("DataStorageConfig", "data_storage_config", DataStorageConfig)):
+            if key in p:
+                try:
+                    args[name] = cls.from_boto3(p[key])
+                except ConfigValidationError as error:
+                    problems.extend(problem.under(name) for problem in error.errors)
+        if "ModelVariants" in p:
+            args["model_variants"] = self._read_variants(p["ModelVariants"], "model_variants",
+                                                         problems)
+        if "Description" in p:
+            args["description"] = p["Description"]
+        if problems:
+            raise _invalid(problems)
+        try:
+            plan = plan_update(InferenceExperiment(self._describe_dict(exp)), **args)
+        except ConfigValidationError as error:
+            raise _invalid(list(error.errors)) from None
+        if plan.refused:
+            raise _invalid(list(plan.refused))
+        request = plan.request
+        schedule = request.get("Schedule", {})
+        exp.start, exp.end = schedule.get("StartTime", exp.start), schedule.get("EndTime", exp.end)
+        for variant in request.get("ModelVariants", ()):
+            exp.variant(variant["VariantName"]).update(variant)
+        exp.params.update((key, request[key]) for key in
+                          ("Description", "ShadowModeConfig", "DataStorageConfig")
+                          if key in request)
+        exp.previous = exp.status
+        self._enter(exp, S.UPDATING, self._now)
+        return {"InferenceExperimentArn": self._arn(p["Name"])}
+
+    def _read_variants(self, variants: list[dict[str, Any]], path: str,
+                       problems: list[Problem]) -> list[ModelVariantConfig]:
+        """The variants as config objects; their problems, instance types included, go to
+        ``problems``."""
+        read: list[ModelVariantConfig] = []
+        found: list[Problem] = []
+        if len(variants) > MAX_MODEL_VARIANTS:
+            found.append(Problem(path, f"got {len(variants)} variants; at most 2"))
+        for i, variant in enumerate(variants):
+            try:
+                read.append(ModelVariantConfig.from_boto3(variant))
+            except ConfigValidationError as error:
+                found.extend(problem.under(f"{path}[{i}]") for problem in error.errors)
+        problems += found + self._instance_type_problems(variants, path, found)
+        return read
+
+    def _start(self, p: dict[str, Any]) -> dict[str, Any]:
+        exp = self._settled(p["Name"])
+        self._require(exp, "start")
+        exp.start = self._now  # starting early keeps the end, within 30 days (SPEC §2)
+        exp.end = min(exp.end, self._now + MAX_DURATION)
+        self._enter(exp, S.STARTING, self._now)
+        return {"InferenceExperimentArn": self._arn(p["Name"])}
+
+    def _stop(self, p: dict[str, Any]) -> dict[str, Any]:
+        exp = self._settled(p["Name"])
+        self._require(exp, "stop")
+        names = [variant["VariantName"] for variant in exp.params["ModelVariants"]]
+        listed = ", ".join(map(repr, names))
+        shadow = exp.roles[1]
+        c = Checker()
+        actions: dict[str, str] = p["ModelVariantActions"]
+        if not 1 <= len(actions) <= MAX_VARIANT_ACTIONS:
+            c.add("model_variant_actions", f"got {len(actions)} actions; give 1 or 2")
+        for variant, action in actions.items():
+            path = f"model_variant_actions[{variant!r}]"
+            if not c.check_choice(path, action, [a.value for a in VariantAction]):
+                continue
+            if variant not in names:
+                c.add(path, f"{variant!r} is not a variant of the experiment ({listed})")
+            elif action == VariantAction.PROMOTE and variant != shadow:
+                c.add(path, f"only the shadow variant ({shadow!r}) can be promoted")
+        if list(actions.values()).count(VariantAction.PROMOTE.value) > 1:
+            c.add("model_variant_actions", "at most one variant can be promoted")
+        desired = p.get("DesiredModelVariants", [])
+        for i, variant_config in enumerate(self._read_variants(
+                desired, "desired_model_variants", c.problems)):
+            if variant_config.variant_name not in names:
+                c.add(f"desired_model_variants[{i}].variant_name",
+                      f"{variant_config.variant_name!r} is not a variant of the experiment "
+                      f"({listed})")
+        c.check_choice("desired_state", p.get("DesiredState", "Completed"), STOP_DESIRED_STATES)
+        if "Reason" in p:
+            c.check_string("reason", p["Reason"], STATUS_REASON)
+        if c.problems:
+            raise _invalid(c.problems)
+        exp.stop = {"ModelVariantActions": actions, "DesiredModelVariants": desired,
+                    "DesiredState": p.get("DesiredState", S.COMPLETED.value)}
+        exp.reason = p.get("Reason", exp.reason)
+        self._enter(exp, S.STOPPING, self._now)
+        return {"InferenceExperimentArn": self._arn(p["Name"])}
+
+    def _delete(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._require(self._settled(p["Name"]), "delete")
+        del self._experiments[p["Name"]]
+        return {"InferenceExperimentArn": self._arn(p["Name"])}
+
+    def _list(self, p: dict[str, Any]) -> dict[str, Any]:
+        """ListInferenceExperiments. Where the model's documentation is silent, this follows
+        its endpoint-family siblings (ListEndpoints, ListEndpointConfigs, ListModels,
+        ListInferenceComponents): SortBy defaults to CreationTime ("The default is
+        CreationTime."), SortOrder to Descending ("The default is Descending."), and
+        MaxResults to 10 ("This value defaults to 10."). NameContains ("Selects inference
+        experiments whose names contain this name.") ignores case, as SageMaker names
+        are case-insensitive ("The name is case-insensitive", CreateEndpoint). The time
+        filters are strict ("created after this timestamp"). Ties in the sort are broken
+        by name, in the same direction. NextToken is opaque; it carries the sort and the
+        last key returned, so experiments created or deleted between pages neither
+        repeat nor shift the rest.
+        """
+        c = Checker()
+        if "NameContains" in p:
+            c.check_string("NameContains", p["NameContains"], NAME_CONTAINS)
+        for key, choices in (("Type", (EXPERIMENT_TYPE,)), ("StatusEquals", _STATUS_VALUES),
+                             ("SortBy", SORT_BY), ("SortOrder", SORT_ORDER)):
+            if key in p:
+                c.check_choice(key, p[key], choices)
+        if "MaxResults" in p:
+            c.check_int("MaxResults", p["MaxResults"], ge=1, le=MAX_LIST_RESULTS)
+        sort_by, order = p.get("SortBy", "CreationTime"), p.get("SortOrder", "Descending")
+        after = self._read_token(p["NextToken"], sort_by, order, c) if "NextToken" in p else None
+        if c.problems:
+            raise _invalid(c.problems)
+        rows = [self._describe_dict(self._settled(name)) for name in list(self._experiments)]
+        needle = p.get("NameContains", "").lower()
+        rows = [row for row in rows if needle in row["Name"].lower()
+                and p.get("Type", row["Type"]) == row["Type"]
+                and p.get("StatusEquals", row["Status"]) == row["Status"]
+                and all(compare(row[field], p[key]) for key, field, compare in _TIME_FILTERS
+                        if key in p)]
+        descending = order == "Descending"
+
+        def sort_key(row: dict[str, Any]) -> tuple[str, str]:
+            value = row[sort_by]
+            return (value.isoformat() if isinstance(value, datetime) else value, row["Name"])
+
+        rows.sort(key=sort_key, reverse=descending)
+        if after is not None:
+            rows = [row for row in rows
+                    if (sort_key(row) < after if descending else sort_key(row) > after)]
+        size = p.get("MaxResults", DEFAULT_PAGE_SIZE)
+        page = rows[:size]
+        out: dict[str, Any] = {"InferenceExperiments": [
+            {k: row[k] for k in self._summary_keys if k in row} for row in page]}
+        if len(rows) > size:
+            token = json.dumps([sort_by, order, *sort_key(page[-1])])
+            out["NextToken"] = base64.urlsafe_b64encode(token.encode()).decode()
+        return out
+
+    @staticmethod
+    def _read_token(token: str, sort_by: str, order: str, c: Checker) -> tuple[str, str] | None:
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        except ValueError:
+            data = None
+        if (isinstance(data, list) and len(data) == 4
+                and all(isinstance(item, str) for item in data)):
+            if data[:2] == [sort_by, order]:
+                return data[2], data[3]
+            c.add("NextToken", f"the token was issued for SortBy={data[0]}, SortOrder={data[1]}; "
+                               "repeat the request that gave it")
+        else:
+            c.add("NextToken", f"got {token!r}; not a token this service issued")
+        return None
