@@ -18,9 +18,7 @@ output shape by botocore as they are queued.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
@@ -38,6 +36,10 @@ from shadowtest.experiment import InferenceExperiment
 from shadowtest.status import ExperimentStatus, VariantAction, plan_update
 
 if TYPE_CHECKING:
+    from collections import deque
+    from collections.abc import Iterable, Mapping
+    from types import TracebackType
+
     from mypy_boto3_sagemaker.client import SageMakerClient
 
 __all__ = ["ExperimentStubber", "describe_response"]
@@ -54,6 +56,9 @@ OPERATIONS: Mapping[str, str] = {
     "stop": "stop_inference_experiment",
     "delete": "delete_inference_experiment",
 }
+
+_SUMMARY_KEYS = ("Name", "Type", "Schedule", "Status", "StatusReason", "Description",
+                 "CreationTime", "CompletionTime", "LastModifiedTime", "RoleArn")
 
 _VARIANT_STATUS = {
     "Creating": "Creating", "Created": "InService", "Updating": "Updating",
@@ -150,7 +155,7 @@ class ExperimentStubber:
         self._described: dict[str, dict[str, Any]] = {}
 
     def __repr__(self) -> str:
-        return f"ExperimentStubber(pending={len(self.stubber._queue)})"
+        return f"ExperimentStubber(pending={self.pending()})"
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -176,9 +181,17 @@ class ExperimentStubber:
         """Stop answering; the client's calls go to AWS again."""
         self.stubber.deactivate()
 
+    def pending(self) -> list[str]:
+        """The operation names of the expected calls not made yet, in order."""
+        return [item["operation_name"] for item in self._queue()]
+
+    def clear(self) -> None:
+        """Forget every expected call not made yet."""
+        self._queue().clear()
+
     def assert_no_pending_responses(self) -> None:
         """Raise ``AssertionError`` naming the expected calls that were never made."""
-        pending = [item["operation_name"] for item in self.stubber._queue]
+        pending = self.pending()
         if pending:
             raise AssertionError(f"{len(pending)} expected call(s) were not made: "
                                  + ", ".join(pending))
@@ -347,14 +360,11 @@ class ExperimentStubber:
         ``SortBy=...``; a datetime filter is compared as sent). ``next_token`` is the token
         the request must carry; ``returns_next_token`` makes this page say there is more.
         """
-        summaries = []
+        summaries: list[dict[str, Any]] = []
         for experiment in experiments:
             if isinstance(experiment, InferenceExperimentConfig):
                 full = describe_response(experiment, status, now=now, region=self._region)
-                summaries.append({key: full[key] for key in (
-                    "Name", "Type", "Schedule", "Status", "StatusReason", "Description",
-                    "CreationTime", "CompletionTime", "LastModifiedTime", "RoleArn")
-                    if key in full})
+                summaries.append({key: full[key] for key in _SUMMARY_KEYS if key in full})
             else:
                 summaries.append(dict(experiment))
         request = dict(filters)
@@ -387,6 +397,10 @@ class ExperimentStubber:
             expected_params=None if expected_params is None else dict(expected_params))
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _queue(self) -> deque[dict[str, Any]]:
+        queue: deque[dict[str, Any]] = vars(self.stubber)["_queue"]  # botocore keeps no API
+        return queue
 
     @property
     def _region(self) -> str:

@@ -1,0 +1,134 @@
+"""shadowtest.testing: ExperimentStubber and the pytest plugin, as a user's suite uses them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+import pytest
+from botocore.exceptions import ClientError, StubAssertionError
+
+from shadowtest import ExperimentNotFoundError
+from shadowtest.testing import ExperimentStubber, sample_config
+
+if TYPE_CHECKING:
+    from shadowtest import ExperimentClient
+    from shadowtest.testing import FakeSageMaker
+
+pytest_plugins = ["pytester"]
+
+NAME = "churn-shadow"
+
+
+class TestExperimentStubber:
+    def test_unmade_expected_call_fails_on_exit(self) -> None:
+        with pytest.raises(AssertionError, match="1 expected call"), ExperimentStubber() as stub:
+            stub.expect_start(NAME)
+
+    def test_pending_calls_are_not_checked_when_the_block_raised(self) -> None:
+        def failing_block() -> None:
+            with ExperimentStubber() as stub:
+                stub.expect_start(NAME)
+                raise KeyError("the test's own failure must not be hidden")
+
+        with pytest.raises(KeyError):
+            failing_block()
+
+    def test_wrong_request_is_reported_by_botocore(self) -> None:
+        with ExperimentStubber() as stub:
+            stub.expect_create(sample_config())
+            with pytest.raises(StubAssertionError):
+                stub.client.create_inference_experiment(**sample_config(name="other").to_boto3())
+            stub.clear()
+
+    def test_expect_error_by_short_or_boto3_name(self) -> None:
+        with ExperimentStubber() as stub:
+            stub.expect_error("describe", "ResourceNotFound", "no such experiment")
+            stub.expect_error("start_inference_experiment", "ThrottlingException")
+            client = stub.experiment_client()
+            with pytest.raises(ExperimentNotFoundError, match="no such experiment"):
+                client.describe(NAME)
+            with pytest.raises(ClientError, match="ThrottlingException"):
+                stub.client.start_inference_experiment(Name=NAME)
+
+    def test_expect_error_refuses_unknown_operation(self) -> None:
+        with pytest.raises(ValueError, match="unknown operation"):
+            ExperimentStubber().expect_error("create_endpoint", "X")
+
+    def test_promote_needs_a_described_experiment(self) -> None:
+        with pytest.raises(ValueError, match="expect_describe"):
+            ExperimentStubber().expect_promote(NAME)
+
+    def test_promote_and_conclude_match_the_client(self) -> None:
+        config = sample_config()
+        with ExperimentStubber() as stub:
+            stub.expect_describe(config, "Running")
+            promote = stub.expect_promote(NAME, reason="v2 wins")
+            stub.expect_describe(config, "Running")
+            conclude = stub.expect_conclude(NAME, remove_shadow=True)
+            client = stub.experiment_client()
+            client.promote(NAME, reason="v2 wins")
+            client.conclude(NAME, remove_shadow=True)
+        assert promote["ModelVariantActions"] == {"shadow": "Promote", "production": "Remove"}
+        assert conclude["ModelVariantActions"] == {"production": "Retain", "shadow": "Remove"}
+
+    def test_responses_are_checked_against_the_output_shape(self) -> None:
+        from botocore.exceptions import ParamValidationError
+
+        with pytest.raises(ParamValidationError):
+            ExperimentStubber().expect_describe({"Name": NAME, "Status": 3})
+
+
+class TestPlugin:
+    def test_registered_through_pytest11(self) -> None:
+        found = {ep.name: ep.value for ep in entry_points(group="pytest11")}
+        assert found.get("shadowtest") == "shadowtest.testing.pytest_plugin"
+
+    def test_fixtures_are_served(
+        self, fake_sagemaker: FakeSageMaker, experiment_client: ExperimentClient
+    ) -> None:
+        experiment_client.create(sample_config())
+        assert fake_sagemaker.describe(NAME)["Status"] == "Creating"
+
+    def test_importing_the_plugin_does_not_import_boto3(self) -> None:
+        code = ("import sys, shadowtest.testing.pytest_plugin, shadowtest.testing; "
+                "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+                "('boto3', 'botocore')))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True)
+        assert out.stdout.strip() == "[]"
+
+    def test_user_suite_with_fixtures(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(test_user="""
+            import os
+            from shadowtest.testing import sample_config
+
+            def test_env(aws_test_environment):
+                assert os.environ["AWS_DEFAULT_REGION"] == "us-east-1"
+                assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+
+            def test_raw_boto3_code_against_the_fake(fake_sagemaker):
+                fake_sagemaker.client.create_inference_experiment(**sample_config().to_boto3())
+                assert fake_sagemaker.describe("churn-shadow")["Status"] == "Creating"
+
+            def test_stubber_satisfied(experiment_stubber):
+                experiment_stubber.expect_start("x")
+                experiment_stubber.client.start_inference_experiment(Name="x")
+
+            def test_stubber_unmade_call(experiment_stubber):
+                experiment_stubber.expect_start("x")
+
+            def test_failing_test_is_not_doubled(experiment_stubber):
+                experiment_stubber.expect_start("x")
+                assert False, "own failure"
+        """)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-ra")
+        result.assert_outcomes(passed=4, failed=1, errors=1)
+        result.stdout.fnmatch_lines([
+            "*ERROR at teardown of test_stubber_unmade_call*",
+            "E * 1 expected call(s) were not made: StartInferenceExperiment",
+        ])
+        # the failing test reports its own failure only, no teardown error on top
+        assert "teardown of test_failing_test_is_not_doubled" not in str(result.stdout)
