@@ -1,0 +1,63 @@
+"""The public surface and the import cost rules."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import shadowtest
+import shadowtest.testing
+
+DESIGN_NAMES = {
+    "ModelVariantConfig", "ShadowModeConfig", "InferenceExperimentSchedule",
+    "DataStorageConfig", "InferenceExperimentConfig",
+    "ExperimentClient", "ExperimentStatus", "VariantAction",
+    "InferenceExperiment", "InferenceExperimentSummary",
+    "ShadowTestError", "ConfigValidationError", "InvalidStatusError",
+    "UpdateNotAllowedError", "ExperimentNotFoundError", "ExperimentAlreadyExistsError",
+    "ExperimentConflictError", "ResourceLimitExceededError", "WaitTimeoutError",
+    "UnexpectedStatusError",
+}
+EXTRA_NAMES = {
+    "EndpointMetadata", "EndpointStatus", "ModelVariantStatus", "ModelVariantSummary",
+    "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update",
+}
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    assert set(shadowtest.__all__) == DESIGN_NAMES | EXTRA_NAMES
+    assert shadowtest.__all__ == sorted(shadowtest.__all__)
+    assert len(shadowtest.__all__) == len(set(shadowtest.__all__))
+    for name in shadowtest.__all__:
+        assert getattr(shadowtest, name) is not None
+
+
+def test_testing_all_resolves() -> None:
+    assert set(shadowtest.testing.__all__) == {
+        "SAMPLE_ROLE_ARN", "ExperimentStubber", "FakeSageMaker", "describe_response",
+        "sample_config"}
+    for name in shadowtest.testing.__all__:
+        assert getattr(shadowtest.testing, name) is not None
+
+
+def test_version() -> None:
+    from shadowtest._version import __version__
+
+    assert shadowtest.__version__ == __version__
+
+
+def _modules_after(statement: str) -> list[str]:
+    code = (f"import sys; {statement}; print(' '.join(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('boto3', 'botocore', 'importlib_metadata'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    return out.stdout.split()
+
+
+def test_import_shadowtest_does_not_import_boto3_or_botocore() -> None:
+    assert _modules_after("import shadowtest") == []
+
+
+def test_building_a_config_does_not_import_boto3() -> None:
+    assert _modules_after("from shadowtest.testing import sample_config; "
+                          "sample_config().to_boto3()") == []
