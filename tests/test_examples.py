@@ -1,0 +1,51 @@
+"""The examples run offline, with no AWS environment at all, and say what they did."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_example(name: str, tmp_path: Path) -> str:
+    # no AWS_* variables, and a HOME without ~/.aws: proof that nothing needs an account
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env["HOME"] = str(tmp_path)
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / name)], env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return result.stdout
+
+
+def test_quickstart_runs_the_whole_lifecycle_offline(tmp_path: Path) -> None:
+    out = run_example("quickstart.py", tmp_path).splitlines()
+    assert out[0] == "shadowtest quickstart against FakeSageMaker (offline)"
+    steps = [line.split(" ", 1)[0] for line in out[1:] if line[:1].isdigit()]
+    assert steps == ["1.", "2.", "3.", "4.", "5.", "6."]
+    text = "\n".join(out)
+    assert "inference-experiment/churn-shadow" in text
+    assert "status Running" in text
+    assert "sampling raised to 100%" in text
+    assert "refused before sending anything" in text
+    assert "model_variants: the model variants cannot change while the experiment is Running" \
+        in text
+    assert out[-1] == "6. promoted 'shadow'; experiment Completed"
+
+
+def test_build_config_example(tmp_path: Path) -> None:
+    out = run_example("build_config.py", tmp_path)
+    assert "'Type': 'ShadowMode'" in out
+    assert "ShadowModeConfig is invalid (2 problems):" in out
+    assert "sampling_percentage: got 150" in out
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
+def test_every_example_is_tested(name: str) -> None:
+    assert name in {"quickstart.py", "build_config.py"}, f"add a test for examples/{name}"
