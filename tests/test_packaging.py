@@ -61,3 +61,19 @@ def test_import_shadowtest_does_not_import_boto3_or_botocore() -> None:
 def test_building_a_config_does_not_import_boto3() -> None:
     assert _modules_after("from shadowtest.testing import sample_config; "
                           "sample_config().to_boto3()") == []
+
+
+def test_ci_runs_the_readmes_two_commands() -> None:
+    """README opens with its pitch and the two commands; .ci/run runs them verbatim."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text().splitlines()
+    assert readme[0] == "# shadowtest"
+    assert readme[2].startswith("A small, typed Python SDK for Amazon SageMaker shadow tests")
+    block = readme[readme.index("```sh") + 1:readme.index("```sh") + 3]
+    assert block[0].endswith(".venv/bin/python examples/quickstart.py")
+    assert block[1].endswith(".venv/bin/python -m pytest")
+    ci = (root / ".ci" / "run").read_text().splitlines()
+    for command in block:
+        assert command in ci

@@ -132,3 +132,21 @@ class TestPlugin:
         ])
         # the failing test reports its own failure only, no teardown error on top
         assert "teardown of test_failing_test_is_not_doubled" not in str(result.stdout)
+
+
+def test_api_page_names_every_public_member() -> None:
+    """docs/testing.md documents every public member and fixture, so it cannot fall behind."""
+    from pathlib import Path
+
+    from shadowtest.testing import FakeSageMaker
+    from shadowtest.testing import pytest_plugin as plugin
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text()
+    names = [n for cls in (FakeSageMaker, ExperimentStubber) for n in vars(cls)
+             if not n.startswith("_")]
+    names += ["client", "calls", "stubber", "describe_response", "sample_config"]
+    names += [n for n in vars(plugin) if hasattr(getattr(plugin, n), "_fixture_function")
+              or n in ("aws_test_environment", "fake_sagemaker", "experiment_client",
+                       "experiment_stubber")]
+    missing = [n for n in names if f"`{n}" not in page]
+    assert missing == []
