@@ -16,12 +16,12 @@ so the plugin costs nothing to test suites that don't use it.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Generator, Iterator
     from pathlib import Path
 
     from shadowtest.client import ExperimentClient
