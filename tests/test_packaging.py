@@ -77,3 +77,16 @@ def test_ci_runs_the_readmes_two_commands() -> None:
     ci = (root / ".ci" / "run").read_text().splitlines()
     for command in block:
         assert command in ci
+
+
+def test_ci_python3_wrapper_runs_python_not_itself() -> None:
+    """.ci/run wraps python3 to honour $PYTHON; with PYTHON=python3 the wrapper must reach
+    the real interpreter (it once called itself until bash crashed with exit code 139)."""
+    from pathlib import Path
+
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text().splitlines()
+    (wrapper,) = [line for line in ci if line.startswith("python3()")]
+    script = f'PYTHON=python3\n{wrapper}\npython3 -c "print(6 * 7)"\n'
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert (result.returncode, result.stdout.strip()) == (0, "42")
