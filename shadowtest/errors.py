@@ -66,6 +66,8 @@ class Problem:
 
     def under(self, prefix: str) -> Problem:
         """The same problem, seen from an enclosing object whose field is ``prefix``."""
+        if not prefix:
+            return self
         if not self.path:
             return Problem(prefix, self.message)
         joiner = "" if self.path.startswith("[") else "."
