@@ -170,9 +170,7 @@ class ExperimentClient:
     def describe(self, name: str) -> InferenceExperiment:
         """The experiment called ``name``: status, variants, schedule, configs."""
         _check_name(name)
-        response = self._call("describe", name, self.sagemaker.describe_inference_experiment,
-                              {"Name": name})
-        return InferenceExperiment(response)
+        return self._describe(name)
 
     def update(
         self,
@@ -203,7 +201,7 @@ class ExperimentClient:
             self._check_instance_types(c, model_variants, "model_variants")
         c.raise_if_any("update arguments")
         _check_name(name)
-        current = self.describe(name)
+        current = self._describe(name)
         plan = plan_update(current, schedule=schedule, description=description,
                            model_variants=model_variants, shadow_mode_config=shadow_mode_config,
                            data_storage_config=data_storage_config)
@@ -216,8 +214,9 @@ class ExperimentClient:
             return current.arn
         arn = self._call("update", name, self.sagemaker.update_inference_experiment,
                          plan.request)
-        log.info("updated inference experiment %r (%s)", name,
-                 ", ".join(key for key in plan.request if key != "Name"))
+        if log.isEnabledFor(logging.INFO):
+            log.info("updated inference experiment %r (%s)", name,
+                     ", ".join(key for key in plan.request if key != "Name"))
         return str(arn["InferenceExperimentArn"])
 
     def start(self, name: str) -> str:
@@ -400,6 +399,11 @@ class ExperimentClient:
                 raise
             raise translated from error
 
+    def _describe(self, name: str) -> InferenceExperiment:
+        response = self._call("describe", name, self.sagemaker.describe_inference_experiment,
+                              {"Name": name})
+        return InferenceExperiment(response)
+
     def _call(self, operation: str, name: str | None, method: Callable[..., Any],
               params: Mapping[str, Any]) -> Any:
         try:
@@ -451,8 +455,9 @@ class ExperimentClient:
         if reason is not None:
             params["Reason"] = reason
         arn = self._call("stop", name, self.sagemaker.stop_inference_experiment, params)
-        log.info("stopped inference experiment %r (%s, %s)", name,
-                 ", ".join(f"{v}: {a}" for v, a in actions.items()), desired_state)
+        if log.isEnabledFor(logging.INFO):
+            log.info("stopped inference experiment %r (%s, %s)", name,
+                     ", ".join(f"{v}: {a}" for v, a in actions.items()), desired_state)
         return str(arn["InferenceExperimentArn"])
 
     def _check_stop_arguments(
@@ -517,6 +522,9 @@ class ExperimentClient:
 
 
 def _check_name(name: object) -> None:
+    rule = EXPERIMENT_NAME
+    if isinstance(name, str) and rule.min_len <= len(name) <= rule.max_len and rule.matches(name):
+        return  # the common case, without building a Checker
     c = Checker()
     if not c.check_string("name", name, EXPERIMENT_NAME):
         c.fail("experiment name")
