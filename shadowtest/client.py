@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import difflib
+import functools
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -42,11 +43,12 @@ from shadowtest.errors import (
     WaitTimeoutError,
     translate_client_error,
 )
-from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary
+from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, summaries
 from shadowtest.status import (
     TERMINAL,
     ExperimentStatus,
     VariantAction,
+    _check_update_arguments,
     check_operation,
     plan_update,
 )
@@ -190,25 +192,26 @@ class ExperimentClient:
         equal to the current ones are dropped where they may not change; if nothing
         is left to send, nothing is sent.
         """
-        given = {"schedule": schedule, "description": description,
-                 "model_variants": model_variants, "shadow_mode_config": shadow_mode_config,
-                 "data_storage_config": data_storage_config}
-        c = Checker()
-        if all(value is None for value in given.values()):
-            c.add("", "nothing to update: give at least one of " + ", ".join(given))
         if model_variants is not None:
+            c = Checker()
             model_variants = to_tuple(model_variants)
             self._check_instance_types(c, model_variants, "model_variants")
-        c.raise_if_any("update arguments")
+            c.raise_if_any("update arguments")
+        elif (schedule is None and description is None and shadow_mode_config is None
+              and data_storage_config is None):
+            Checker().fail_with("", "nothing to update: give at least one of schedule, "
+                                "description, model_variants, shadow_mode_config, "
+                                "data_storage_config", subject="update arguments")
         _check_name(name)
+        _check_update_arguments(schedule, description, model_variants, shadow_mode_config,
+                                data_storage_config)  # before describing: bad input costs no call
         current = self._describe(name)
         plan = plan_update(current, schedule=schedule, description=description,
                            model_variants=model_variants, shadow_mode_config=shadow_mode_config,
                            data_storage_config=data_storage_config)
-        error = plan.error()
-        if error is not None:
-            raise error
-        if not plan.sends_anything:
+        if plan.refused:
+            raise plan.error()  # type: ignore[misc]  # not None when refused
+        if len(plan.request) == 1:  # only the name: every value is the current one
             log.info("inference experiment %r already has the requested values; "
                      "nothing to update", name)
             return current.arn
@@ -391,8 +394,7 @@ class ExperimentClient:
         pages = self._paginator.paginate(**params)
         try:
             for page in pages:
-                for item in page.get("InferenceExperiments", ()):
-                    yield InferenceExperimentSummary(item)
+                yield from summaries(page.get("InferenceExperiments", ()))
         except _client_error() as error:
             translated = translate_client_error(error, name=None, operation="list")
             if translated is None:
@@ -521,10 +523,15 @@ class ExperimentClient:
                       f"SageMaker knows (botocore's list){hint}")
 
 
-def _check_name(name: object) -> None:
+@functools.lru_cache(maxsize=256)
+def _good_name(name: str) -> bool:
     rule = EXPERIMENT_NAME
-    if isinstance(name, str) and rule.min_len <= len(name) <= rule.max_len and rule.matches(name):
-        return  # the common case, without building a Checker
+    return rule.min_len <= len(name) <= rule.max_len and rule.matches(name)
+
+
+def _check_name(name: object) -> None:
+    if type(name) is str and _good_name(name):
+        return  # the common case: a name seen before, without a regex or a Checker
     c = Checker()
     if not c.check_string("name", name, EXPERIMENT_NAME):
         c.fail("experiment name")
@@ -546,11 +553,11 @@ def _check_schedule_against_now(c: Checker, schedule: InferenceExperimentSchedul
 
 def _roles(current: InferenceExperiment) -> tuple[str, str]:
     """The source and shadow variant names of a described experiment."""
-    shadow_mode = current.shadow_mode_config
-    if shadow_mode is None:
+    roles = current._roles
+    if roles is None:
         raise ShadowTestError(f"inference experiment {current.name!r} has no shadow mode "
                               "config; give model_variant_actions to stop() explicitly")
-    return shadow_mode.source_model_variant_name, shadow_mode.shadow_model_variant_name
+    return roles
 
 
 def _listed(statuses: Iterable[ExperimentStatus]) -> str:

@@ -203,7 +203,9 @@ class UpdatePlan:
 
     @property
     def sends_anything(self) -> bool:
-        """False when every requested value equals the current one."""
+        """False when the plan is refused, or when nothing is left to send because every
+        requested change was a current value that is dropped (an unchanged start time, or
+        in Running unchanged model variants or data storage config)."""
         return self.allowed and len(self.request) > 1
 
     def error(self) -> UpdateNotAllowedError | None:
@@ -241,22 +243,19 @@ def plan_update(
     """
     variants = _check_update_arguments(schedule, description, model_variants,
                                        shadow_mode_config, data_storage_config)
-    requested: list[UpdateField] = []
-    if schedule is not None:
-        requested += [f for f, v in ((F.START_TIME, schedule.start_time),
-                                     (F.END_TIME, schedule.end_time)) if v is not None]
-    if description is not None:
-        requested.append(F.DESCRIPTION)
-    if variants is not None:
-        requested.append(F.MODEL_VARIANTS)
-    if shadow_mode_config is not None:
-        requested.append(F.SAMPLING_PERCENTAGE)
-    if data_storage_config is not None:
-        requested.append(F.DATA_STORAGE_CONFIG)
-
     name, status = current.name, current.status
     updatable = UPDATABLE_FIELDS.get(status)  # type: ignore[call-overload]
     if updatable is None:
+        requested: list[UpdateField] = []
+        if schedule is not None:
+            requested += [f for f, v in ((F.START_TIME, schedule.start_time),
+                                         (F.END_TIME, schedule.end_time)) if v is not None]
+        requested += [f for f, v in ((F.DESCRIPTION, description),
+                                     (F.MODEL_VARIANTS, variants),
+                                     (_shadow_mode_field(current, shadow_mode_config),
+                                      shadow_mode_config),
+                                     (F.DATA_STORAGE_CONFIG, data_storage_config))
+                      if v is not None]
         advice = status_advice("update", status)
         reason = (f"an experiment can be updated only when Created or Running, and this one is "
                   f"{status}{': ' + advice if advice else ''}")
@@ -301,10 +300,26 @@ def plan_update(
     return UpdatePlan(name, status, request, refused=tuple(refused), dropped=tuple(dropped))
 
 
+def _shadow_mode_field(current: InferenceExperiment,
+                       shadow: ShadowModeConfig | None) -> UpdateField:
+    """The field a shadow mode config changes: its variant names if they differ from the
+    experiment's, else the sampling percentage."""
+    if shadow is not None and current._roles is not None and (
+            shadow.source_model_variant_name, shadow.shadow_model_variant_name
+    ) != current._roles:
+        return F.VARIANT_NAMES
+    return F.SAMPLING_PERCENTAGE
+
+
 def _check_update_arguments(
     schedule: object, description: object, model_variants: object,
     shadow_mode_config: object, data_storage_config: object,
 ) -> tuple[ModelVariantConfig, ...] | None:
+    if model_variants is None and description is None and (  # the usual case, quickly
+            schedule is None or type(schedule) is InferenceExperimentSchedule) and (
+            shadow_mode_config is None or type(shadow_mode_config) is ShadowModeConfig) and (
+            data_storage_config is None or type(data_storage_config) is DataStorageConfig):
+        return None
     c = Checker()
     if schedule is not None:
         c.check_instance("schedule", schedule, InferenceExperimentSchedule,
@@ -408,23 +423,20 @@ def _plan_shadow_mode(
     current: InferenceExperiment, shadow: ShadowModeConfig,
     refuse: Callable[[UpdateField, str], None], request: dict[str, Any],
 ) -> None:
-    now = current.shadow_mode_config
     names = current.variant_names
-    problems = [
-        f"{role} variant {value!r} is not in the experiment (its variants: "
-        f"{', '.join(map(repr, names))})"
-        for role, value in (("the source", shadow.source_model_variant_name),
-                            ("the shadow", shadow.shadow_model_variant_name))
-        if value not in names
-    ]
-    if not problems and now is not None and (
-            (shadow.source_model_variant_name, shadow.shadow_model_variant_name)
-            != (now.source_model_variant_name, now.shadow_model_variant_name)):
-        problems.append(
-            f"the source and shadow are {now.source_model_variant_name!r} and "
-            f"{now.shadow_model_variant_name!r}; an update cannot change which variant is "
-            "which (only the sampling percentage)")
-    if problems:
-        refuse(F.VARIANT_NAMES, "; ".join(problems))
-        return
-    request["ShadowModeConfig"] = shadow.to_boto3()
+    source, shadow_name = shadow.source_model_variant_name, shadow.shadow_model_variant_name
+    if source in names and shadow_name in names:
+        roles = current._roles
+        if roles is None or (source, shadow_name) == roles:
+            request["ShadowModeConfig"] = shadow.to_boto3()
+            return
+        problems = [f"the source and shadow are {roles[0]!r} and {roles[1]!r}; an update "
+                    "cannot change which variant is which (only the sampling percentage)"]
+    else:
+        problems = [
+            f"{role} variant {value!r} is not in the experiment (its variants: "
+            f"{', '.join(map(repr, names))})"
+            for role, value in (("the source", source), ("the shadow", shadow_name))
+            if value not in names
+        ]
+    refuse(F.VARIANT_NAMES, "; ".join(problems))

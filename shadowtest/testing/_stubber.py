@@ -182,7 +182,8 @@ class ExperimentStubber:
         self.stubber.deactivate()
 
     def pending(self) -> list[str]:
-        """The operation names of the expected calls not made yet, in order."""
+        """The expected calls not made yet, in order, by their API operation names
+        (``"DescribeInferenceExperiment"``, as botocore names them)."""
         return [item["operation_name"] for item in self._queue()]
 
     def clear(self) -> None:
