@@ -1,0 +1,112 @@
+"""Import cost of shadowtest against boto3 (and attrs), in fresh interpreters.
+
+Each sample is a new ``python -c "import X"`` process; the candidates are run
+in alternation (pass, shadowtest, boto3, attrs, pass, ...) so that machine noise
+falls on all of them alike, and the median wall time of each is reported. The
+bar (issue #5): ``import shadowtest`` costs at most 0.6x ``import boto3``.
+
+The ratio is given two ways: whole wall time (what a user waits for, interpreter
+start included) and net of the bare interpreter start-up (``pass``), which is
+the import work itself. The bar applies to the net figure; both are printed.
+
+It also checks, in a fresh interpreter, that ``import shadowtest`` imports
+neither boto3 nor botocore, and prints the five costliest modules under
+``-X importtime``.
+
+    python benchmarks/import_time.py            # 41 samples each
+    python benchmarks/import_time.py --quick    # 5 samples each (CI: never rots)
+
+Exit status 1 if the bar is missed, or if boto3/botocore are imported, unless
+``--quick`` (CI runs it on shared machines and asserts no timings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+BAR = 0.6
+CANDIDATES = {
+    "pass": "pass",
+    "shadowtest": "import shadowtest",
+    "boto3": "import boto3",
+    "attrs": "import attrs",
+}
+
+
+def sample(code: str) -> float:
+    """Seconds for one fresh interpreter to run ``code``."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return time.perf_counter() - start
+
+
+def heavy_modules_loaded() -> list[str]:
+    probe = ("import sys, shadowtest; "
+             "print(' '.join(m for m in ('boto3', 'botocore') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                         text=True).stdout
+    return out.split()
+
+
+def top_offenders(n: int = 5) -> list[tuple[int, str]]:
+    """The ``n`` modules with the largest cumulative time under ``-X importtime``."""
+    err = subprocess.run([sys.executable, "-X", "importtime", "-c", "import shadowtest"],
+                         check=True, capture_output=True, text=True).stderr
+    rows: list[tuple[int, str]] = []
+    for line in err.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        _, cumulative, name = line.split("|")
+        if name.strip() != "shadowtest":  # the root: its total is printed above
+            rows.append((int(cumulative), name.rstrip()))
+    rows.sort(reverse=True)
+    return rows[:n]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="5 samples each; never fails")
+    parser.add_argument("--runs", type=int, default=None, help="samples per candidate")
+    args = parser.parse_args(argv)
+    runs = args.runs or (5 if args.quick else 41)
+
+    for code in CANDIDATES.values():  # warm the file-system cache and .pyc files
+        sample(code)
+    times: dict[str, list[float]] = {name: [] for name in CANDIDATES}
+    for _ in range(runs):
+        for name, code in CANDIDATES.items():
+            times[name].append(sample(code))
+    median = {name: statistics.median(values) for name, values in times.items()}
+
+    base = median["pass"]
+    whole = median["shadowtest"] / median["boto3"]
+    net = (median["shadowtest"] - base) / (median["boto3"] - base)
+    print(f"import time, median of {runs} fresh interpreters each "
+          f"(Python {platform.python_version()}, {platform.machine()}):")
+    for name, value in median.items():
+        spread = f"{min(times[name]) * 1e3:.1f}-{max(times[name]) * 1e3:.1f}"
+        net_ms = "" if name == "pass" else f"   net of start-up {(value - base) * 1e3:6.1f} ms"
+        print(f"  {CANDIDATES[name]:<18} {value * 1e3:7.1f} ms  (range {spread} ms){net_ms}")
+    print(f"shadowtest / boto3: {net:.2f}x net of interpreter start-up, "
+          f"{whole:.2f}x whole wall time (bar: <= {BAR}x net)")
+
+    loaded = heavy_modules_loaded()
+    print("import shadowtest loads boto3/botocore: " + (", ".join(loaded) if loaded else "no"))
+    print("what import shadowtest spends most on (-X importtime, cumulative us):")
+    for cumulative, name in top_offenders():
+        print(f"  {cumulative:>8}  {name}")
+
+    ok = net <= BAR and not loaded
+    print("result: " + ("meets the bar" if ok else "MISSES the bar"))
+    if args.quick:
+        return 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
