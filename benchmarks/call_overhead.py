@@ -17,10 +17,11 @@ side does what a user needs from the call:
              shadowtest: client.update(name, shadow_mode_config=...) (describe, rules,
              update)
 
-The bar (issue #5): a shadowtest call costs at most 1.10x the raw call. Also
+The bar (issue #5): a shadowtest call costs at most 1.10x the raw call (the ratio printed
+is the median over rounds of each round's shadowtest/raw ratio). Also
 printed: building, validating and serialising a full InferenceExperimentConfig.
 
-    python benchmarks/call_overhead.py            # 15 rounds of 200 calls per side
+    python benchmarks/call_overhead.py            # 41 rounds of 100 calls per side
     python benchmarks/call_overhead.py --quick    # 3 rounds of 20 (CI: never rots)
     python benchmarks/call_overhead.py --strict   # exit 1 if any ratio misses the bar
 """
@@ -252,7 +253,9 @@ def compare(responder: Responder, all_cases: list[Case], rounds: int, calls: int
             raw.append(timed_batch(responder, case, case.raw, calls))
             ours.append(timed_batch(responder, case, case.ours, calls))
         raw_us, ours_us = statistics.median(raw), statistics.median(ours)
-        ratio = ours_us / raw_us
+        # each round's two batches ran back to back: the median of their ratios is robust to
+        # a burst of load from elsewhere that lands on a few batches
+        ratio = statistics.median(o / r for r, o in zip(raw, ours, strict=True))
         worst = max(worst, ratio)
         print(f"  {case.label:<24}{raw_us:>9.1f} us{ours_us:>10.1f} us{ratio:>7.2f}x"
               f"   (+{ours_us - raw_us:.1f} us)")
@@ -301,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 if a ratio is above the bar")
     args = parser.parse_args(argv)
-    rounds = args.rounds or (3 if args.quick else 15)
-    calls = args.calls or (20 if args.quick else 200)
+    rounds = args.rounds or (3 if args.quick else 41)
+    calls = args.calls or (20 if args.quick else 100)
 
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": "us-east-1",
@@ -331,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  full InferenceExperimentConfig: build + validate + to_boto3 {build:.1f} us "
           f"(to_boto3 alone {serialise:.1f} us)")
     ok = worst <= BAR
-    print(f"worst ratio {worst:.2f}x (bar: <= {BAR:.2f}x): "
+    print(f"worst ratio {worst:.3f}x (bar: <= {BAR:.2f}x): "
           + ("meets the bar" if ok else "MISSES the bar"))
     return 0 if ok or not args.strict else 1
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    ValuesView,
+)
 from datetime import datetime
 from typing import Any, Final, NoReturn, TypeVar
 
@@ -225,6 +233,16 @@ class FrozenMap(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+    # the dict's own views: read-only, and iterated in C (Mapping's mixins iterate in Python)
+    def keys(self) -> KeysView[str]:
+        return self._data.keys()
+
+    def values(self) -> ValuesView[str]:
+        return self._data.values()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._data.items()
 
     def __hash__(self) -> int:
         if self._hash is None:

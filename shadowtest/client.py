@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from shadowtest._checks import Checker, to_tuple
@@ -384,17 +385,19 @@ class ExperimentClient:
                                                    le=MAX_LIST_RESULTS, why="the page size"):
             params["PaginationConfig"] = {"PageSize": max_results}
         c.raise_if_any("list arguments")
-        return self._pages(params)
+        return chain.from_iterable(self._pages(params))
 
     # -- internals --------------------------------------------------------------------------
 
-    def _pages(self, params: dict[str, Any]) -> Iterator[InferenceExperimentSummary]:
+    def _pages(self, params: dict[str, Any]) -> Iterator[builtins.list[InferenceExperimentSummary]]:
+        """One list of summaries per page, fetched as iteration reaches it (the caller chains
+        them, so there is no Python-level step per experiment)."""
         if self._paginator is None:
             self._paginator = self.sagemaker.get_paginator("list_inference_experiments")
         pages = self._paginator.paginate(**params)
         try:
             for page in pages:
-                yield from summaries(page.get("InferenceExperiments", ()))
+                yield summaries(page.get("InferenceExperiments", ()))
         except _client_error() as error:
             translated = translate_client_error(error, name=None, operation="list")
             if translated is None:

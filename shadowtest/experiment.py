@@ -213,8 +213,7 @@ class _ResponseView:
         """An :class:`ExperimentStatus`, or the raw string for a status this version doesn't
         know."""
         status = self._data["Status"]
-        found: ExperimentStatus | str = _STATUSES.get(status, status)
-        return found
+        return _STATUSES.get(status, status)  # type: ignore[no-any-return]
 
     @property
     def status_reason(self) -> str | None:
