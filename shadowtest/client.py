@@ -44,7 +44,7 @@ from shadowtest.errors import (
     WaitTimeoutError,
     translate_client_error,
 )
-from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, summaries
+from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, _summaries
 from shadowtest.status import (
     TERMINAL,
     ExperimentStatus,
@@ -397,7 +397,7 @@ class ExperimentClient:
         pages = self._paginator.paginate(**params)
         try:
             for page in pages:
-                yield summaries(page.get("InferenceExperiments", ()))
+                yield _summaries(page.get("InferenceExperiments", ()))
         except _client_error() as error:
             translated = translate_client_error(error, name=None, operation="list")
             if translated is None:
