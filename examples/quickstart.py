@@ -34,7 +34,8 @@ from shadowtest import (
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--aws", action="store_true",
                         help="run against real SageMaker (default: the offline fake)")
     parser.add_argument("--name", default="churn-shadow", help="the experiment's name")

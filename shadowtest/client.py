@@ -1,4 +1,5 @@
-"""ExperimentClient: the shadow-test lifecycle, the only module that calls boto3.
+"""ExperimentClient: the shadow-test lifecycle; outside ``shadowtest.testing``, the only
+module that calls boto3.
 
 Every method refuses, before anything is sent, what the service would refuse
 or no user could mean (SPEC §7), and turns the service's errors into the
@@ -189,9 +190,9 @@ class ExperimentClient:
 
         Describes the experiment first and applies :func:`shadowtest.status.plan_update`:
         raises :class:`UpdateNotAllowedError` (sending nothing) when the status or a
-        field breaks the update rules. Only the arguments given are sent, and values
-        equal to the current ones are dropped where they may not change; if nothing
-        is left to send, nothing is sent.
+        field breaks the update rules. Only the arguments given are sent; an unchanged
+        start time, and in Running unchanged model variants or data storage config, are
+        dropped; if nothing is left to send, nothing is sent and the ARN is returned.
         """
         if model_variants is not None:
             c = Checker()

@@ -186,8 +186,9 @@ class UpdatePlan:
     """What :func:`plan_update` decided: the request to send, or why it is refused.
 
     ``request`` holds the keyword arguments of ``update_inference_experiment``
-    (``Name`` included) for the changes that are allowed; ``dropped`` names
-    requested values equal to the current ones, which are not sent;
+    (``Name`` included) for the changes that are allowed; ``dropped`` names the
+    requested fields left out because they equal the current values (an unchanged
+    start time; in Running, unchanged model variants or data storage config);
     ``refused`` lists each offending field with the reason.
     """
 

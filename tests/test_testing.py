@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, timezone
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
@@ -144,9 +145,30 @@ def test_api_page_names_every_public_member() -> None:
     page = (Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text()
     names = [n for cls in (FakeSageMaker, ExperimentStubber) for n in vars(cls)
              if not n.startswith("_")]
-    names += ["client", "calls", "stubber", "describe_response", "sample_config"]
+    names += ["describe_response", "sample_config"]
+    # public instance attributes, set in __init__
+    names += [n for cls, obj in ((FakeSageMaker, FakeSageMaker()), (ExperimentStubber,
+                                                                     ExperimentStubber()))
+              for n in vars(obj) if not n.startswith("_") and n not in vars(cls)]
     names += [n for n in vars(plugin) if hasattr(getattr(plugin, n), "_fixture_function")
               or n in ("aws_test_environment", "fake_sagemaker", "experiment_client",
                        "experiment_stubber")]
     missing = [n for n in names if f"`{n}" not in page]
     assert missing == []
+
+
+def test_expect_update_that_changes_nothing_expects_no_call() -> None:
+    """The client sends no update when every change equals the current value; the stubber
+    must not expect one either (else the with block fails on a call never made)."""
+    from shadowtest import InferenceExperimentSchedule
+
+    start = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    config = sample_config(schedule=InferenceExperimentSchedule.starting_at(start))
+    unchanged = InferenceExperimentSchedule(start_time=start)
+    with ExperimentStubber() as stub:
+        stub.expect_describe(config, "Running")
+        request = stub.expect_update(config.name, schedule=unchanged)
+        assert request == {"Name": config.name}
+        assert stub.pending() == ["DescribeInferenceExperiment"]
+        arn = stub.experiment_client().update(config.name, schedule=unchanged)
+    assert arn.endswith(":inference-experiment/churn-shadow")

@@ -6,9 +6,12 @@
   move yourself and fault injection.
 - :class:`ExperimentStubber`: botocore's ``Stubber`` with typed ``expect_*``
   methods whose expected requests come from your config objects.
+- :func:`describe_response`: a realistic, service-model-valid describe response
+  for a config in a status.
 - :func:`sample_config`: a valid config to change one thing of.
 - A pytest plugin (loaded automatically once shadowtest is installed) with the
-  fixtures ``fake_sagemaker``, ``experiment_client`` and ``experiment_stubber``.
+  fixtures ``fake_sagemaker``, ``experiment_client``, ``experiment_stubber`` and
+  ``aws_test_environment``.
 
 Importing this module does not import boto3; the two classes are loaded on
 first use.

@@ -246,7 +246,9 @@ class ExperimentStubber:
         If ``name`` was described (:meth:`expect_describe`), the request is what
         :func:`shadowtest.plan_update` makes of the changes against that description —
         exactly what :meth:`ExperimentClient.update` sends — and a change the client
-        would refuse raises ``ValueError`` here. Otherwise every given field is expected.
+        would refuse raises ``ValueError`` here; if every change is dropped (values equal to
+        the current ones), no call is expected, as the client sends none. Otherwise every
+        given field is expected.
         """
         changes: dict[str, Any] = {
             "schedule": schedule, "description": description,
@@ -261,6 +263,8 @@ class ExperimentStubber:
                 raise ValueError(f"the client would refuse this update and send nothing: "
                                  f"{error}")
             request = dict(plan.request)
+            if len(request) == 1:  # nothing left to change: the client sends no update
+                return request
         else:
             request = {"Name": name}
             serialised = {
