@@ -49,3 +49,28 @@ def test_build_config_example(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_every_example_is_tested(name: str) -> None:
     assert name in {"quickstart.py", "build_config.py"}, f"add a test for examples/{name}"
+
+
+def test_readme_lifecycle_block_runs_against_the_fake(capsys: pytest.CaptureFixture[str]) -> None:
+    """README's "Build a config" and "Create, watch and promote" blocks, run as written but
+    with the client and the clock of a FakeSageMaker (the only two substitutions)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    build, lifecycle = re.findall(r"```python\n(.*?)```", readme, re.S)[:2]
+    swaps = {"client = ExperimentClient()": "client = fake.experiment_client()",
+             "from_now(timedelta(days=1))": "from_now(timedelta(days=1), now=fake.now)"}
+    for old, new in swaps.items():
+        assert old in lifecycle
+        lifecycle = lifecycle.replace(old, new)
+    code = (build + "\nfrom shadowtest.testing import FakeSageMaker\nfake = FakeSageMaker()\n"
+            + lifecycle)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert "model variants cannot change while the experiment is Running" in \
+        capsys.readouterr().out
+    from shadowtest.testing import FakeSageMaker
+
+    fake = namespace["fake"]
+    assert isinstance(fake, FakeSageMaker)
+    assert fake.describe("churn-shadow")["Status"] == "Completed"
