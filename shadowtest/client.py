@@ -51,8 +51,8 @@ from shadowtest.status import (
     ExperimentStatus,
     VariantAction,
     _check_update_arguments,
+    _plan_checked,
     check_operation,
-    plan_update,
 )
 
 if TYPE_CHECKING:
@@ -205,20 +205,20 @@ class ExperimentClient:
                                 "description, model_variants, shadow_mode_config, "
                                 "data_storage_config", subject="update arguments")
         _check_name(name)
-        _check_update_arguments(schedule, description, model_variants, shadow_mode_config,
-                                data_storage_config)  # before describing: bad input costs no call
-        current = self._describe(name)
-        plan = plan_update(current, schedule=schedule, description=description,
-                           model_variants=model_variants, shadow_mode_config=shadow_mode_config,
-                           data_storage_config=data_storage_config)
+        variants = _check_update_arguments(  # before describing: bad input costs no call
+            schedule, description, model_variants, shadow_mode_config, data_storage_config)
+        sagemaker = self._client or self.sagemaker
+        current = InferenceExperiment(self._call(
+            "describe", name, sagemaker.describe_inference_experiment, {"Name": name}))
+        plan = _plan_checked(current, schedule, description, variants, shadow_mode_config,
+                             data_storage_config)
         if plan.refused:
             raise plan.error()  # type: ignore[misc]  # not None when refused
         if len(plan.request) == 1:  # only the name: every value is the current one
             log.info("inference experiment %r already has the requested values; "
                      "nothing to update", name)
             return current.arn
-        arn = self._call("update", name, self.sagemaker.update_inference_experiment,
-                         plan.request)
+        arn = self._call("update", name, sagemaker.update_inference_experiment, plan.request)
         if log.isEnabledFor(logging.INFO):
             log.info("updated inference experiment %r (%s)", name,
                      ", ".join(key for key in plan.request if key != "Name"))

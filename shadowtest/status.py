@@ -244,6 +244,19 @@ def plan_update(
     """
     variants = _check_update_arguments(schedule, description, model_variants,
                                        shadow_mode_config, data_storage_config)
+    return _plan_checked(current, schedule, description, variants, shadow_mode_config,
+                         data_storage_config)
+
+
+def _plan_checked(
+    current: InferenceExperiment,
+    schedule: InferenceExperimentSchedule | None,
+    description: str | None,
+    variants: tuple[ModelVariantConfig, ...] | None,
+    shadow_mode_config: ShadowModeConfig | None,
+    data_storage_config: DataStorageConfig | None,
+) -> UpdatePlan:
+    """:func:`plan_update` for arguments already checked by ``_check_update_arguments``."""
     name, status = current.name, current.status
     updatable = UPDATABLE_FIELDS.get(status)  # type: ignore[call-overload]
     if updatable is None:
@@ -267,38 +280,55 @@ def plan_update(
     dropped: list[str] = []
     request: dict[str, Any] = {"Name": name}
 
-    def refuse(field: UpdateField, reason: str) -> None:
-        refused.append(Problem(str(field), reason))
-
-    def not_in_status(field: UpdateField, what: str) -> None:
-        can = ", ".join(sorted(str(f) for f in updatable))
-        refuse(field, f"{what} cannot change while the experiment is {status} "
-                      f"(it can change: {can})")
-
     if schedule is not None:
-        sent = _plan_schedule(current, schedule, updatable, refuse, not_in_status, dropped)
+        sent = _plan_schedule(current, schedule, updatable, *_refusers(refused, status, updatable),
+                              dropped)
         if sent:
             request["Schedule"] = sent
     if description is not None:
         if F.DESCRIPTION in updatable:
             request["Description"] = description
         else:
-            not_in_status(F.DESCRIPTION, "the description")
+            _not_in_status(refused, status, updatable, F.DESCRIPTION, "the description")
     if variants is not None:
-        _plan_variants(current, variants, updatable, refuse, not_in_status, dropped, request)
+        _plan_variants(current, variants, updatable, *_refusers(refused, status, updatable),
+                       dropped, request)
     if shadow_mode_config is not None:
         if F.SAMPLING_PERCENTAGE in updatable:
-            _plan_shadow_mode(current, shadow_mode_config, refuse, request)
+            _plan_shadow_mode(current, shadow_mode_config, refused, request)
         else:
-            not_in_status(F.SAMPLING_PERCENTAGE, "the sampling percentage")
+            _not_in_status(refused, status, updatable, F.SAMPLING_PERCENTAGE,
+                           "the sampling percentage")
     if data_storage_config is not None:
         if F.DATA_STORAGE_CONFIG in updatable:
             request["DataStorageConfig"] = data_storage_config.to_boto3()
         elif data_storage_config == current.data_storage_config:
             dropped.append(str(F.DATA_STORAGE_CONFIG))
         else:
-            not_in_status(F.DATA_STORAGE_CONFIG, "the data storage config")
+            _not_in_status(refused, status, updatable, F.DATA_STORAGE_CONFIG,
+                           "the data storage config")
     return UpdatePlan(name, status, request, refused=tuple(refused), dropped=tuple(dropped))
+
+
+def _refusers(
+    refused: list[Problem], status: ExperimentStatus | str, updatable: frozenset[UpdateField],
+) -> tuple[Callable[[UpdateField, str], None], Callable[[UpdateField, str], None]]:
+    """``refuse(field, reason)`` and ``not_in_status(field, what)``, appending to ``refused``."""
+
+    def refuse(field: UpdateField, reason: str) -> None:
+        refused.append(Problem(str(field), reason))
+
+    def not_in_status(field: UpdateField, what: str) -> None:
+        _not_in_status(refused, status, updatable, field, what)
+
+    return refuse, not_in_status
+
+
+def _not_in_status(refused: list[Problem], status: ExperimentStatus | str,
+                   updatable: frozenset[UpdateField], field: UpdateField, what: str) -> None:
+    can = ", ".join(sorted(str(f) for f in updatable))
+    refused.append(Problem(str(field), f"{what} cannot change while the experiment is {status} "
+                                       f"(it can change: {can})"))
 
 
 def _shadow_mode_field(current: InferenceExperiment,
@@ -422,10 +452,13 @@ def _same_variant(current: InferenceExperiment, variant: ModelVariantConfig) -> 
 
 def _plan_shadow_mode(
     current: InferenceExperiment, shadow: ShadowModeConfig,
-    refuse: Callable[[UpdateField, str], None], request: dict[str, Any],
+    refused: list[Problem], request: dict[str, Any],
 ) -> None:
-    names = current.variant_names
     source, shadow_name = shadow.source_model_variant_name, shadow.shadow_model_variant_name
+    if current._roles == (source, shadow_name):  # the usual case: the roles are the same
+        request["ShadowModeConfig"] = shadow.to_boto3()
+        return
+    names = current.variant_names
     if source in names and shadow_name in names:
         roles = current._roles
         if roles is None or (source, shadow_name) == roles:
@@ -440,4 +473,4 @@ def _plan_shadow_mode(
             for role, value in (("the source", source), ("the shadow", shadow_name))
             if value not in names
         ]
-    refuse(F.VARIANT_NAMES, "; ".join(problems))
+    refused.append(Problem(str(F.VARIANT_NAMES), "; ".join(problems)))
