@@ -173,8 +173,11 @@ class ExperimentClient:
 
     def describe(self, name: str) -> InferenceExperiment:
         """The experiment called ``name``: status, variants, schedule, configs."""
-        _check_name(name)
-        return self._describe(name)
+        if type(name) is not str or not _good_name(name):
+            _check_name(name)  # raises with the reason
+        sagemaker = self._client or self.sagemaker
+        return InferenceExperiment(self._call(
+            "describe", name, sagemaker.describe_inference_experiment, {"Name": name}))
 
     def update(
         self,
@@ -404,11 +407,6 @@ class ExperimentClient:
             if translated is None:
                 raise
             raise translated from error
-
-    def _describe(self, name: str) -> InferenceExperiment:
-        response = self._call("describe", name, self.sagemaker.describe_inference_experiment,
-                              {"Name": name})
-        return InferenceExperiment(response)
 
     def _call(self, operation: str, name: str | None, method: Callable[..., Any],
               params: Mapping[str, Any]) -> Any:
