@@ -103,10 +103,6 @@ class Checker:
     def fail(self, subject: str) -> NoReturn:
         raise ConfigValidationError(self.problems, subject=subject)
 
-    def fail_with(self, path: str, message: str, *, subject: str) -> NoReturn:
-        self.add(path, message)
-        self.fail(subject)
-
     def raise_if_any(self, subject: str) -> None:
         if self.problems:
             self.fail(subject)

@@ -173,11 +173,9 @@ class ExperimentClient:
 
     def describe(self, name: str) -> InferenceExperiment:
         """The experiment called ``name``: status, variants, schedule, configs."""
-        if type(name) is not str or not _good_name(name):
-            _check_name(name)  # raises with the reason
-        sagemaker = self._client or self.sagemaker
+        _check_name(name)
         return InferenceExperiment(self._call(
-            "describe", name, sagemaker.describe_inference_experiment, {"Name": name}))
+            "describe", name, self.sagemaker.describe_inference_experiment, {"Name": name}))
 
     def update(
         self,
@@ -204,13 +202,14 @@ class ExperimentClient:
             c.raise_if_any("update arguments")
         elif (schedule is None and description is None and shadow_mode_config is None
               and data_storage_config is None):
-            Checker().fail_with("", "nothing to update: give at least one of schedule, "
-                                "description, model_variants, shadow_mode_config, "
-                                "data_storage_config", subject="update arguments")
+            c = Checker()
+            c.add("", "nothing to update: give at least one of schedule, description, "
+                      "model_variants, shadow_mode_config, data_storage_config")
+            c.fail("update arguments")
         _check_name(name)
         variants = _check_update_arguments(  # before describing: bad input costs no call
             schedule, description, model_variants, shadow_mode_config, data_storage_config)
-        sagemaker = self._client or self.sagemaker
+        sagemaker = self.sagemaker
         current = InferenceExperiment(self._call(
             "describe", name, sagemaker.describe_inference_experiment, {"Name": name}))
         plan = _plan_checked(current, schedule, description, variants, shadow_mode_config,

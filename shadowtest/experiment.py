@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 _STATUSES = ExperimentStatus._value2member_map_
+_VARIANT_STATUSES = ModelVariantStatus._value2member_map_
 T = TypeVar("T")
 
 
@@ -64,7 +65,6 @@ class cached_property(Generic[T]):
             return self
         value = obj.__dict__[self.name] = self.func(obj)
         return value
-_VARIANT_STATUSES = ModelVariantStatus._value2member_map_
 
 
 @attrs.frozen(kw_only=True)
