@@ -346,6 +346,9 @@ class InferenceExperiment(_ResponseView):
         )
 
 
+_new = object.__new__
+
+
 def _summaries(items: Sequence[Mapping[str, Any]]) -> list[InferenceExperimentSummary]:
     """One :class:`InferenceExperimentSummary` per list entry, made without a Python-level
     call per entry (a list page has up to 100; this halves their cost)."""
@@ -353,8 +356,6 @@ def _summaries(items: Sequence[Mapping[str, Any]]) -> list[InferenceExperimentSu
     deque(map(_set_data, views, items), maxlen=0)
     return views
 
-
-_new = object.__new__
 
 
 class InferenceExperimentSummary(_ResponseView):

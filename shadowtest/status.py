@@ -460,8 +460,8 @@ def _plan_shadow_mode(
         return
     names = current.variant_names
     if source in names and shadow_name in names:
-        roles = current._roles
-        if roles is None or (source, shadow_name) == roles:
+        roles = current._roles  # the same roles returned above
+        if roles is None:
             request["ShadowModeConfig"] = shadow.to_boto3()
             return
         problems = [f"the source and shadow are {roles[0]!r} and {roles[1]!r}; an update "
