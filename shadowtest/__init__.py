@@ -44,10 +44,7 @@ from shadowtest.status import (
     EndpointStatus,
     ExperimentStatus,
     ModelVariantStatus,
-    UpdateField,
-    UpdatePlan,
     VariantAction,
-    plan_update,
 )
 
 __all__ = [
@@ -83,13 +80,35 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from shadowtest.plan import UpdateField, UpdatePlan, plan_update
+
     __version__: str
 
+# Public names whose modules are imported on first use, so that `import shadowtest`
+# stays cheap (the planner, the judge, data capture, rendering and the CLI load when
+# a program first reaches for them). Each is also imported above under TYPE_CHECKING.
+_LAZY: dict[str, str] = {
+    "UpdateField": "shadowtest.plan",
+    "UpdatePlan": "shadowtest.plan",
+    "plan_update": "shadowtest.plan",
+}
 
-def __getattr__(name: str) -> str:
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     # importlib.metadata costs more to import than the rest of shadowtest: only on demand
     if name == "__version__":
         from importlib.metadata import version
 
         return version("shadowtest")
     raise AttributeError(f"module 'shadowtest' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, "__version__"})

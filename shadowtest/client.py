@@ -46,14 +46,7 @@ from shadowtest.errors import (
     translate_client_error,
 )
 from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, _summaries
-from shadowtest.status import (
-    TERMINAL,
-    ExperimentStatus,
-    VariantAction,
-    _check_update_arguments,
-    _plan_checked,
-    check_operation,
-)
+from shadowtest.status import TERMINAL, ExperimentStatus, VariantAction, check_operation
 
 if TYPE_CHECKING:
     import boto3
@@ -189,7 +182,7 @@ class ExperimentClient:
     ) -> str:
         """Change a Created or Running experiment; returns its ARN.
 
-        Describes the experiment first and applies :func:`shadowtest.status.plan_update`:
+        Describes the experiment first and applies :func:`shadowtest.plan.plan_update`:
         raises :class:`UpdateNotAllowedError` (sending nothing) when the status or a
         field breaks the update rules. Only the arguments given are sent; an unchanged
         start time, and in Running unchanged model variants or data storage config, are
@@ -207,12 +200,14 @@ class ExperimentClient:
                       "model_variants, shadow_mode_config, data_storage_config")
             c.fail("update arguments")
         _check_name(name)
-        variants = _check_update_arguments(  # before describing: bad input costs no call
+        from shadowtest.plan import check_update_arguments, plan_checked
+
+        variants = check_update_arguments(  # before describing: bad input costs no call
             schedule, description, model_variants, shadow_mode_config, data_storage_config)
         sagemaker = self.sagemaker
         current = InferenceExperiment(self._call(
             "describe", name, sagemaker.describe_inference_experiment, {"Name": name}))
-        plan = _plan_checked(current, schedule, description, variants, shadow_mode_config,
+        plan = plan_checked(current, schedule, description, variants, shadow_mode_config,
                              data_storage_config)
         if plan.refused:
             raise plan.error()  # type: ignore[misc]  # not None when refused

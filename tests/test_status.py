@@ -28,9 +28,9 @@ from shadowtest import (
     VariantAction,
     plan_update,
 )
+from shadowtest.plan import UPDATABLE_FIELDS
 from shadowtest.status import (
     ALLOWED_STATUSES,
-    UPDATABLE_FIELDS,
     ModelVariantStatus,
     parse_enum,
     status_advice,

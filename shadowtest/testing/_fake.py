@@ -35,7 +35,6 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-import boto3
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ParamValidationError
 from botocore.model import ListShape, MapShape, StructureShape
@@ -64,14 +63,15 @@ from shadowtest.config import (
 )
 from shadowtest.errors import ConfigValidationError, Problem
 from shadowtest.experiment import InferenceExperiment
+from shadowtest.plan import plan_update
 from shadowtest.status import (
     ALLOWED_STATUSES,
     TERMINAL,
     TRANSIENT,
     ExperimentStatus,
     VariantAction,
-    plan_update,
 )
+from shadowtest.testing._clients import offline_sagemaker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -190,9 +190,7 @@ class FakeSageMaker:
         elif now.tzinfo is None or now.utcoffset() is None:
             raise ValueError(f"now must be a timezone-aware datetime, got {now!r}")
         if client is None:
-            client = boto3.session.Session(
-                aws_access_key_id="testing", aws_secret_access_key="testing",
-                region_name="us-east-1").client("sagemaker")
+            client = offline_sagemaker()
         self.client: SageMakerClient = client
         """The boto3 SageMaker client the fake serves."""
         self.account_id = account_id

@@ -21,7 +21,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
-import boto3
 from botocore.stub import Stubber
 
 from shadowtest.client import ExperimentClient
@@ -33,7 +32,9 @@ from shadowtest.config import (
     ShadowModeConfig,
 )
 from shadowtest.experiment import InferenceExperiment
-from shadowtest.status import ExperimentStatus, VariantAction, plan_update
+from shadowtest.plan import plan_update
+from shadowtest.status import ExperimentStatus, VariantAction
+from shadowtest.testing._clients import offline_sagemaker
 
 if TYPE_CHECKING:
     from collections import deque
@@ -145,9 +146,7 @@ class ExperimentStubber:
 
     def __init__(self, client: SageMakerClient | None = None) -> None:
         if client is None:
-            client = boto3.session.Session(
-                aws_access_key_id="testing", aws_secret_access_key="testing",
-                region_name="us-east-1").client("sagemaker")
+            client = offline_sagemaker()
         self.client: SageMakerClient = client
         """The stubbed boto3 SageMaker client."""
         self.stubber = Stubber(client)
