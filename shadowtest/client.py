@@ -15,6 +15,7 @@ import builtins
 import difflib
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ClientError
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sagemaker.paginator import ListInferenceExperimentsPaginator
 
@@ -111,11 +114,18 @@ class ExperimentClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = _utc_now,
+        cloudwatch: CloudWatchClient | None = None,
+        s3: S3Client | None = None,
     ) -> None:
         if client is not None and (session, config, region_name) != (None, None, None):
             raise TypeError("give either a ready SageMaker client, or what to make one from "
                             "(session, config, region_name), not both")
         self._client = client
+        self._cloudwatch = cloudwatch
+        self._s3 = s3
+        # One lock for making the boto3 clients: eight threads making their first call at
+        # once must make one client each, not eight.
+        self._make_lock = threading.Lock()
         self._session = session
         self._config = config
         self._region_name = region_name
@@ -133,14 +143,50 @@ class ExperimentClient:
     @property
     def sagemaker(self) -> SageMakerClient:
         """The boto3 SageMaker client, made on first use if none was given."""
-        if self._client is None:
-            if self._session is None:
-                import boto3
+        client = self._client
+        if client is None:
+            with self._make_lock:
+                if self._client is None:
+                    self._client = self._new_client("sagemaker")
+                client = self._client
+        return client
 
-                self._session = boto3.Session()
-            self._client = self._session.client(
-                "sagemaker", config=self._config, region_name=self._region_name)
-        return self._client
+    @property
+    def cloudwatch(self) -> CloudWatchClient:
+        """The boto3 CloudWatch client (for :meth:`metrics`), made on first use if none was
+        given: from the same session, config and region as the SageMaker client."""
+        client = self._cloudwatch
+        if client is None:
+            with self._make_lock:
+                if self._cloudwatch is None:
+                    self._cloudwatch = self._new_client("cloudwatch")
+                client = self._cloudwatch
+        return client
+
+    @property
+    def s3(self) -> S3Client:
+        """The boto3 S3 client (for reading data capture), made on first use if none was
+        given: from the same session, config and region as the SageMaker client."""
+        client = self._s3
+        if client is None:
+            with self._make_lock:
+                if self._s3 is None:
+                    self._s3 = self._new_client("s3")
+                client = self._s3
+        return client
+
+    def _new_client(self, service: Literal["sagemaker", "cloudwatch", "s3"]) -> Any:
+        """A boto3 client for ``service``; called with ``_make_lock`` held."""
+        region_name = self._region_name
+        if self._client is not None and service != "sagemaker":
+            # a ready SageMaker client was given: the other services follow its region
+            region_name = self._client.meta.region_name
+        if self._session is None:
+            import boto3
+
+            self._session = boto3.Session()
+        session: Any = self._session  # the stubs type client() per literal service name only
+        return session.client(service, config=self._config, region_name=region_name)
 
     # -- the operations ---------------------------------------------------------------------
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +94,41 @@ class TestConstruction:
     def test_given_client_is_used_as_is(self) -> None:
         sagemaker = boto3.client("sagemaker", region_name="ap-south-1")
         assert ExperimentClient(sagemaker).sagemaker is sagemaker
+
+    @pytest.mark.parametrize("service", ["sagemaker", "cloudwatch", "s3"])
+    def test_threads_racing_for_the_first_call_make_one_client(self, service: str) -> None:
+        """Eight threads reading a lazily made client at once: exactly one is made."""
+        made: list[str] = []
+        barrier = threading.Barrier(8)
+
+        class CountingSession:
+            def client(self, name: str, **kwargs: object) -> object:
+                made.append(name)
+                time.sleep(0.01)  # widen the window a race would need
+                return object()
+
+        client = ExperimentClient(session=CountingSession())  # type: ignore[arg-type]
+
+        def first_call() -> object:
+            barrier.wait()
+            return getattr(client, service)
+
+        with ThreadPoolExecutor(8) as pool:
+            seen = {id(c) for c in pool.map(lambda _: first_call(), range(8))}
+        assert made == [service]
+        assert len(seen) == 1
+
+    def test_other_services_follow_the_given_clients_region(self) -> None:
+        """cloudwatch and s3 are made in the region of a SageMaker client that was given."""
+        client = ExperimentClient(boto3.client("sagemaker", region_name="ap-south-1"))
+        assert client.cloudwatch.meta.region_name == "ap-south-1"
+        assert client.s3.meta.region_name == "ap-south-1"
+
+    def test_given_cloudwatch_and_s3_are_used_as_is(self) -> None:
+        cloudwatch, s3 = boto3.client("cloudwatch"), boto3.client("s3")
+        client = ExperimentClient(cloudwatch=cloudwatch, s3=s3)
+        assert client.cloudwatch is cloudwatch
+        assert client.s3 is s3
 
 
 # -- exact requests, through the Stubber ------------------------------------------------------
