@@ -14,7 +14,10 @@ The building blocks, for every module that renders:
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 __all__ = ["escape", "html_card", "html_table", "text_table"]
 
