@@ -76,10 +76,12 @@ __all__ = [
     "UpdatePlan",
     "VariantAction",
     "WaitTimeoutError",
+    "load",
     "plan_update",
 ]
 
 if TYPE_CHECKING:
+    from shadowtest.files import load
     from shadowtest.plan import UpdateField, UpdatePlan, plan_update
 
     __version__: str
@@ -91,6 +93,7 @@ _LAZY: dict[str, str] = {
     "UpdateField": "shadowtest.plan",
     "UpdatePlan": "shadowtest.plan",
     "plan_update": "shadowtest.plan",
+    "load": "shadowtest.files",
 }
 
 

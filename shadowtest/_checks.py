@@ -275,6 +275,9 @@ class Reader:
         self.checker = checker
         self.prefix = prefix
         self.ok = isinstance(data, Mapping)
+        if data is FAILED:  # its problem (missing, or not a dict) is reported already
+            self.data = {}
+            return
         if not isinstance(data, Mapping):
             checker.add(prefix, f"got {type_name(data)} {show(data)}; must be a dict "
                                 "in the API's shape")

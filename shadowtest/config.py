@@ -553,6 +553,33 @@ class InferenceExperimentConfig(_Validated):
             out["Tags"] = [{"Key": key, "Value": value} for key, value in self.tags.items()]
         return out
 
+    def to_dict(self) -> dict[str, Any]:
+        """:meth:`to_boto3` made JSON-safe: the same PascalCase keys, timestamps as ISO 8601
+        UTC strings (``"2026-12-01T09:00:00Z"``) — the ``--cli-input-json`` shape of
+        ``aws sagemaker create-inference-experiment``."""
+        out = self.to_boto3()
+        if "Schedule" in out:
+            out["Schedule"] = {key: value.isoformat().replace("+00:00", "Z")
+                               for key, value in out["Schedule"].items()}
+        return out
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The config as the JSON that ``aws sagemaker create-inference-experiment
+        --cli-input-json`` and :meth:`from_json` read."""
+        import json
+
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> InferenceExperimentConfig:
+        """Read ``--cli-input-json`` text of create-inference-experiment (PascalCase keys;
+        timestamps as ISO 8601 strings with a zone, or epoch seconds). Stricter than
+        :meth:`from_boto3`: an unknown key is an error naming it, and JSON syntax errors
+        give their line and column — all in one :class:`ConfigValidationError`."""
+        from shadowtest.files import config_from_json
+
+        return config_from_json(text)
+
     @classmethod
     def from_boto3(cls, data: Mapping[str, Any]) -> InferenceExperimentConfig:
         """Read ``create_inference_experiment`` keyword arguments, or a

@@ -20,7 +20,7 @@ DESIGN_NAMES = {
 }
 EXTRA_NAMES = {
     "EndpointMetadata", "EndpointStatus", "ModelVariantStatus", "ModelVariantSummary",
-    "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update",
+    "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update", "load",
 }
 
 
