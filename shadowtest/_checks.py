@@ -275,12 +275,10 @@ class Reader:
         self.checker = checker
         self.prefix = prefix
         self.ok = isinstance(data, Mapping)
-        if data is FAILED:  # its problem (missing, or not a dict) is reported already
-            self.data = {}
-            return
         if not isinstance(data, Mapping):
-            checker.add(prefix, f"got {type_name(data)} {show(data)}; must be a dict "
-                                "in the API's shape")
+            if data is not FAILED:  # FAILED's problem (missing, not a dict) is reported already
+                checker.add(prefix, f"got {type_name(data)} {show(data)}; must be a dict "
+                                    "in the API's shape")
             self.data: Mapping[str, Any] = {}
             return
         self.data = data
