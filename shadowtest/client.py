@@ -11,29 +11,21 @@ classes of :mod:`shadowtest.errors`.
 
 from __future__ import annotations
 
-import builtins
-import difflib
 import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from shadowtest._checks import Checker, to_tuple
+from shadowtest._checks import Checker
 from shadowtest.config import (
     EXPERIMENT_NAME,
-    MAX_DURATION,
     MAX_LIST_RESULTS,
-    MAX_MODEL_VARIANTS,
-    MAX_VARIANT_ACTIONS,
     NAME_CONTAINS,
     SORT_BY,
     SORT_ORDER,
-    STATUS_REASON,
-    STOP_DESIRED_STATES,
     DataStorageConfig,
     InferenceExperimentConfig,
     InferenceExperimentSchedule,
@@ -47,9 +39,19 @@ from shadowtest.errors import (
     translate_client_error,
 )
 from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, _summaries
+from shadowtest.rules import (
+    botocore_instance_types,
+    check_stop_arguments,
+    instance_type_problems,
+    schedule_problems_at,
+    stop_target_problems,
+)
 from shadowtest.status import TERMINAL, ExperimentStatus, VariantAction, check_operation
 
 if TYPE_CHECKING:
+    import builtins
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ClientError
@@ -201,9 +203,11 @@ class ExperimentClient:
         c = Checker()
         if c.check_instance("config", config, InferenceExperimentConfig,
                             "an InferenceExperimentConfig"):
-            self._check_instance_types(c, config.model_variants, "config.model_variants")
+            c.problems += instance_type_problems(config.model_variants, self._known_types(),
+                                                 "config.model_variants")
             if config.schedule is not None:
-                _check_schedule_against_now(c, config.schedule, "config.schedule", self._now())
+                c.problems += schedule_problems_at(config.schedule, self._now(),
+                                                   "config.schedule")
         c.raise_if_any("create request")
         arn = self._call("create", config.name, self.sagemaker.create_inference_experiment,
                          config.to_boto3())
@@ -234,22 +238,23 @@ class ExperimentClient:
         start time, and in Running unchanged model variants or data storage config, are
         dropped; if nothing is left to send, nothing is sent and the ARN is returned.
         """
-        if model_variants is not None:
-            c = Checker()
-            model_variants = to_tuple(model_variants)
-            self._check_instance_types(c, model_variants, "model_variants")
-            c.raise_if_any("update arguments")
-        elif (schedule is None and description is None and shadow_mode_config is None
-              and data_storage_config is None):
-            c = Checker()
-            c.add("", "nothing to update: give at least one of schedule, description, "
-                      "model_variants, shadow_mode_config, data_storage_config")
-            c.fail("update arguments")
-        _check_name(name)
         from shadowtest.plan import check_update_arguments, plan_checked
 
-        variants = check_update_arguments(  # before describing: bad input costs no call
-            schedule, description, model_variants, shadow_mode_config, data_storage_config)
+        # every argument is checked, and every problem reported together, before a client
+        # is made or anything is sent
+        c = Checker()
+        if not (type(name) is str and _good_name(name)):
+            c.check_string("name", name, EXPERIMENT_NAME)
+        variants = None
+        if (model_variants is None and schedule is None and description is None
+                and shadow_mode_config is None and data_storage_config is None):
+            c.add("", "nothing to update: give at least one of schedule, description, "
+                      "model_variants, shadow_mode_config, data_storage_config")
+        else:
+            variants = check_update_arguments(
+                c, schedule, description, model_variants, shadow_mode_config,
+                data_storage_config, instance_types=self._known_types())
+        c.raise_if_any("update arguments")
         sagemaker = self.sagemaker
         current = InferenceExperiment(self._call(
             "describe", name, sagemaker.describe_inference_experiment, {"Name": name}))
@@ -468,26 +473,14 @@ class ExperimentClient:
     ) -> str:
         name = current.name
         check_operation("stop", name, current.status)
-        c = Checker()
-        names = current.variant_names
         roles = current.shadow_mode_config
         source = roles.source_model_variant_name if roles else None
         shadow = roles.shadow_model_variant_name if roles else None
-        for variant, action in actions.items():
-            if variant not in names:
-                c.add(f"model_variant_actions[{variant!r}]",
-                      f"{variant!r} is not a variant of {name!r} (its variants: "
-                      f"{', '.join(map(repr, names))})")
-            elif action is VariantAction.PROMOTE and variant != shadow:
-                c.add(f"model_variant_actions[{variant!r}]",
-                      f"only the shadow variant ({shadow!r}) can be promoted")
+        c = Checker()
+        c.problems += stop_target_problems(name, current.variant_names, shadow, actions,
+                                           desired or ())
         if VariantAction.PROMOTE in actions.values() and source and source not in actions:
             actions = {**actions, source: VariantAction.REMOVE}  # the promoted shadow replaces it
-        for i, variant_config in enumerate(desired or ()):
-            if variant_config.variant_name not in names:
-                c.add(f"desired_model_variants[{i}].variant_name",
-                      f"{variant_config.variant_name!r} is not a variant of {name!r} (its "
-                      f"variants: {', '.join(map(repr, names))})")
         c.raise_if_any("stop arguments")
         params: dict[str, Any] = {
             "Name": name,
@@ -514,55 +507,25 @@ class ExperimentClient:
         actions_required: bool = True,
     ) -> tuple[dict[str, VariantAction], tuple[ModelVariantConfig, ...] | None]:
         c = Checker()
-        parsed: dict[str, VariantAction] = {}
-        if not isinstance(actions, Mapping):
-            c.add("model_variant_actions", f"got {builtins.type(actions).__name__} "
-                                           f"{actions!r}; must be a mapping of variant name "
-                                           "to VariantAction")
-        else:
-            if actions_required and not 1 <= len(actions) <= MAX_VARIANT_ACTIONS:
-                c.add("model_variant_actions", f"got {len(actions)} actions; give 1 or 2 (one "
-                                               "per variant)")
-            for variant, action in actions.items():
-                path = f"model_variant_actions[{variant!r}]"
-                if not isinstance(variant, str):
-                    c.add(path, f"got key {variant!r}; keys must be variant names (strings)")
-                elif c.check_choice(path, action, _ACTIONS):
-                    parsed[variant] = _ACTIONS[action]  # type: ignore[assignment]
-            if builtins.list(parsed.values()).count(VariantAction.PROMOTE) > 1:
-                c.add("model_variant_actions", "at most one variant can be promoted")
-        c.check_choice("desired_state", desired_state, STOP_DESIRED_STATES)
-        if reason is not None:
-            c.check_string("reason", reason, STATUS_REASON)
-        variants = None
-        if desired is not None:
-            variants = to_tuple(desired)
-            if c.check_sequence("desired_model_variants", variants, min_len=1,
-                                max_len=MAX_MODEL_VARIANTS, what="ModelVariantConfig"):
-                ok = all(c.check_instance(f"desired_model_variants[{i}]", v, ModelVariantConfig,
-                                           "a ModelVariantConfig")
-                          for i, v in enumerate(variants))
-                if ok:
-                    self._check_instance_types(c, variants, "desired_model_variants")
+        parsed, variants = check_stop_arguments(c, actions, desired, desired_state, reason,
+                                                actions_required=actions_required)
+        if variants is not None and not c.problems:
+            c.problems += instance_type_problems(variants, self._known_types(),
+                                                 "desired_model_variants")
         c.raise_if_any("stop arguments")
         return parsed, variants
 
-    def _check_instance_types(self, c: Checker, variants: object, path: str) -> None:
-        """SPEC §7.5: the instance type must be in this botocore's list (read once per client)."""
-        if not isinstance(variants, tuple):
-            return
+    def _known_types(self) -> frozenset[str]:
+        """The instance types SageMaker knows: those of this client's own service model once
+        a client exists, else the installed botocore's (so checking arguments never needs a
+        client, a region or credentials)."""
         known = self._instance_types
         if known is None:
-            shape = self.sagemaker.meta.service_model.shape_for("ProductionVariantInstanceType")
+            if self._client is None:
+                return botocore_instance_types()
+            shape = self._client.meta.service_model.shape_for("ProductionVariantInstanceType")
             known = self._instance_types = frozenset(shape.enum)  # type: ignore[attr-defined]
-        for i, variant in enumerate(variants):
-            if isinstance(variant, ModelVariantConfig) and variant.instance_type not in known:
-                close = difflib.get_close_matches(variant.instance_type, known, n=3, cutoff=0.6)
-                hint = (f"; did you mean {' or '.join(map(repr, close))}?" if close
-                        else "; see the SageMaker instance types for real-time endpoints")
-                c.add(f"{path}[{i}].instance_type",
-                      f"got {variant.instance_type!r}, which is not a real-time instance type "
-                      f"SageMaker knows (botocore's list){hint}")
+        return known
 
 
 @functools.lru_cache(maxsize=256)
@@ -577,20 +540,6 @@ def _check_name(name: object) -> None:
     c = Checker()
     if not c.check_string("name", name, EXPERIMENT_NAME):
         c.fail("experiment name")
-
-
-def _check_schedule_against_now(c: Checker, schedule: InferenceExperimentSchedule,
-                                path: str, now: datetime) -> None:
-    """SPEC §7.3: on create, no end in the past; with only an end, at most 30 days from now."""
-    if schedule.end_time is None:
-        return
-    if schedule.end_time <= now:
-        c.add(f"{path}.end_time", f"got {schedule.end_time.isoformat()}, which has passed "
-                                  f"(now {now.isoformat(timespec='seconds')})")
-    elif schedule.start_time is None and schedule.end_time - now > MAX_DURATION:
-        c.add(f"{path}.end_time", f"got {schedule.end_time.isoformat()}, more than 30 days "
-                                  "from now; with no start time the test starts now and runs "
-                                  "at most 30 days")
 
 
 def _roles(current: InferenceExperiment) -> tuple[str, str]:

@@ -23,10 +23,11 @@ from shadowtest.config import (
     ShadowModeConfig,
 )
 from shadowtest.errors import Problem, UpdateNotAllowedError
+from shadowtest.rules import botocore_instance_types, instance_type_problems
 from shadowtest.status import ExperimentStatus, StrEnum, status_advice
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Collection, Iterable, Mapping
 
     from shadowtest.experiment import InferenceExperiment
 
@@ -109,20 +110,26 @@ def plan_update(
     model_variants: Iterable[ModelVariantConfig] | None = None,
     shadow_mode_config: ShadowModeConfig | None = None,
     data_storage_config: DataStorageConfig | None = None,
+    instance_types: Collection[str] | None = None,
 ) -> UpdatePlan:
     """Would this update be allowed for ``current`` (a described experiment), and why not?
 
     A pure function: it sends nothing. Arguments left as ``None`` are not part of
     the update. Raises :class:`ConfigValidationError` for arguments that are wrong
-    whatever the status (a wrong type, three variants); returns an :class:`UpdatePlan`
-    whose ``error()`` is the :class:`UpdateNotAllowedError` the client would raise.
+    whatever the status (a wrong type, three variants, an instance type not in
+    ``instance_types``, by default the installed botocore's list); returns an
+    :class:`UpdatePlan` whose ``error()`` is the :class:`UpdateNotAllowedError` the
+    client would raise.
 
     >>> plan = plan_update(experiment, description="now at 100%")  # doctest: +SKIP
     >>> plan.allowed, plan.request  # doctest: +SKIP
     (True, {'Name': 'churn-shadow', 'Description': 'now at 100%'})
     """
-    variants = check_update_arguments(schedule, description, model_variants,
-                                       shadow_mode_config, data_storage_config)
+    c = Checker()
+    variants = check_update_arguments(c, schedule, description, model_variants,
+                                      shadow_mode_config, data_storage_config,
+                                      instance_types=instance_types)
+    c.raise_if_any("update arguments")
     return plan_checked(current, schedule, description, variants, shadow_mode_config,
                          data_storage_config)
 
@@ -222,15 +229,14 @@ def _shadow_mode_field(current: InferenceExperiment,
 
 
 def check_update_arguments(
-    schedule: object, description: object, model_variants: object,
-    shadow_mode_config: object, data_storage_config: object,
+    c: Checker, schedule: object, description: object, model_variants: object,
+    shadow_mode_config: object, data_storage_config: object, *,
+    instance_types: Collection[str] | None = None,
 ) -> tuple[ModelVariantConfig, ...] | None:
-    if model_variants is None and description is None and (  # the usual case, quickly
-            schedule is None or type(schedule) is InferenceExperimentSchedule) and (
-            shadow_mode_config is None or type(shadow_mode_config) is ShadowModeConfig) and (
-            data_storage_config is None or type(data_storage_config) is DataStorageConfig):
-        return None
-    c = Checker()
+    """Check an update's arguments on their own, whatever the experiment's status: types,
+    the description's length, one or two variants whose instance types are in
+    ``instance_types`` (default: botocore's list). Problems go to ``c``; returns the
+    variants as a tuple."""
     if schedule is not None:
         c.check_instance("schedule", schedule, InferenceExperimentSchedule,
                          "an InferenceExperimentSchedule")
@@ -250,7 +256,9 @@ def check_update_arguments(
             for i, variant in enumerate(variants):
                 c.check_instance(f"model_variants[{i}]", variant, ModelVariantConfig,
                                  "a ModelVariantConfig")
-    c.raise_if_any("update arguments")
+            if instance_types is None:
+                instance_types = botocore_instance_types()
+            c.problems += instance_type_problems(variants, instance_types, "model_variants")
     return variants
 
 

@@ -307,6 +307,32 @@ class TestUpdateExactRequest:
 
 
 class TestPlanUpdate:
+    def test_unknown_instance_type_refused_by_plan_update_as_by_update(self) -> None:
+        """plan_update and ExperimentClient.update agree: an instance type botocore does not
+        know is a ConfigValidationError from both, with the same path and a suggestion."""
+        variant = ModelVariantConfig(model_name="m", variant_name="shadow",
+                                     instance_type="ml.m5.xlargee")
+        with pytest.raises(ConfigValidationError) as planned:
+            plan_update(experiment(S.CREATED), model_variants=[variant])
+        with pytest.raises(ConfigValidationError) as sent:
+            ExperimentClient(region_name="us-east-1").update(NAME, model_variants=[variant])
+        for error in (planned.value, sent.value):
+            assert [p.path for p in error.errors] == ["model_variants[0].instance_type"]
+            assert "'ml.m5.xlarge'" in error.errors[0].message  # the closest real type
+
+    def test_update_reports_every_argument_problem_before_making_a_client(self) -> None:
+        """A bad name, a bad instance type and a bad description are reported together, and
+        no boto3 client is made (no region needed) while checking them."""
+        client = ExperimentClient()
+        bad_variant = ModelVariantConfig(model_name="m", variant_name="shadow",
+                                         instance_type="ml.m5.xlargee")
+        with pytest.raises(ConfigValidationError) as caught:
+            client.update("bad name!", model_variants=[bad_variant],
+                          description=123)  # type: ignore[arg-type]
+        assert sorted(p.path for p in caught.value.errors) == [
+            "description", "model_variants[0].instance_type", "name"]
+        assert "not made yet" in repr(client)
+
     def test_unchanged_start_on_running_is_dropped_not_refused(self) -> None:
         plan = plan_update(experiment(S.RUNNING),
                            schedule=InferenceExperimentSchedule(start_time=START))

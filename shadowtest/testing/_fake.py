@@ -49,12 +49,9 @@ from shadowtest.config import (
     MAX_DURATION,
     MAX_LIST_RESULTS,
     MAX_MODEL_VARIANTS,
-    MAX_VARIANT_ACTIONS,
     NAME_CONTAINS,
     SORT_BY,
     SORT_ORDER,
-    STATUS_REASON,
-    STOP_DESIRED_STATES,
     DataStorageConfig,
     InferenceExperimentConfig,
     InferenceExperimentSchedule,
@@ -64,6 +61,12 @@ from shadowtest.config import (
 from shadowtest.errors import ConfigValidationError, Problem
 from shadowtest.experiment import InferenceExperiment
 from shadowtest.plan import plan_update
+from shadowtest.rules import (
+    check_stop_arguments,
+    instance_type_problems,
+    schedule_problems_at,
+    stop_target_problems,
+)
 from shadowtest.status import (
     ALLOWED_STATUSES,
     TERMINAL,
@@ -72,6 +75,7 @@ from shadowtest.status import (
     VariantAction,
 )
 from shadowtest.testing._clients import offline_sagemaker
+from shadowtest.testing._responses import build_describe, experiment_arn
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -457,63 +461,34 @@ class FakeSageMaker:
     # -- responses -------------------------------------------------------------------------------
 
     def _arn(self, name: str) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:inference-experiment/{name}"
+        return experiment_arn(name, self.region, self.account_id)
 
     def _describe_dict(self, exp: _Experiment) -> dict[str, Any]:
-        p = exp.params
-        endpoint = p["EndpointName"]
-        out: dict[str, Any] = {
-            "Arn": self._arn(p["Name"]), "Name": p["Name"], "Type": p["Type"],
-            "Schedule": {"StartTime": exp.start, "EndTime": exp.end},
-            "Status": exp.status.value,
-            "CreationTime": exp.created, "LastModifiedTime": exp.modified,
-            "RoleArn": p["RoleArn"],
-            "EndpointMetadata": {"EndpointName": endpoint,
-                                 "EndpointConfigName": f"{endpoint}-config",
-                                 "EndpointStatus": "InService"},
-            "ModelVariants": [
-                {**copy.deepcopy(variant), "Status": (
-                    "Creating" if exp.status is S.CREATING
-                    else "Deleted" if variant["VariantName"] in exp.deleted else "InService")}
-                for variant in p["ModelVariants"]],
-            "ShadowModeConfig": copy.deepcopy(p["ShadowModeConfig"]),
-        }
-        optional = {"StatusReason": exp.reason, "Description": p.get("Description"),
-                    "CompletionTime": exp.completed, "KmsKey": p.get("KmsKey"),
-                    "DataStorageConfig": copy.deepcopy(p.get("DataStorageConfig"))}
-        out.update((key, value) for key, value in optional.items() if value is not None)
-        return out
-
-    def _instance_type_problems(self, variants: list[dict[str, Any]], path: str,
-                                reported: list[Problem]) -> list[Problem]:
-        """SPEC §7.5: instance types must be in the client's service model."""
-        seen = {problem.path for problem in reported}
-        problems = []
-        for i, variant in enumerate(variants):
-            kind = variant["InfrastructureConfig"]["RealTimeInferenceConfig"]["InstanceType"]
-            where = f"{path}[{i}].instance_type"
-            if kind not in self._instance_types and where not in seen:
-                problems.append(Problem(where, f"got {kind!r}; not a real-time instance type "
-                                               "(ProductionVariantInstanceType)"))
-        return problems
+        creating = exp.status is S.CREATING
+        return build_describe(
+            exp.params, arn=self._arn(exp.params["Name"]), status=exp.status.value,
+            start=exp.start, end=exp.end, created=exp.created, modified=exp.modified,
+            variant_statuses={
+                variant["VariantName"]: ("Creating" if creating else "Deleted"
+                                         if variant["VariantName"] in exp.deleted
+                                         else "InService")
+                for variant in exp.params["ModelVariants"]},
+            completed=exp.completed, reason=exp.reason)
 
     # -- the operations ---------------------------------------------------------------------------
 
     def _create(self, p: dict[str, Any]) -> dict[str, Any]:
         problems: list[Problem] = []
         try:
-            InferenceExperimentConfig.from_boto3(p)
+            config = InferenceExperimentConfig.from_boto3(p)
         except ConfigValidationError as error:
             problems.extend(error.errors)
-        problems += self._instance_type_problems(p["ModelVariants"], "model_variants", problems)
+        else:
+            problems += instance_type_problems(config.model_variants, self._instance_types,
+                                               "model_variants")
+            if config.schedule is not None:
+                problems += schedule_problems_at(config.schedule, self._now, "schedule")
         schedule = p.get("Schedule", {})
-        end = schedule.get("EndTime")
-        if end is not None and end <= self._now:
-            problems.append(Problem("schedule.end_time", f"got {end.isoformat()}, which has "
-                                                         f"passed (now {self._now.isoformat()})"))
-        elif end is not None and "StartTime" not in schedule and end - self._now > MAX_DURATION:
-            problems.append(Problem("schedule.end_time", f"got {end.isoformat()}; with no start "
-                                                         "time a test runs at most 30 days"))
         if problems:
             raise _invalid(problems)
         if p["Name"] in self._experiments:
@@ -545,7 +520,8 @@ class FakeSageMaker:
         if problems:
             raise _invalid(problems)
         try:
-            plan = plan_update(InferenceExperiment(self._describe_dict(exp)), **args)
+            plan = plan_update(InferenceExperiment(self._describe_dict(exp)),
+                               instance_types=self._instance_types, **args)
         except ConfigValidationError as error:
             raise _invalid(list(error.errors)) from None
         if plan.refused:
@@ -567,15 +543,14 @@ class FakeSageMaker:
         """The variants as config objects; their problems, instance types included, go to
         ``problems``."""
         read: list[ModelVariantConfig] = []
-        found: list[Problem] = []
         if len(variants) > MAX_MODEL_VARIANTS:
-            found.append(Problem(path, f"got {len(variants)} variants; at most 2"))
+            problems.append(Problem(path, f"got {len(variants)} variants; at most 2"))
         for i, variant in enumerate(variants):
             try:
                 read.append(ModelVariantConfig.from_boto3(variant))
             except ConfigValidationError as error:
-                found.extend(problem.under(f"{path}[{i}]") for problem in error.errors)
-        problems += found + self._instance_type_problems(variants, path, found)
+                problems.extend(problem.under(f"{path}[{i}]") for problem in error.errors)
+        problems += instance_type_problems(read, self._instance_types, path)
         return read
 
     def _start(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -589,36 +564,18 @@ class FakeSageMaker:
     def _stop(self, p: dict[str, Any]) -> dict[str, Any]:
         exp = self._settled(p["Name"])
         self._require(exp, "stop")
-        names = [variant["VariantName"] for variant in exp.params["ModelVariants"]]
-        listed = ", ".join(map(repr, names))
-        shadow = exp.roles[1]
         c = Checker()
-        actions: dict[str, str] = p["ModelVariantActions"]
-        if not 1 <= len(actions) <= MAX_VARIANT_ACTIONS:
-            c.add("model_variant_actions", f"got {len(actions)} actions; give 1 or 2")
-        for variant, action in actions.items():
-            path = f"model_variant_actions[{variant!r}]"
-            if not c.check_choice(path, action, [a.value for a in VariantAction]):
-                continue
-            if variant not in names:
-                c.add(path, f"{variant!r} is not a variant of the experiment ({listed})")
-            elif action == VariantAction.PROMOTE and variant != shadow:
-                c.add(path, f"only the shadow variant ({shadow!r}) can be promoted")
-        if list(actions.values()).count(VariantAction.PROMOTE.value) > 1:
-            c.add("model_variant_actions", "at most one variant can be promoted")
+        actions, _ = check_stop_arguments(c, p["ModelVariantActions"], None,
+                                          p.get("DesiredState", "Completed"), p.get("Reason"))
         desired = p.get("DesiredModelVariants", [])
-        for i, variant_config in enumerate(self._read_variants(
-                desired, "desired_model_variants", c.problems)):
-            if variant_config.variant_name not in names:
-                c.add(f"desired_model_variants[{i}].variant_name",
-                      f"{variant_config.variant_name!r} is not a variant of the experiment "
-                      f"({listed})")
-        c.check_choice("desired_state", p.get("DesiredState", "Completed"), STOP_DESIRED_STATES)
-        if "Reason" in p:
-            c.check_string("reason", p["Reason"], STATUS_REASON)
+        variants = self._read_variants(desired, "desired_model_variants", c.problems)
+        if not c.problems:
+            names = [variant["VariantName"] for variant in exp.params["ModelVariants"]]
+            c.problems += stop_target_problems(p["Name"], names, exp.roles[1], actions, variants)
         if c.problems:
             raise _invalid(c.problems)
-        exp.stop = {"ModelVariantActions": actions, "DesiredModelVariants": desired,
+        exp.stop = {"ModelVariantActions": p["ModelVariantActions"],
+                    "DesiredModelVariants": desired,
                     "DesiredState": p.get("DesiredState", S.COMPLETED.value)}
         exp.reason = p.get("Reason", exp.reason)
         self._enter(exp, S.STOPPING, self._now)

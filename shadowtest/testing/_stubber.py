@@ -35,6 +35,7 @@ from shadowtest.experiment import InferenceExperiment
 from shadowtest.plan import plan_update
 from shadowtest.status import ExperimentStatus, VariantAction
 from shadowtest.testing._clients import offline_sagemaker
+from shadowtest.testing._responses import build_describe, experiment_arn
 
 if TYPE_CHECKING:
     from collections import deque
@@ -68,10 +69,6 @@ _VARIANT_STATUS = {
 }
 
 
-def _arn(name: str, region: str = "us-east-1", account_id: str = "123456789012") -> str:
-    return f"arn:aws:sagemaker:{region}:{account_id}:inference-experiment/{name}"
-
-
 def describe_response(
     config: InferenceExperimentConfig,
     status: ExperimentStatus | str = ExperimentStatus.RUNNING,
@@ -101,32 +98,13 @@ def describe_response(
     start = schedule.start_time or now
     end = schedule.end_time or start + timedelta(days=7)
     statuses = dict(variant_statuses or {})
-    response: dict[str, Any] = {
-        "Arn": _arn(config.name, region, account_id),
-        "Name": config.name,
-        "Type": "ShadowMode",
-        "Schedule": {"StartTime": start, "EndTime": end},
-        "Status": status,
-        "CreationTime": now,
-        "LastModifiedTime": now,
-        "RoleArn": config.role_arn,
-        "EndpointMetadata": {"EndpointName": config.endpoint_name,
-                             "EndpointConfigName": f"{config.endpoint_name}-config",
-                             "EndpointStatus": "InService"},
-        "ModelVariants": [
-            {**variant, "Status": statuses.get(variant["VariantName"],
-                                               _VARIANT_STATUS.get(status, "InService"))}
-            for variant in request["ModelVariants"]],
-        "ShadowModeConfig": request["ShadowModeConfig"],
-    }
-    for key in ("Description", "DataStorageConfig", "KmsKey"):
-        if key in request:
-            response[key] = request[key]
-    if status_reason is not None:
-        response["StatusReason"] = status_reason
-    if status in ("Completed", "Cancelled"):
-        response["CompletionTime"] = now
-    return response
+    default = _VARIANT_STATUS.get(status, "InService")
+    return build_describe(
+        request, arn=experiment_arn(config.name, region, account_id), status=status,
+        start=start, end=end, created=now, modified=now,
+        variant_statuses={variant.variant_name: statuses.get(variant.variant_name, default)
+                          for variant in config.model_variants},
+        completed=now if status in ("Completed", "Cancelled") else None, reason=status_reason)
 
 
 class ExperimentStubber:
@@ -411,7 +389,7 @@ class ExperimentStubber:
         return self.client.meta.region_name
 
     def _arn(self, name: str) -> str:
-        return _arn(name, self._region)
+        return experiment_arn(name, self._region)
 
     def _roles(self, name: str) -> tuple[str, str]:
         described = self._described.get(name)
