@@ -101,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"3. status {running.status}; variants: "
           + ", ".join(f"{v.variant_name}={v.status}" for v in running.model_variants))
 
-    more = attrs.evolve(config.shadow_mode_config, sampling_percentage=100)
-    client.update(config.name, shadow_mode_config=more)
+    client.update(config.name, shadow_mode_config=config.with_sampling(100).shadow_mode_config)
     running = client.wait(config.name, "Running", poll_interval=poll)
     assert running.shadow_mode_config is not None
     print(f"4. sampling raised to {running.shadow_mode_config.sampling_percentage}%")

@@ -55,6 +55,7 @@ __all__ = [
     "ExperimentAlreadyExistsError",
     "ExperimentClient",
     "ExperimentConflictError",
+    "ExperimentList",
     "ExperimentNotFoundError",
     "ExperimentStatus",
     "InferenceExperiment",
@@ -82,6 +83,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from shadowtest.files import load
+    from shadowtest.listing import ExperimentList
     from shadowtest.plan import UpdateField, UpdatePlan, plan_update
 
     __version__: str
@@ -90,6 +92,7 @@ if TYPE_CHECKING:
 # stays cheap (the planner, the judge, data capture, rendering and the CLI load when
 # a program first reaches for them). Each is also imported above under TYPE_CHECKING.
 _LAZY: dict[str, str] = {
+    "ExperimentList": "shadowtest.listing",
     "UpdateField": "shadowtest.plan",
     "UpdatePlan": "shadowtest.plan",
     "plan_update": "shadowtest.plan",

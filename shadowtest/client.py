@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 from datetime import datetime, timezone
-from itertools import chain
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from shadowtest._checks import Checker
@@ -39,6 +38,7 @@ from shadowtest.errors import (
     translate_client_error,
 )
 from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, _summaries
+from shadowtest.listing import ExperimentList
 from shadowtest.rules import (
     botocore_instance_types,
     check_stop_arguments,
@@ -406,9 +406,12 @@ class ExperimentClient:
         sort_by: Literal["Name", "CreationTime", "Status"] | None = None,
         sort_order: Literal["Ascending", "Descending"] | None = None,
         max_results: int | None = None,
-    ) -> Iterator[InferenceExperimentSummary]:
+    ) -> ExperimentList:
         """Every experiment matching the filters, fetched a page at a time as you iterate
-        (``max_results`` is the page size, 1–100). Arguments are checked at once."""
+        (``max_results`` is the page size, 1–100). Arguments are checked at once.
+
+        The result is an :class:`~shadowtest.ExperimentList`: iterate it, or call
+        ``.to_list()`` / ``.to_records()``; a notebook shows its first page as a table."""
         params: dict[str, Any] = {}
         c = Checker()
         if name_contains is not None and c.check_string("name_contains", name_contains,
@@ -434,20 +437,26 @@ class ExperimentClient:
                                                    le=MAX_LIST_RESULTS, why="the page size"):
             params["PaginationConfig"] = {"PageSize": max_results}
         c.raise_if_any("list arguments")
-        return chain.from_iterable(self._pages(params))
+        return ExperimentList(self._pages(params))
 
     # -- internals --------------------------------------------------------------------------
 
-    def _pages(self, params: dict[str, Any]) -> Iterator[builtins.list[InferenceExperimentSummary]]:
-        """One list of summaries per page, fetched as iteration reaches it (the caller chains
-        them, so there is no Python-level step per experiment)."""
+    def _pages(self, params: dict[str, Any]) -> Iterator[
+            tuple[builtins.list[InferenceExperimentSummary], bool]]:
+        """Each page's summaries, and whether the service has another page (its NextToken),
+        fetched as iteration reaches it (the caller chains them, so there is no
+        Python-level step per experiment)."""
         if self._paginator is None:
             self._paginator = self.sagemaker.get_paginator("list_inference_experiments")
         pages = self._paginator.paginate(**params)
         try:
             for page in pages:
-                yield _summaries(page.get("InferenceExperiments", ()))
-        except _client_error() as error:
+                yield _summaries(page.get("InferenceExperiments", ())), "NextToken" in page
+        except Exception as error:
+            # not `except _client_error()`: a result dropped before its last page closes
+            # this generator, possibly at interpreter exit, when importing fails
+            if not isinstance(error, _client_error()):
+                raise
             translated = translate_client_error(error, name=None, operation="list")
             if translated is None:
                 raise

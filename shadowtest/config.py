@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
@@ -38,6 +38,9 @@ from shadowtest._checks import (
     unchecked,
 )
 from shadowtest.errors import ConfigValidationError
+
+if TYPE_CHECKING:
+    from shadowtest._display import PrettyPrinter
 
 __all__ = [
     "DEFAULT_DURATION",
@@ -134,6 +137,17 @@ class _Validated:
 
     def _check(self, c: Checker) -> None:
         raise NotImplementedError
+
+    # Notebook and IPython display; the rendering module loads on first display only.
+    def _repr_html_(self) -> str:
+        from shadowtest import _display
+
+        return _display.to_html(self)
+
+    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
+        from shadowtest import _display
+
+        _display.pretty(self, p, cycle)
 
 
 def _build(cls: type[Any], values: dict[str, Any], c: Checker) -> Any:
@@ -530,6 +544,16 @@ class InferenceExperimentConfig(_Validated):
                       f"got {variant.variant_name!r} twice; the variants need distinct names")
             names.append(variant.variant_name)
         return names
+
+    def with_sampling(self, percentage: int) -> InferenceExperimentConfig:
+        """A copy whose shadow variant receives ``percentage`` % (0–100) of requests,
+        checked like any config (:class:`ConfigValidationError` otherwise).
+
+        To raise the sampling of a running test:
+        ``client.update(name, shadow_mode_config=config.with_sampling(100).shadow_mode_config)``.
+        """
+        return attrs.evolve(self, shadow_mode_config=attrs.evolve(
+            self.shadow_mode_config, sampling_percentage=percentage))
 
     def to_boto3(self) -> dict[str, Any]:
         """The keyword arguments of ``create_inference_experiment`` (``Type`` included)."""

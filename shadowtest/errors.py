@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
     from botocore.exceptions import ClientError
 
+    from shadowtest._display import PrettyPrinter
+
 __all__ = [
     "ConfigValidationError",
     "ExperimentAlreadyExistsError",
@@ -107,6 +109,17 @@ class ConfigValidationError(ShadowTestError, ValueError):
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_config_error, (self.errors, self.subject))
 
+    def _repr_html_(self) -> str:
+        """The problems as a table of path and message, in a notebook."""
+        from shadowtest import _display
+
+        return _display.to_html(self)
+
+    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
+        from shadowtest import _display
+
+        _display.pretty(self, p, cycle)
+
 
 def _rebuild_config_error(errors: tuple[Problem, ...], subject: str) -> ConfigValidationError:
     return ConfigValidationError(errors, subject=subject)
@@ -132,17 +145,32 @@ class UpdateNotAllowedError(InvalidStatusError):
     """An update would change something its status does not allow; nothing was sent.
 
     ``fields`` names each offending field (``"schedule.start_time"``,
-    ``"model_variants"``, ...), and the message says why for each.
+    ``"model_variants"``, ...), and the message says why for each; ``problems``
+    holds the same as :class:`Problem` items (path and reason), when known.
     """
 
     def __init__(
-        self, message: str, *, name: str, status: str, fields: Iterable[str]
+        self, message: str, *, name: str, status: str, fields: Iterable[str],
+        problems: Iterable[Problem] = (),
     ) -> None:
         super().__init__(message, name=name, status=status, operation="update")
         self.fields = tuple(fields)
+        self.problems = tuple(problems)
 
     def _kwargs(self) -> dict[str, object]:
-        return {"name": self.name, "status": self.status, "fields": self.fields}
+        return {"name": self.name, "status": self.status, "fields": self.fields,
+                "problems": self.problems}
+
+    def _repr_html_(self) -> str:
+        """The refused fields as a table of path and reason, in a notebook."""
+        from shadowtest import _display
+
+        return _display.to_html(self)
+
+    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
+        from shadowtest import _display
+
+        _display.pretty(self, p, cycle)
 
 
 def _rebuild_kw(cls: type[Exception], args: tuple[object, ...], kw: dict[str, object]) -> Exception:

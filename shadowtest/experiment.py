@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
 
+    from shadowtest._display import PrettyPrinter
+
 __all__ = [
     "EndpointMetadata",
     "InferenceExperiment",
@@ -197,6 +199,18 @@ class _ResponseView:
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.to_boto3(),))
+
+    # Notebook and IPython display; the rendering module loads on first display only, and
+    # rendering reads this response (and the wall clock, for the time left), never sends.
+    def _repr_html_(self) -> str:
+        from shadowtest import _display
+
+        return _display.to_html(self)
+
+    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
+        from shadowtest import _display
+
+        _display.pretty(self, p, cycle)
 
     # -- fields shared by describe and list ----------------------------------------------
 

@@ -99,6 +99,7 @@ class UpdatePlan:
             f"nothing was sent:\n{lines}",
             name=self.name, status=str(self.status),
             fields=dict.fromkeys(problem.path for problem in self.refused),
+            problems=self.refused,
         )
 
 

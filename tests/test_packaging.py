@@ -19,8 +19,9 @@ DESIGN_NAMES = {
     "UnexpectedStatusError",
 }
 EXTRA_NAMES = {
-    "EndpointMetadata", "EndpointStatus", "ModelVariantStatus", "ModelVariantSummary",
-    "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update", "load",
+    "EndpointMetadata", "EndpointStatus", "ExperimentList", "ModelVariantStatus",
+    "ModelVariantSummary", "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update",
+    "load",
 }
 
 
