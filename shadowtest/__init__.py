@@ -27,6 +27,7 @@ from shadowtest.errors import (
     ExperimentNotFoundError,
     InvalidStatusError,
     Problem,
+    ReplacementRequiredError,
     ResourceLimitExceededError,
     ServiceError,
     ShadowTestError,
@@ -66,7 +67,10 @@ __all__ = [
     "ModelVariantConfig",
     "ModelVariantStatus",
     "ModelVariantSummary",
+    "Plan",
+    "PlannedChange",
     "Problem",
+    "ReplacementRequiredError",
     "ResourceLimitExceededError",
     "ServiceError",
     "ShadowModeConfig",
@@ -84,7 +88,7 @@ __all__ = [
 if TYPE_CHECKING:
     from shadowtest.files import load
     from shadowtest.listing import ExperimentList
-    from shadowtest.plan import UpdateField, UpdatePlan, plan_update
+    from shadowtest.plan import Plan, PlannedChange, UpdateField, UpdatePlan, plan_update
 
     __version__: str
 
@@ -97,6 +101,8 @@ _LAZY: dict[str, str] = {
     "UpdatePlan": "shadowtest.plan",
     "plan_update": "shadowtest.plan",
     "load": "shadowtest.files",
+    "Plan": "shadowtest.plan",
+    "PlannedChange": "shadowtest.plan",
 }
 
 

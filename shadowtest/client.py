@@ -60,11 +60,16 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sagemaker.paginator import ListInferenceExperimentsPaginator
 
+    from shadowtest.plan import Plan
+
 __all__ = ["ExperimentClient"]
 
 log: Final = logging.getLogger("shadowtest")
 
 _STATUSES: Final = ExperimentStatus._value2member_map_
+# what apply waits for: the statuses that are not on their way to another
+_SETTLED: Final = frozenset({ExperimentStatus.CREATED, ExperimentStatus.RUNNING, *TERMINAL})
+_SETTLED_LIVE: Final = frozenset({ExperimentStatus.CREATED, ExperimentStatus.RUNNING})
 _ACTIONS: Final = VariantAction._value2member_map_
 
 
@@ -200,6 +205,14 @@ class ExperimentClient:
         time is not in the past, and a schedule with only an end time lasts at
         most 30 days from now.
         """
+        self._check_create(config, "create request")
+        arn = self._call("create", config.name, self.sagemaker.create_inference_experiment,
+                         config.to_boto3())
+        log.info("created inference experiment %r", config.name)
+        return str(arn["InferenceExperimentArn"])
+
+    def _check_create(self, config: InferenceExperimentConfig, subject: str) -> None:
+        """Raise :class:`ConfigValidationError` unless ``config`` can be created now."""
         c = Checker()
         if c.check_instance("config", config, InferenceExperimentConfig,
                             "an InferenceExperimentConfig"):
@@ -208,11 +221,134 @@ class ExperimentClient:
             if config.schedule is not None:
                 c.problems += schedule_problems_at(config.schedule, self._now(),
                                                    "config.schedule")
-        c.raise_if_any("create request")
-        arn = self._call("create", config.name, self.sagemaker.create_inference_experiment,
-                         config.to_boto3())
-        log.info("created inference experiment %r", config.name)
-        return str(arn["InferenceExperimentArn"])
+        c.raise_if_any(subject)
+
+    def plan(
+        self, config: InferenceExperimentConfig, *, desired_state: Literal["Running"] | None = None,
+    ) -> Plan:
+        """What :meth:`apply` would send to make the experiment match ``config``, sending
+        nothing: describes the experiment (and lists its tags when the config has tags)
+        and hands both to :func:`shadowtest.plan.plan_apply`.
+
+        >>> print(client.plan(config))  # doctest: +SKIP
+        """
+        from shadowtest.plan import plan_apply
+
+        self._check_apply_arguments(config)
+        live = self._find(config.name)
+        tags = self._tags(live.arn) if live is not None and config.tags is not None else None
+        return plan_apply(config, live, now=self._now(), desired_state=desired_state,
+                          tags=tags)
+
+    def apply(
+        self,
+        config: InferenceExperimentConfig,
+        *,
+        desired_state: Literal["Running"] | None = None,
+        wait: bool = False,
+        replace: bool = False,
+        timeout: float = 1800.0,
+    ) -> InferenceExperiment:
+        """Create or update the experiment so that it matches ``config``; idempotent.
+
+        Waits out Creating/Updating/Starting/Stopping first (within ``timeout``
+        seconds), then plans (:meth:`plan`) and sends exactly ``plan.requests``:
+        nothing at all when the experiment matches already. Raises, sending nothing,
+        :class:`UpdateNotAllowedError` for a change the status forbids and
+        :class:`ReplacementRequiredError` for a change that needs a new experiment
+        unless ``replace=True`` (then: stop if running, wait, delete, create — each
+        step logged). ``desired_state="Running"`` starts a Created experiment. With
+        ``wait=True``, returns once the experiment is Created or Running (Running
+        when so desired). Returns the experiment as described last.
+
+        A schedule built with ``from_now()`` does not cause an update on re-runs: see
+        :func:`shadowtest.plan.plan_apply`.
+        """
+        from shadowtest.errors import ReplacementRequiredError
+        from shadowtest.plan import plan_apply
+        from shadowtest.status import TRANSIENT
+
+        self._check_apply_arguments(config)
+        name = config.name
+        deadline = self._clock() + timeout
+        live = self._find(name)
+        if live is not None and live.status in TRANSIENT:
+            log.info("inference experiment %r is %s; waiting for it to settle", name, live.status)
+            live = self.wait(name, _SETTLED, timeout=timeout)
+        tags = self._tags(live.arn) if live is not None and config.tags is not None else None
+        plan = plan_apply(config, live, now=self._now(), desired_state=desired_state, tags=tags)
+        error = plan.error()
+        if error is not None:
+            raise error
+        if plan.replaces and not replace:
+            forcing = [change for change in plan.changes if change.action == "replace"]
+            lines = "\n".join(f"  {change}" for change in forcing)
+            raise ReplacementRequiredError(
+                f"applying the config would replace inference experiment {name!r} "
+                f"({plan.status}): stop it if running, delete it and create it again; pass "
+                f"replace=True (shadowtest apply --replace) to do so. Nothing was sent:\n{lines}",
+                name=name, fields=dict.fromkeys(change.path for change in forcing))
+        if "create" in plan.actions or plan.replaces:
+            self._check_create(config, "create request")  # before the first request is sent
+        if not plan:
+            log.info("inference experiment %r matches the config; nothing to do", name)
+        self._carry_out(name, plan.requests, deadline)
+        if wait:
+            until = {ExperimentStatus.RUNNING} if desired_state == "Running" else _SETTLED_LIVE
+            return self.wait(name, until, timeout=max(deadline - self._clock(), 0.0))
+        return self.describe(name)
+
+    def _carry_out(self, name: str, requests: Iterable[tuple[str, Mapping[str, object]]],
+                   deadline: float) -> None:
+        """Send a plan's requests in order, waiting where the service needs it: a stopped
+        experiment must end before it is deleted, a new one be Created before it starts."""
+        sagemaker = self.sagemaker
+        sent: builtins.list[str] = []
+        for operation, params in requests:
+            remaining = max(deadline - self._clock(), 0.0)
+            if operation == "delete_inference_experiment" and "stop_inference_experiment" in sent:
+                log.info("apply %r: waiting for the stop to finish", name)
+                self.wait(name, TERMINAL, timeout=remaining)
+            if (operation == "start_inference_experiment"
+                    and "create_inference_experiment" in sent
+                    and self.wait(name, _SETTLED_LIVE, timeout=remaining).status
+                    is ExperimentStatus.RUNNING):
+                continue  # its start time came while it was being created
+            short = operation.replace("_inference_experiment", "")
+            self._call(short, name, getattr(sagemaker, operation), params)
+            sent.append(operation)
+            if log.isEnabledFor(logging.INFO):
+                keys = [key for key in params if key not in ("Name", "ResourceArn")]
+                log.info("apply %r: %s%s", name, short, f" ({', '.join(keys)})" if keys else "")
+
+    def _check_apply_arguments(self, config: InferenceExperimentConfig) -> None:
+        c = Checker()
+        if c.check_instance("config", config, InferenceExperimentConfig,
+                            "an InferenceExperimentConfig"):
+            c.problems += instance_type_problems(config.model_variants, self._known_types(),
+                                                 "config.model_variants")
+        c.raise_if_any("apply arguments")
+
+    def _find(self, name: str) -> InferenceExperiment | None:
+        """The described experiment, or ``None`` if there is none of that name."""
+        from shadowtest.errors import ExperimentNotFoundError
+
+        try:
+            return self.describe(name)
+        except ExperimentNotFoundError:
+            return None
+
+    def _tags(self, arn: str) -> dict[str, str]:
+        """Every tag on ``arn`` (``ListTags``, page by page)."""
+        tags: dict[str, str] = {}
+        params: dict[str, Any] = {"ResourceArn": arn}
+        while True:
+            page = self._call("list tags", None, self.sagemaker.list_tags, params)
+            tags.update((tag["Key"], tag.get("Value", "")) for tag in page.get("Tags", ()))
+            token = page.get("NextToken")
+            if not token:
+                return tags
+            params = {"ResourceArn": arn, "NextToken": token}
 
     def describe(self, name: str) -> InferenceExperiment:
         """The experiment called ``name``: status, variants, schedule, configs."""

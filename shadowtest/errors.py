@@ -15,6 +15,8 @@ The tree::
     │   ├── ExperimentAlreadyExistsError ResourceInUse: the name is taken
     │   ├── ExperimentConflictError      ConflictException: the service's status check refused it
     │   └── ResourceLimitExceededError   ResourceLimitExceeded
+    ├── ReplacementRequiredError         apply() would have to stop, delete and create the
+    │                                    experiment again; .name, .fields; nothing was sent
     ├── WaitTimeoutError                 (also a TimeoutError) wait() ran out of time
     └── UnexpectedStatusError            wait() saw a terminal status it was not waiting for;
                                          .name, .status, .reason
@@ -43,6 +45,7 @@ __all__ = [
     "ExperimentNotFoundError",
     "InvalidStatusError",
     "Problem",
+    "ReplacementRequiredError",
     "ResourceLimitExceededError",
     "ServiceError",
     "ShadowTestError",
@@ -211,6 +214,20 @@ class ExperimentConflictError(ServiceError):
 
 class ResourceLimitExceededError(ServiceError):
     """An account limit was reached (service code ``ResourceLimitExceeded``)."""
+
+
+class ReplacementRequiredError(ShadowTestError):
+    """Applying the config needs a new experiment of the same name — a create-only field
+    changed, or the experiment has ended — and ``replace=True`` was not given; nothing
+    was sent. ``fields`` names the paths that force the replacement."""
+
+    def __init__(self, message: str, *, name: str, fields: Iterable[str]) -> None:
+        super().__init__(message)
+        self.name = name
+        self.fields = tuple(fields)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_kw, (type(self), self.args, {"name": self.name, "fields": self.fields}))
 
 
 class WaitTimeoutError(ShadowTestError, TimeoutError):

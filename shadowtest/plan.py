@@ -7,12 +7,12 @@ The client, the Stubber helper and the fake all use it, so they cannot disagree.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from shadowtest._checks import Checker, to_tuple
+from shadowtest._checks import Checker, to_tuple, unchecked
 from shadowtest.config import (
     DESCRIPTION,
     MAX_DURATION,
@@ -24,15 +24,16 @@ from shadowtest.config import (
 )
 from shadowtest.errors import Problem, UpdateNotAllowedError
 from shadowtest.rules import botocore_instance_types, instance_type_problems
-from shadowtest.status import ExperimentStatus, StrEnum, status_advice
+from shadowtest.status import TRANSIENT, ExperimentStatus, StrEnum, status_advice
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping
 
+    from shadowtest.config import InferenceExperimentConfig
     from shadowtest.experiment import InferenceExperiment
 
-__all__ = ["UPDATABLE_FIELDS", "UpdateField", "UpdatePlan", "check_update_arguments",
-           "plan_checked", "plan_update"]
+__all__ = ["ACTION_SYMBOLS", "UPDATABLE_FIELDS", "Plan", "PlannedChange", "UpdateField",
+           "UpdatePlan", "check_update_arguments", "plan_apply", "plan_checked", "plan_update"]
 
 S = ExperimentStatus
 
@@ -362,3 +363,448 @@ def _plan_shadow_mode(
             if value not in names
         ]
     refused.append(Problem(str(F.VARIANT_NAMES), "; ".join(problems)))
+
+
+# -- a desired config against the live experiment: what apply would send ---------------------
+
+#: The steps of a :class:`Plan`, in the order they run, with their Terraform-like symbols.
+ACTION_SYMBOLS: Final[Mapping[str, str]] = {
+    "replace": "-/+", "create": "+", "update": "~", "start": ">",
+}
+_SETTLED_START: Final = timedelta(seconds=1)  # the service keeps timestamps in whole seconds
+
+
+@attrs.frozen(kw_only=True)
+class PlannedChange:
+    """One difference between the desired config and the live experiment.
+
+    ``path`` is where (``shadow_mode_config.sampling_percentage``,
+    ``model_variants['shadow'].instance_count``, ``tags['team']``); ``old`` is the live
+    value (``None`` when there is none) and ``new`` the desired one (``None`` for a tag
+    to delete). ``action`` is the step that carries it out (``"create"``, ``"update"``,
+    ``"replace"``, ``"start"``). ``allowed`` is false for a change the experiment's status
+    forbids; ``reason`` says why it is refused, or why it forces a replacement.
+    """
+
+    path: str
+    old: object
+    new: object
+    action: str = "update"
+    allowed: bool = True
+    reason: str | None = None
+
+    def __str__(self) -> str:
+        if self.action == "create":
+            text = f"{self.path}: {_shown(self.new)}"
+        else:
+            text = f"{self.path}: {_shown(self.old)} -> {_shown(self.new)}"
+        if not self.allowed:
+            return f"{text} (refused: {self.reason})"
+        return f"{text} ({self.reason})" if self.reason else text
+
+    @property
+    def symbol(self) -> str:
+        """``+``, ``~``, ``-`` (a tag removed), ``-/+`` or ``!`` (refused)."""
+        if not self.allowed:
+            return "!"
+        if self.action == "update" and self.new is None:
+            return "-"
+        if self.action == "update" and self.old is None:
+            return "+"
+        return ACTION_SYMBOLS.get(self.action, "~")
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """What ``ExperimentClient.apply`` would do to make the experiment match a config.
+
+    ``actions`` lists the steps in order (``"create"``, ``"replace"``, ``"update"``,
+    ``"start"``); empty — and ``bool(plan)`` false — when the experiment matches
+    already. ``changes`` holds every difference as a :class:`PlannedChange`;
+    ``requests`` the exact boto3 calls, ``(operation_name, params)`` in snake_case
+    names, that apply would send (a replacement also waits for the stop to finish).
+    ``str(plan)`` reads like a Terraform plan.
+
+    >>> print(client.plan(config))  # doctest: +SKIP
+    ~ update inference experiment 'churn-shadow' (Running)
+        ~ shadow_mode_config.sampling_percentage: 20 -> 100
+    """
+
+    name: str
+    status: ExperimentStatus | str | None
+    actions: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    changes: tuple[PlannedChange, ...] = attrs.field(default=(), converter=to_tuple)
+    requests: tuple[tuple[str, Mapping[str, object]], ...] = attrs.field(
+        default=(), converter=to_tuple)
+
+    def __bool__(self) -> bool:
+        return bool(self.actions)
+
+    @property
+    def refused(self) -> tuple[PlannedChange, ...]:
+        """The changes the experiment's status forbids (apply raises for these)."""
+        return tuple(change for change in self.changes if not change.allowed)
+
+    @property
+    def replaces(self) -> bool:
+        """Whether the experiment would be stopped (if running), deleted and created again."""
+        return "replace" in self.actions
+
+    def error(self) -> UpdateNotAllowedError | None:
+        """The :class:`UpdateNotAllowedError` apply raises for the refused changes, or
+        ``None`` when nothing is refused."""
+        refused = self.refused
+        if not refused:
+            return None
+        lines = "\n".join(f"  {change}" for change in refused)
+        return UpdateNotAllowedError(
+            f"cannot apply the config to inference experiment {self.name!r} ({self.status}); "
+            f"nothing was sent:\n{lines}",
+            name=self.name, status=str(self.status),
+            fields=dict.fromkeys(change.path for change in refused))
+
+    def _heading(self) -> str:
+        where = f"inference experiment {self.name!r}" + (
+            f" ({self.status})" if self.status is not None else " (does not exist)")
+        if not self.actions and not self.refused:
+            return f"No changes: {where} matches the config."
+        steps = ", ".join(f"{ACTION_SYMBOLS[a]} {a}" for a in self.actions) or "! refused"
+        return f"{steps} {where}"
+
+    def __str__(self) -> str:
+        lines = [self._heading()]
+        lines += [f"    {change.symbol} {change}" for change in self.changes
+                  if change.action != "start"]
+        if "replace" in self.actions:
+            steps = [operation.split("_")[0] for operation, _ in self.requests
+                     if operation.endswith("_inference_experiment")]
+            lines.append(f"  replacement: {' -> '.join(steps)}")
+        if self.status in TRANSIENT:
+            lines.append(f"  apply waits for it to leave {self.status}, then plans again")
+        if self.refused:
+            n = len(self.refused)
+            lines.append(f"  {n} change{'s' * (n != 1)} refused: apply raises "
+                         "UpdateNotAllowedError and sends nothing")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self) if not cycle else "Plan(...)")
+
+    def _repr_html_(self) -> str:
+        from shadowtest._display import html_card, html_table
+
+        rows = [(change.symbol, change.path,
+                 "" if change.action == "create" else _shown(change.old), _shown(change.new),
+                 ("refused: " if not change.allowed else "") + (change.reason or ""))
+                for change in self.changes]
+        table = html_table(("", "path", "live", "desired", "note"), rows) if rows else ""
+        facts = [("status", self.status if self.status is not None else "does not exist"),
+                 ("actions", ", ".join(self.actions) or "none"),
+                 ("requests", ", ".join(operation for operation, _ in self.requests) or "none")]
+        return html_card(self._heading(), facts, table)
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_shown, value)) + "]"
+    return repr(value)
+
+
+def _same_time(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) < _SETTLED_START
+
+
+def plan_apply(
+    config: InferenceExperimentConfig,
+    live: InferenceExperiment | None,
+    *,
+    now: datetime,
+    desired_state: str | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> Plan:
+    """What apply would send to make ``live`` (``None``: no experiment of that name) match
+    ``config``: a pure function of its arguments, sending nothing.
+
+    ``tags`` are the live experiment's tags (``ListTags``); with ``None`` they are not
+    compared. The rules:
+
+    - a field the config leaves unset (``None``) is not managed: the live value stays;
+    - a change to a field set only on create (endpoint, role, KMS key, the variants'
+      names or models, which variant is production), or any change to a Completed or
+      Cancelled experiment, is a **replacement**: stop (if running), delete, create;
+    - other changes are an **update** of only the changed fields, each checked against
+      what the status allows (:func:`plan_update`, the same rules as ``update``);
+      forbidden ones are listed with ``allowed=False``;
+    - tags are added and deleted to match (``aws:`` tags are the service's, never deleted);
+    - ``desired_state="Running"`` **starts** a Created experiment.
+
+    A schedule whose start is not in the future (one built by ``from_now()``) means
+    "start as soon as possible, for ``duration``": once the experiment has started, its
+    start is satisfied and the end compared is the *actual* start plus that duration.
+    So re-running a config built by ``from_now()`` when only the clock moved plans
+    nothing. Times are compared to the second, as the service keeps them.
+    """
+    from shadowtest.status import TERMINAL
+
+    if desired_state not in (None, "Running"):
+        c = Checker()
+        c.add("desired_state", f"got {desired_state!r}; must be None or 'Running'")
+        c.fail("apply arguments")
+    name = config.name
+    if live is None:
+        return _plan_create(config, now, desired_state)
+    status = live.status
+    forcing = _create_only_changes(config, live)
+    updates, schedule, start_now = _update_changes(config, live, now)
+    tag_changes, added, removed = _tag_changes(config, tags)
+    ended = status in TERMINAL
+    if forcing or (ended and (updates or desired_state == "Running")):
+        return _plan_replace(config, live, now, desired_state, forcing, updates, tag_changes)
+
+    actions: list[str] = []
+    requests: list[tuple[str, Mapping[str, object]]] = []
+    changes = list(updates)
+    if updates:
+        field_args = _update_arguments(config, live, updates, schedule)
+        update = plan_checked(live, **field_args)
+        for i, change in enumerate(changes):
+            reason = _refusal_for(change.path, update.refused)
+            if reason is not None:
+                changes[i] = attrs.evolve(change, allowed=False, reason=reason)
+        if update.sends_anything:
+            actions.append("update")
+            requests.append(("update_inference_experiment", dict(update.request)))
+    if tag_changes:
+        changes += tag_changes
+        if "update" not in actions:
+            actions.append("update")
+        if added:
+            requests.append(("add_tags", {"ResourceArn": live.arn, "Tags": added}))
+        if removed:
+            requests.append(("delete_tags", {"ResourceArn": live.arn, "TagKeys": removed}))
+    if status is ExperimentStatus.CREATED and (start_now or desired_state == "Running"):
+        actions.append("start")
+        requests.append(("start_inference_experiment", {"Name": name}))
+        changes.append(PlannedChange(path="status", old=str(status), new="Running",
+                                     action="start", reason="start now" if start_now else None))
+    return Plan(name=name, status=status, actions=actions, changes=changes, requests=requests)
+
+
+def _facts(config: InferenceExperimentConfig) -> list[tuple[str, object]]:
+    """The config as ``(path, value)`` pairs, for listing what a create sets."""
+    facts: list[tuple[str, object]] = [
+        ("endpoint_name", config.endpoint_name), ("role_arn", config.role_arn)]
+    for variant in config.model_variants:
+        where = f"model_variants[{variant.variant_name!r}]"
+        facts += [(f"{where}.model_name", variant.model_name),
+                  (f"{where}.instance_type", variant.instance_type),
+                  (f"{where}.instance_count", variant.instance_count)]
+    shadow = config.shadow_mode_config
+    facts += [("shadow_mode_config.source_model_variant_name", shadow.source_model_variant_name),
+              ("shadow_mode_config.shadow_model_variant_name", shadow.shadow_model_variant_name),
+              ("shadow_mode_config.sampling_percentage", shadow.sampling_percentage)]
+    if config.schedule is not None:
+        facts += [("schedule.start_time", config.schedule.start_time),
+                  ("schedule.end_time", config.schedule.end_time)]
+    facts += [("description", config.description), ("kms_key", config.kms_key),
+              ("data_storage_config", config.data_storage_config)]
+    facts += [(f"tags[{key!r}]", value) for key, value in (config.tags or {}).items()]
+    return [(path, value) for path, value in facts if value is not None]
+
+
+def _starts_later(config: InferenceExperimentConfig, now: datetime) -> bool:
+    """Whether a new experiment of this config would wait in Created for its start."""
+    start = config.schedule.start_time if config.schedule is not None else None
+    return start is not None and start > now
+
+
+def _plan_create(config: InferenceExperimentConfig, now: datetime,
+                 desired_state: str | None) -> Plan:
+    changes = [PlannedChange(path=path, old=None, new=value, action="create")
+               for path, value in _facts(config)]
+    actions = ["create"]
+    requests: list[tuple[str, Mapping[str, object]]] = [
+        ("create_inference_experiment", config.to_boto3())]
+    if desired_state == "Running" and _starts_later(config, now):
+        actions.append("start")
+        requests.append(("start_inference_experiment", {"Name": config.name}))
+    return Plan(name=config.name, status=None, actions=actions, changes=changes,
+                requests=requests)
+
+
+def _plan_replace(
+    config: InferenceExperimentConfig, live: InferenceExperiment, now: datetime,
+    desired_state: str | None, forcing: list[PlannedChange], updates: list[PlannedChange],
+    tag_changes: list[PlannedChange],
+) -> Plan:
+    name, status = config.name, live.status
+    ended = f"the experiment is {status}: it has ended, so any change needs a new one"
+    changes = forcing + [attrs.evolve(change, action="replace", allowed=True,
+                                      reason=None if forcing else ended)
+                         for change in updates + tag_changes]
+    if not changes:  # ended, unchanged, but wanted Running
+        changes = [PlannedChange(path="status", old=str(status), new="Running",
+                                 action="replace", reason=ended)]
+    requests: list[tuple[str, Mapping[str, object]]] = []
+    if status is ExperimentStatus.RUNNING and live._roles is not None:
+        # production keeps serving; the shadow goes, its replacement brings its own
+        source, shadow = live._roles
+        requests.append(("stop_inference_experiment", {
+            "Name": name, "ModelVariantActions": {source: "Retain", shadow: "Remove"},
+            "DesiredState": "Cancelled", "Reason": "replaced by shadowtest apply"}))
+    requests += [("delete_inference_experiment", {"Name": name}),
+                 ("create_inference_experiment", config.to_boto3())]
+    actions = ["replace"]
+    if desired_state == "Running" and _starts_later(config, now):
+        actions.append("start")
+        requests.append(("start_inference_experiment", {"Name": name}))
+    return Plan(name=name, status=status, actions=actions, changes=changes, requests=requests)
+
+
+def _create_only_changes(config: InferenceExperimentConfig,
+                         live: InferenceExperiment) -> list[PlannedChange]:
+    """Differences that no update can make: each forces a replacement."""
+    only = "set only on create: forces a replacement"
+    out: list[PlannedChange] = []
+
+    def differs(path: str, old: object, new: object, reason: str = only) -> None:
+        if old != new:
+            out.append(PlannedChange(path=path, old=old, new=new, action="replace",
+                                     reason=reason))
+
+    differs("endpoint_name", live.endpoint_name, config.endpoint_name)
+    differs("role_arn", live.role_arn, config.role_arn)
+    if config.kms_key is not None:
+        differs("kms_key", live.kms_key, config.kms_key)
+    names = tuple(sorted(v.variant_name for v in config.model_variants))
+    live_names = tuple(sorted(live.variant_names))
+    differs("model_variants", live_names, names,
+            "the variants of an experiment are fixed on create: forces a replacement")
+    if names == live_names:
+        for variant in config.model_variants:
+            existing = live.variant(variant.variant_name)
+            if existing is not None:
+                differs(f"model_variants[{variant.variant_name!r}].model_name",
+                        existing.model_name, variant.model_name,
+                        "a variant's model is fixed on create: forces a replacement")
+    shadow = config.shadow_mode_config
+    roles = (shadow.source_model_variant_name, shadow.shadow_model_variant_name)
+    if live._roles is not None and names == live_names:
+        for i, field in enumerate(("source_model_variant_name", "shadow_model_variant_name")):
+            differs(f"shadow_mode_config.{field}", live._roles[i], roles[i],
+                    "which variant is production is fixed on create: forces a replacement")
+    return out
+
+
+def _update_changes(
+    config: InferenceExperimentConfig, live: InferenceExperiment, now: datetime,
+) -> tuple[list[PlannedChange], InferenceExperimentSchedule | None, bool]:
+    """Differences an update can make (if the status allows): the changes, the schedule
+    to send, and whether the config asks a Created experiment to start now."""
+    out: list[PlannedChange] = []
+    schedule, start_now = _schedule_changes(config.schedule, live, now, out)
+    if config.description is not None and config.description != live.description:
+        out.append(PlannedChange(path="description", old=live.description,
+                                 new=config.description))
+    for variant in config.model_variants:
+        existing = live.variant(variant.variant_name)
+        if existing is None or existing.model_name != variant.model_name:
+            continue  # a replacement
+        where = f"model_variants[{variant.variant_name!r}]"
+        for field in ("instance_type", "instance_count"):
+            old, new = getattr(existing, field), getattr(variant, field)
+            if old != new:
+                out.append(PlannedChange(path=f"{where}.{field}", old=old, new=new))
+    live_shadow = live.shadow_mode_config
+    wanted = config.shadow_mode_config.sampling_percentage
+    if live_shadow is not None and live_shadow.sampling_percentage != wanted:
+        out.append(PlannedChange(path=str(F.SAMPLING_PERCENTAGE),
+                                 old=live_shadow.sampling_percentage, new=wanted))
+    storage = config.data_storage_config
+    if storage is not None and storage != live.data_storage_config:
+        out.append(PlannedChange(path=str(F.DATA_STORAGE_CONFIG),
+                                 old=live.data_storage_config, new=storage))
+    return out, schedule, start_now
+
+
+def _schedule_changes(
+    desired: InferenceExperimentSchedule | None, live: InferenceExperiment, now: datetime,
+    out: list[PlannedChange],
+) -> tuple[InferenceExperimentSchedule | None, bool]:
+    if desired is None:
+        return None, False
+    current = live.schedule or InferenceExperimentSchedule()
+    live_start, live_end = current.start_time, current.end_time
+    start, end = desired.start_time, desired.end_time
+    started = live.status not in (ExperimentStatus.CREATED, ExperimentStatus.CREATING) or (
+        live_start is not None and live_start <= now)
+    start_now = False
+    send_start = None
+    if start is not None and start <= now:
+        # "as soon as possible": satisfied once started; the end keeps the duration asked
+        base = live_start if started and live_start is not None else now
+        start_now = not started
+        if end is not None:
+            end = base + (end - start)
+    elif start is not None and not _same_time(start, live_start):
+        send_start = start
+        out.append(PlannedChange(path=str(F.START_TIME), old=live_start, new=start))
+    send_end = None
+    if end is not None and not _same_time(end, live_end):
+        send_end = end
+        out.append(PlannedChange(path=str(F.END_TIME), old=live_end, new=end))
+    if send_start is None and send_end is None:
+        return None, start_now
+    return unchecked(InferenceExperimentSchedule, start_time=send_start,
+                     end_time=send_end), start_now
+
+
+def _update_arguments(
+    config: InferenceExperimentConfig, live: InferenceExperiment,
+    changes: list[PlannedChange], schedule: InferenceExperimentSchedule | None,
+) -> dict[str, Any]:
+    """The arguments of :func:`plan_checked` for ``changes``: only what differs."""
+    paths = {change.path for change in changes}
+    changed_variants = tuple(
+        variant for variant in config.model_variants
+        if any(path.startswith(f"model_variants[{variant.variant_name!r}]") for path in paths))
+    return {
+        "schedule": schedule,
+        "description": config.description if "description" in paths else None,
+        "variants": changed_variants or None,
+        "shadow_mode_config": (config.shadow_mode_config
+                               if str(F.SAMPLING_PERCENTAGE) in paths else None),
+        "data_storage_config": (config.data_storage_config
+                                if str(F.DATA_STORAGE_CONFIG) in paths else None),
+    }
+
+
+def _refusal_for(path: str, refused: tuple[Problem, ...]) -> str | None:
+    """The reason :func:`plan_update` refused the field ``path`` belongs to, if it did."""
+    for problem in refused:
+        field = problem.path
+        if path == field or path.startswith((field + "[", field + ".")):
+            return problem.message
+    return None
+
+
+def _tag_changes(
+    config: InferenceExperimentConfig, live: Mapping[str, str] | None,
+) -> tuple[list[PlannedChange], list[dict[str, str]], list[str]]:
+    """The tag changes, the tags to add (``AddTags``) and the keys to delete."""
+    if config.tags is None or live is None:
+        return [], [], []
+    added = {key: value for key, value in config.tags.items() if live.get(key) != value}
+    # tags starting with aws: belong to AWS (CloudFormation's, say): never deleted here
+    removed = [key for key in live
+               if key not in config.tags and not key.lower().startswith("aws:")]
+    changes = [PlannedChange(path=f"tags[{key!r}]", old=live.get(key), new=value)
+               for key, value in added.items()]
+    changes += [PlannedChange(path=f"tags[{key!r}]", old=live[key], new=None) for key in removed]
+    return changes, [{"Key": key, "Value": value} for key, value in added.items()], removed

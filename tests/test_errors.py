@@ -19,6 +19,7 @@ from shadowtest.errors import (
     ExperimentNotFoundError,
     InvalidStatusError,
     Problem,
+    ReplacementRequiredError,
     ResourceLimitExceededError,
     ServiceError,
     ShadowTestError,
@@ -216,6 +217,7 @@ INSTANCES: list[BaseException] = [
                                code="ResourceLimitExceeded"),
     WaitTimeoutError("too slow", name=NAME, status="Starting", timeout=12.5),
     UnexpectedStatusError("cancelled", name=NAME, status="Cancelled", reason="by hand"),
+    ReplacementRequiredError("replace", name=NAME, fields=["endpoint_name"]),
 ]
 ATTRIBUTES = ("errors", "subject", "name", "status", "operation", "fields", "code",
               "service_message", "timeout", "reason")

@@ -21,7 +21,7 @@ DESIGN_NAMES = {
 EXTRA_NAMES = {
     "EndpointMetadata", "EndpointStatus", "ExperimentList", "ModelVariantStatus",
     "ModelVariantSummary", "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update",
-    "load",
+    "load", "ReplacementRequiredError", "Plan", "PlannedChange",
 }
 
 

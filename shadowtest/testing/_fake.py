@@ -1,4 +1,5 @@
-"""FakeSageMaker: a stateful, in-memory SageMaker for the seven ``*InferenceExperiment`` calls.
+"""FakeSageMaker: a stateful, in-memory SageMaker for the seven ``*InferenceExperiment`` calls
+(and the tags on them).
 
 It plugs into a real boto3 SageMaker client through botocore's event hooks, so every
 request is still validated and serialised by botocore; only the HTTP round trip is
@@ -90,7 +91,7 @@ _UTC: Final = timezone.utc
 _SERVED: Final = (
     "CreateInferenceExperiment", "DescribeInferenceExperiment", "ListInferenceExperiments",
     "UpdateInferenceExperiment", "StartInferenceExperiment", "StopInferenceExperiment",
-    "DeleteInferenceExperiment",
+    "DeleteInferenceExperiment", "AddTags", "DeleteTags", "ListTags",
 )
 _STATUS_VALUES: Final = tuple(status.value for status in ExperimentStatus)
 _PARAMS_KEY: Final = "shadowtest_fake_params"
@@ -137,6 +138,7 @@ class _Experiment:
     completed: datetime | None = None
     reason: str | None = None
     deleted: set[str] = field(default_factory=set)
+    tags: dict[str, str] = field(default_factory=dict)  # AddTags/DeleteTags/ListTags
 
     @property
     def roles(self) -> tuple[str, str]:
@@ -170,6 +172,7 @@ def _metadata(http_status: int) -> dict[str, Any]:
 
 class FakeSageMaker:
     """A stateful, in-memory SageMaker serving the seven ``*InferenceExperiment`` operations
+    (and AddTags, DeleteTags, ListTags on their ARNs)
     through a real boto3 client (``client``, made with dummy credentials if not given).
 
     Experiments move through the service's statuses on the fake's clock (:attr:`now`,
@@ -212,7 +215,8 @@ class FakeSageMaker:
         self._summary_keys = tuple(summary.members)  # type: ignore[attr-defined]
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = dict(zip(
             _SERVED, (self._create, self._describe, self._list, self._update, self._start,
-                      self._stop, self._delete), strict=True))
+                      self._stop, self._delete, self._add_tags, self._delete_tags,
+                      self._list_tags), strict=True))
         self._ids = (f"shadowtest-fake-params-{id(self)}", f"shadowtest-fake-call-{id(self)}")
         self.attach()
 
@@ -382,6 +386,7 @@ class FakeSageMaker:
         now = self._now
         exp = _Experiment(params=params, status=status, since=now, created=now, modified=now,
                           start=start, end=end)
+        exp.tags = {tag["Key"]: tag["Value"] for tag in params.get("Tags", ())}
         self._experiments[params["Name"]] = exp
         source = exp.roles[0]
         self._production[params["EndpointName"]] = (source, exp.variant(source)["ModelName"])
@@ -585,6 +590,36 @@ class FakeSageMaker:
         self._require(self._settled(p["Name"]), "delete")
         del self._experiments[p["Name"]]
         return {"InferenceExperimentArn": self._arn(p["Name"])}
+
+    def _tagged(self, arn: str) -> _Experiment:
+        """The experiment whose ARN is ``arn`` (only experiments are tagged here)."""
+        name = arn.rpartition("/")[2]
+        if name not in self._experiments or self._arn(name) != arn:
+            raise _Refusal("ResourceNotFound", f"Resource {arn!r} does not exist in account "
+                                               f"{self.account_id}.")
+        return self._settled(name)
+
+    def _add_tags(self, p: dict[str, Any]) -> dict[str, Any]:
+        exp = self._tagged(p["ResourceArn"])
+        tags = {**exp.tags, **{tag["Key"]: tag["Value"] for tag in p["Tags"]}}
+        try:  # the same tag rules as on create
+            InferenceExperimentConfig.from_boto3({**exp.params, "Tags": [
+                {"Key": k, "Value": v} for k, v in tags.items()]})
+        except ConfigValidationError as error:
+            raise _invalid(list(error.errors)) from None
+        exp.tags = tags
+        return {"Tags": p["Tags"]}
+
+    def _delete_tags(self, p: dict[str, Any]) -> dict[str, Any]:
+        exp = self._tagged(p["ResourceArn"])
+        for key in p["TagKeys"]:
+            exp.tags.pop(key, None)
+        return {}
+
+    def _list_tags(self, p: dict[str, Any]) -> dict[str, Any]:
+        # at most 50 tags per resource and MaxResults >= 50: one page always holds them all
+        exp = self._tagged(p["ResourceArn"])
+        return {"Tags": [{"Key": key, "Value": value} for key, value in exp.tags.items()]}
 
     def _list(self, p: dict[str, Any]) -> dict[str, Any]:
         """ListInferenceExperiments. Where the model's documentation is silent, this follows
