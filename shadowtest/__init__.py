@@ -27,6 +27,7 @@ from shadowtest.errors import (
     ExperimentNotFoundError,
     InvalidStatusError,
     Problem,
+    PromotionBlockedError,
     ReplacementRequiredError,
     ResourceLimitExceededError,
     ServiceError,
@@ -57,21 +58,29 @@ __all__ = [
     "ExperimentClient",
     "ExperimentConflictError",
     "ExperimentList",
+    "ExperimentMetrics",
     "ExperimentNotFoundError",
     "ExperimentStatus",
+    "Gate",
     "InferenceExperiment",
     "InferenceExperimentConfig",
     "InferenceExperimentSchedule",
     "InferenceExperimentSummary",
     "InvalidStatusError",
+    "Judgement",
+    "MetricJudgement",
+    "MetricSeries",
     "ModelVariantConfig",
     "ModelVariantStatus",
     "ModelVariantSummary",
     "Plan",
     "PlannedChange",
+    "Policy",
     "Problem",
+    "PromotionBlockedError",
     "ReplacementRequiredError",
     "ResourceLimitExceededError",
+    "SeriesSummary",
     "ServiceError",
     "ShadowModeConfig",
     "ShadowTestError",
@@ -80,14 +89,26 @@ __all__ = [
     "UpdateNotAllowedError",
     "UpdatePlan",
     "VariantAction",
+    "Verdict",
     "WaitTimeoutError",
+    "judge",
     "load",
     "plan_update",
 ]
 
 if TYPE_CHECKING:
     from shadowtest.files import load
+    from shadowtest.judge import (
+        Gate,
+        Judgement,
+        MetricJudgement,
+        Policy,
+        SeriesSummary,
+        Verdict,
+        judge,
+    )
     from shadowtest.listing import ExperimentList
+    from shadowtest.metrics import ExperimentMetrics, MetricSeries
     from shadowtest.plan import Plan, PlannedChange, UpdateField, UpdatePlan, plan_update
 
     __version__: str
@@ -97,6 +118,15 @@ if TYPE_CHECKING:
 # a program first reaches for them). Each is also imported above under TYPE_CHECKING.
 _LAZY: dict[str, str] = {
     "ExperimentList": "shadowtest.listing",
+    "ExperimentMetrics": "shadowtest.metrics",
+    "MetricSeries": "shadowtest.metrics",
+    "Gate": "shadowtest.judge",
+    "Judgement": "shadowtest.judge",
+    "MetricJudgement": "shadowtest.judge",
+    "Policy": "shadowtest.judge",
+    "SeriesSummary": "shadowtest.judge",
+    "Verdict": "shadowtest.judge",
+    "judge": "shadowtest.judge",
     "UpdateField": "shadowtest.plan",
     "UpdatePlan": "shadowtest.plan",
     "plan_update": "shadowtest.plan",

@@ -18,8 +18,11 @@ The tree::
     ├── ReplacementRequiredError         apply() would have to stop, delete and create the
     │                                    experiment again; .name, .fields; nothing was sent
     ├── WaitTimeoutError                 (also a TimeoutError) wait() ran out of time
-    └── UnexpectedStatusError            wait() saw a terminal status it was not waiting for;
-                                         .name, .status, .reason
+    ├── UnexpectedStatusError            wait() saw a terminal status it was not waiting for;
+    │                                    .name, .status, .reason
+    └── PromotionBlockedError            promote(require=...) judged the shadow short of what
+                                         was required; nothing was sent; .name, .required,
+                                         .judgement
 
 Any other ``botocore`` error (throttling, access denied, validation the service
 does itself, network failures) propagates exactly as botocore raised it.
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from botocore.exceptions import ClientError
 
     from shadowtest._display import PrettyPrinter
+    from shadowtest.judge import Judgement
 
 __all__ = [
     "ConfigValidationError",
@@ -45,6 +49,7 @@ __all__ = [
     "ExperimentNotFoundError",
     "InvalidStatusError",
     "Problem",
+    "PromotionBlockedError",
     "ReplacementRequiredError",
     "ResourceLimitExceededError",
     "ServiceError",
@@ -255,6 +260,22 @@ class UnexpectedStatusError(ShadowTestError):
 
     def __reduce__(self) -> tuple[object, ...]:
         kw = {"name": self.name, "status": self.status, "reason": self.reason}
+        return (_rebuild_kw, (type(self), self.args, kw))
+
+
+class PromotionBlockedError(ShadowTestError):
+    """``promote(name, require=...)`` judged the shadow and the verdict fell short of
+    ``required``; no stop request was sent. ``judgement`` says why (its ``reasons``)."""
+
+    def __init__(self, message: str, *, name: str, required: str,
+                 judgement: Judgement) -> None:
+        super().__init__(message)
+        self.name = name
+        self.required = required
+        self.judgement = judgement
+
+    def __reduce__(self) -> tuple[object, ...]:
+        kw = {"name": self.name, "required": self.required, "judgement": self.judgement}
         return (_rebuild_kw, (type(self), self.args, kw))
 
 

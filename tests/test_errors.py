@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,6 +20,7 @@ from shadowtest.errors import (
     ExperimentNotFoundError,
     InvalidStatusError,
     Problem,
+    PromotionBlockedError,
     ReplacementRequiredError,
     ResourceLimitExceededError,
     ServiceError,
@@ -28,6 +30,7 @@ from shadowtest.errors import (
     WaitTimeoutError,
     translate_client_error,
 )
+from shadowtest.judge import Judgement, Policy, Verdict
 from shadowtest.testing import ExperimentStubber, sample_config
 
 if TYPE_CHECKING:
@@ -218,9 +221,13 @@ INSTANCES: list[BaseException] = [
     WaitTimeoutError("too slow", name=NAME, status="Starting", timeout=12.5),
     UnexpectedStatusError("cancelled", name=NAME, status="Cancelled", reason="by hand"),
     ReplacementRequiredError("replace", name=NAME, fields=["endpoint_name"]),
+    PromotionBlockedError("blocked", name=NAME, required="PASS", judgement=Judgement(
+        verdict=Verdict.FAIL, score=50.0, metrics={}, reasons=("shadow slower",),
+        window=(datetime(2026, 11, 1, tzinfo=timezone.utc),
+                datetime(2026, 11, 2, tzinfo=timezone.utc)), policy=Policy.default())),
 ]
 ATTRIBUTES = ("errors", "subject", "name", "status", "operation", "fields", "code",
-              "service_message", "timeout", "reason")
+              "service_message", "timeout", "reason", "required", "judgement")
 
 
 def test_pickle_instances_cover_every_exception_class() -> None:

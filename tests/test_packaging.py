@@ -17,11 +17,14 @@ DESIGN_NAMES = {
     "UpdateNotAllowedError", "ExperimentNotFoundError", "ExperimentAlreadyExistsError",
     "ExperimentConflictError", "ResourceLimitExceededError", "WaitTimeoutError",
     "UnexpectedStatusError",
+    "ExperimentMetrics", "MetricSeries", "Policy", "Gate", "Judgement", "MetricJudgement",
+    "Verdict", "judge", "PromotionBlockedError",
 }
 EXTRA_NAMES = {
     "EndpointMetadata", "EndpointStatus", "ExperimentList", "ModelVariantStatus",
     "ModelVariantSummary", "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update",
     "load", "ReplacementRequiredError", "Plan", "PlannedChange",
+    "SeriesSummary",
 }
 
 

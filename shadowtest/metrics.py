@@ -1,0 +1,431 @@
+"""Both variants' CloudWatch metrics for a shadow test, in the fewest ``GetMetricData`` calls.
+
+What is fetched (the SageMaker developer guide, "Monitor Amazon SageMaker with Amazon
+CloudWatch"): the invocation metrics of namespace ``AWS/SageMaker`` and the instance
+metrics of ``/aws/sagemaker/Endpoints``, each with dimensions ``EndpointName`` and
+``VariantName``, for the production and the shadow variant.
+
+How (the CloudWatch API reference for ``GetMetricData``): one request carries at most
+500 queries and one response at most 100,800 data points (the rest follows through
+``NextToken``); periods are multiples of 60 s, and data is kept at 60 s for 15 days, at
+300 s for 63 days and at 3600 s for 455 days, so the default period is the finest the
+window's start still has. Every metric of both variants goes into one request (or as few
+as the 500-query limit allows), so the number of requests is the minimum the limits allow.
+
+The planning here is pure (:func:`plan_queries`, :func:`plan_requests`,
+:func:`choose_period`); :func:`fetch_metrics` is the one function that sends.
+Latencies arrive in microseconds and are reported in milliseconds; an error metric
+(1 per failing request, 0 otherwise) is reported as its rate (the Average, 0-1) and its
+count (the Sum). A period with no data point is absent from a series, never a zero.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+
+import attrs
+
+from shadowtest._checks import Checker
+from shadowtest.errors import ShadowTestError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
+__all__ = [
+    "DEFAULT_METRICS",
+    "MAX_DATAPOINTS_PER_RESPONSE",
+    "MAX_QUERIES_PER_REQUEST",
+    "METRICS",
+    "RETENTION",
+    "ExperimentMetrics",
+    "MetricInfo",
+    "MetricSeries",
+    "ReadOnlyMap",
+    "check_metric_names",
+    "choose_period",
+    "fetch_metrics",
+    "minimum_requests",
+    "plan_queries",
+    "plan_requests",
+    "series_key",
+]
+
+MAX_QUERIES_PER_REQUEST: Final = 500
+"""GetMetricData: "as many as 500 different metrics in a single request"."""
+MAX_DATAPOINTS_PER_RESPONSE: Final = 100_800
+"""GetMetricData: "a total of as many as 100,800 data points" per response."""
+RETENTION: Final = ((60, timedelta(days=15)), (300, timedelta(days=63)),
+                    (3600, timedelta(days=455)))
+"""(period in seconds, how long CloudWatch keeps data at that period), finest first."""
+
+INVOCATION_NAMESPACE: Final = "AWS/SageMaker"
+INSTANCE_NAMESPACE: Final = "/aws/sagemaker/Endpoints"
+
+Kind = Literal["count", "latency", "error", "utilization"]
+
+
+@attrs.frozen
+class MetricInfo:
+    """What shadowtest knows about one endpoint metric: where it lives, which statistics
+    are fetched (the first is the main one), and how its values are reported."""
+
+    name: str
+    namespace: str
+    kind: Kind
+    statistics: tuple[str, ...]
+    unit: str  # the unit of the reported (converted) values
+    scale: float = 1.0  # reported value = CloudWatch value * scale
+
+
+def _info(name: str, namespace: str, kind: Kind, statistics: tuple[str, ...], unit: str,
+          scale: float = 1.0) -> tuple[str, MetricInfo]:
+    return name, MetricInfo(name, namespace, kind, statistics, unit, scale)
+
+
+_LATENCY_STATS: Final = ("Average", "p50", "p90", "p99")
+METRICS: Final[Mapping[str, MetricInfo]] = MappingProxyType(dict([
+    _info("Invocations", INVOCATION_NAMESPACE, "count", ("Sum",), "Count"),
+    _info("InvocationsPerInstance", INVOCATION_NAMESPACE, "count", ("Sum",), "Count"),
+    # microseconds in CloudWatch; milliseconds are what people read latencies in
+    _info("ModelLatency", INVOCATION_NAMESPACE, "latency", _LATENCY_STATS, "Milliseconds",
+          0.001),
+    _info("OverheadLatency", INVOCATION_NAMESPACE, "latency", _LATENCY_STATS, "Milliseconds",
+          0.001),
+    # 1 per failing request and 0 otherwise: the Average is the rate, the Sum the count
+    _info("Invocation4XXErrors", INVOCATION_NAMESPACE, "error", ("Average", "Sum"), "Ratio"),
+    _info("Invocation5XXErrors", INVOCATION_NAMESPACE, "error", ("Average", "Sum"), "Ratio"),
+    _info("InvocationModelErrors", INVOCATION_NAMESPACE, "error", ("Average", "Sum"), "Ratio"),
+    # summed over cores: 0-100 % times the instance's vCPUs
+    _info("CPUUtilization", INSTANCE_NAMESPACE, "utilization", ("Average",), "Percent"),
+    _info("MemoryUtilization", INSTANCE_NAMESPACE, "utilization", ("Average",), "Percent"),
+    _info("DiskUtilization", INSTANCE_NAMESPACE, "utilization", ("Average",), "Percent"),
+    _info("GPUUtilization", INSTANCE_NAMESPACE, "utilization", ("Average",), "Percent"),
+    _info("GPUMemoryUtilization", INSTANCE_NAMESPACE, "utilization", ("Average",), "Percent"),
+]))
+"""Every metric :func:`fetch_metrics` knows, by CloudWatch name."""
+DEFAULT_METRICS: Final = tuple(METRICS)
+"""What ``ExperimentClient.metrics`` fetches when ``metrics`` is not given: all of them."""
+
+
+def series_key(metric: str, statistic: str) -> str:
+    """The key of a series in :attr:`ExperimentMetrics.production` / ``.shadow``: the metric
+    name for its main statistic (``"ModelLatency"`` is the Average, in ms;
+    ``"Invocation5XXErrors"`` the error rate), ``"metric:statistic"`` for the others
+    (``"ModelLatency:p99"``, ``"Invocation5XXErrors:Sum"`` the error count)."""
+    info = METRICS.get(metric)
+    if info is not None and statistic == info.statistics[0]:
+        return metric
+    return f"{metric}:{statistic}"
+
+
+def _unit(info: MetricInfo, statistic: str) -> str:
+    if info.kind == "error" and statistic == "Sum":
+        return "Count"
+    return info.unit
+
+
+def _as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return value if isinstance(value, tuple) else tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class MetricSeries:
+    """One statistic of one metric of one variant: ``values[i]`` is the value of the period
+    starting at ``timestamps[i]`` (aware datetimes, ascending). Periods with no data are
+    absent, never zero.
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    >>> MetricSeries(metric="ModelLatency", statistic="Average", unit="Milliseconds",
+    ...              timestamps=[t], values=[35.0]).values
+    (35.0,)
+    """
+
+    metric: str
+    statistic: str
+    unit: str
+    timestamps: tuple[datetime, ...] = attrs.field(converter=_as_tuple)
+    values: tuple[float, ...] = attrs.field(converter=_as_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if len(self.timestamps) != len(self.values):
+            c = Checker()
+            c.add("values", f"got {len(self.values)} values for {len(self.timestamps)} "
+                            "timestamps; give one value per timestamp")
+            c.fail("MetricSeries")
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __repr__(self) -> str:
+        span = (f", {self.timestamps[0].isoformat()} .. {self.timestamps[-1].isoformat()}"
+                if self.timestamps else "")
+        return (f"<MetricSeries {self.metric} {self.statistic} ({self.unit}): "
+                f"{len(self.values)} periods{span}>")
+
+
+V = TypeVar("V")
+
+
+class ReadOnlyMap(Mapping[str, V]):
+    """A read-only ``str`` -> value mapping that pickles (``MappingProxyType`` does not), for
+    the mappings of frozen results."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, V]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a dict, so unhashable like one
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (ReadOnlyMap, (self._data,))
+
+
+def _window(value: Iterable[datetime]) -> tuple[datetime, datetime]:
+    start, end = value
+    return start, end
+
+
+def _frozen_series(value: Mapping[str, MetricSeries]) -> Mapping[str, MetricSeries]:
+    return ReadOnlyMap(value)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class ExperimentMetrics:
+    """What CloudWatch returned for both variants of experiment ``name`` over ``window``
+    (``(start, end)``, aware datetimes) at ``period`` seconds.
+
+    ``production`` and ``shadow`` map a series key (:func:`series_key`: ``"ModelLatency"``,
+    ``"ModelLatency:p99"``, ``"Invocation5XXErrors"``, ...) to its :class:`MetricSeries`;
+    a metric CloudWatch has no data for is there with no periods. ``sampling_percentage``
+    and the instance types, when known, let :func:`shadowtest.judge` check the shadow's
+    share of traffic and whether CPU utilisation is comparable.
+    """
+
+    name: str
+    window: tuple[datetime, datetime] = attrs.field(converter=_window)
+    period: int
+    production_variant: str
+    shadow_variant: str
+    production: Mapping[str, MetricSeries] = attrs.field(converter=_frozen_series)
+    shadow: Mapping[str, MetricSeries] = attrs.field(converter=_frozen_series)
+    sampling_percentage: int | None = None
+    production_instance_type: str | None = None
+    shadow_instance_type: str | None = None
+
+    @property
+    def has_data(self) -> bool:
+        """Whether any series of either variant has a data point."""
+        return any(len(s) for side in (self.production, self.shadow) for s in side.values())
+
+    def __repr__(self) -> str:
+        start, end = self.window
+        return (f"<ExperimentMetrics {self.name!r} {start.isoformat()} .. {end.isoformat()} "
+                f"period={self.period}s production={self.production_variant!r} "
+                f"shadow={self.shadow_variant!r} series={len(self.production)}+"
+                f"{len(self.shadow)}>")
+
+
+# -- pure planning ---------------------------------------------------------------------------
+
+
+def check_metric_names(c: Checker, path: str, metrics: object) -> tuple[str, ...] | None:
+    """The metric names of ``metrics`` (an iterable of names known to :data:`METRICS`), or
+    ``None`` with the problems in ``c``."""
+    if isinstance(metrics, str) or not isinstance(metrics, Iterable):
+        c.add(path, f"got {type(metrics).__name__} {metrics!r}; must be a list of metric "
+                    "names such as ['ModelLatency', 'Invocation5XXErrors']")
+        return None
+    names = tuple(metrics)
+    ok = True
+    if not names:
+        c.add(path, "got no metric; give at least one, or None for all")
+        ok = False
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or name not in METRICS:
+            close = difflib.get_close_matches(str(name), METRICS, n=2, cutoff=0.6)
+            hint = (f"did you mean {' or '.join(map(repr, close))}?" if close
+                    else f"known metrics: {', '.join(METRICS)}")
+            c.add(f"{path}[{i}]", f"got {name!r}, which is not an endpoint metric; {hint}")
+            ok = False
+    return tuple(dict.fromkeys(names)) if ok else None
+
+
+def choose_period(start: datetime, now: datetime) -> int:
+    """The finest period (60, 300 or 3600 s) CloudWatch still keeps for data that began at
+    ``start``; :class:`~shadowtest.ConfigValidationError` beyond the 455-day retention."""
+    age = now - start
+    for period, kept in RETENTION:
+        if age <= kept:
+            return period
+    c = Checker()
+    c.add("start", f"got {start.isoformat()}, {age.days} days before now; CloudWatch keeps "
+                   "endpoint metrics for 455 days")
+    c.fail("metrics arguments")
+    return None
+
+
+def check_period(c: Checker, period: object, start: datetime, now: datetime) -> bool:
+    """``period`` is a whole number of minutes that CloudWatch still has for ``start``."""
+    if not c.check_int("period", period, ge=60, why="seconds, a multiple of 60"):
+        return False
+    assert isinstance(period, int)
+    if period % 60:
+        c.add("period", f"got {period}; CloudWatch periods are multiples of 60 seconds")
+        return False
+    finest = choose_period(start, now)
+    if period % finest:
+        c.add("period", f"got {period}; data that began {start.isoformat()} is kept only at "
+                        f"{finest}-second resolution, so the period must be a multiple of "
+                        f"{finest}")
+        return False
+    return True
+
+
+def plan_queries(endpoint: str, variants: Sequence[str], metrics: Iterable[str],
+                 period: int) -> list[dict[str, Any]]:
+    """Every ``MetricDataQuery`` for ``metrics`` (names of :data:`METRICS`) of each variant
+    of ``variants``, in that order; each Id is ``q<n>``."""
+    queries: list[dict[str, Any]] = []
+    for variant in variants:
+        dimensions = [{"Name": "EndpointName", "Value": endpoint},
+                      {"Name": "VariantName", "Value": variant}]
+        for metric in metrics:
+            info = METRICS[metric]
+            for statistic in info.statistics:
+                queries.append({
+                    "Id": f"q{len(queries)}",
+                    "MetricStat": {
+                        "Metric": {"Namespace": info.namespace, "MetricName": metric,
+                                   "Dimensions": dimensions},
+                        "Period": period,
+                        "Stat": statistic,
+                    },
+                    "ReturnData": True,
+                })
+    return queries
+
+
+def plan_requests(queries: Sequence[dict[str, Any]], start: datetime,
+                  end: datetime) -> list[dict[str, Any]]:
+    """The ``GetMetricData`` requests (before any ``NextToken``) that carry ``queries``:
+    as few as the 500-query limit allows, the queries shared out evenly."""
+    n = len(queries)
+    if n == 0:
+        return []
+    chunks = math.ceil(n / MAX_QUERIES_PER_REQUEST)
+    size, extra = divmod(n, chunks)
+    requests, at = [], 0
+    for i in range(chunks):
+        take = size + (1 if i < extra else 0)
+        requests.append({"MetricDataQueries": list(queries[at:at + take]),
+                         "StartTime": start, "EndTime": end,
+                         "ScanBy": "TimestampAscending"})
+        at += take
+    return requests
+
+
+def minimum_requests(queries: int, periods: int) -> int:
+    """The fewest ``GetMetricData`` requests that can return ``queries`` series of
+    ``periods`` points each: at most 500 queries per request and 100,800 points per response.
+    """
+    if queries == 0:
+        return 0
+    return max(math.ceil(queries / MAX_QUERIES_PER_REQUEST),
+               math.ceil(queries * periods / MAX_DATAPOINTS_PER_RESPONSE))
+
+
+def floor_to_period(when: datetime, period: int) -> datetime:
+    """``when`` in UTC, rounded down to a multiple of ``period`` seconds since the epoch (as
+    CloudWatch rounds a start time)."""
+    seconds = int(when.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % period, timezone.utc)
+
+
+# -- the one function that sends -------------------------------------------------------------
+
+
+def fetch_metrics(
+    cloudwatch: CloudWatchClient,
+    *,
+    name: str,
+    endpoint: str,
+    production_variant: str,
+    shadow_variant: str,
+    start: datetime,
+    end: datetime,
+    period: int,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    sampling_percentage: int | None = None,
+    production_instance_type: str | None = None,
+    shadow_instance_type: str | None = None,
+) -> ExperimentMetrics:
+    """Fetch ``metrics`` of both variants over ``[start, end)`` (already checked) and build
+    the :class:`ExperimentMetrics`. Pages are gathered first and the result built only once
+    every page has arrived: an error on any request raises and leaves no partial result."""
+    variants = (production_variant, shadow_variant)
+    queries = plan_queries(endpoint, variants, metrics, period)
+    points: dict[str, list[tuple[list[datetime], list[float]]]] = {q["Id"]: [] for q in queries}
+    for request in plan_requests(queries, start, end):
+        token: str | None = None
+        while True:
+            params = dict(request, NextToken=token) if token else request
+            page = cloudwatch.get_metric_data(**params)
+            for result in page.get("MetricDataResults", ()):
+                status = result.get("StatusCode", "Complete")
+                if status in ("InternalError", "Forbidden"):
+                    messages = "; ".join(m.get("Value", "") for m in result.get("Messages", ()))
+                    raise ShadowTestError(
+                        f"CloudWatch answered {status} for query {result.get('Id')} of "
+                        f"experiment {name!r}" + (f": {messages}" if messages else ""))
+                if result["Id"] in points:
+                    points[result["Id"]].append((result.get("Timestamps", []),
+                                                 result.get("Values", [])))
+            token = page.get("NextToken")
+            if not token:
+                break
+    sides: tuple[dict[str, MetricSeries], dict[str, MetricSeries]] = ({}, {})
+    per_variant = len(queries) // 2
+    for i, query in enumerate(queries):
+        stat = query["MetricStat"]
+        metric, statistic = stat["Metric"]["MetricName"], stat["Stat"]
+        info = METRICS[metric]
+        merged: dict[datetime, float] = {}
+        for timestamps, values in points[query["Id"]]:
+            merged.update(zip(timestamps, values, strict=False))
+        ordered = sorted(merged)
+        values = [merged[t] for t in ordered]
+        if info.scale != 1.0:
+            values = [v * info.scale for v in values]
+        sides[i // per_variant][series_key(metric, statistic)] = MetricSeries(
+            metric=metric, statistic=statistic, unit=_unit(info, statistic),
+            timestamps=tuple(ordered), values=tuple(values))
+    return ExperimentMetrics(
+        name=name, window=(start, end), period=period,
+        production_variant=production_variant, shadow_variant=shadow_variant,
+        production=sides[0], shadow=sides[1], sampling_percentage=sampling_percentage,
+        production_instance_type=production_instance_type,
+        shadow_instance_type=shadow_instance_type)
