@@ -10,6 +10,9 @@ The building blocks, for every module that renders:
 - :func:`html_table` / :func:`text_table`: a table with headers and rows;
 - :func:`html_card` / :func:`text_card`: a title, a list of ``(label, value)`` facts,
   then tables;
+- :class:`Card` (facts and :class:`Table` items) rendered by :func:`card_html` and
+  :func:`card_text`, for a report that wants both forms from one description;
+- :func:`status_html`: a status word with its colour cue;
 - :func:`escape`: any value as safe HTML text.
 
 And the renderers of the objects of :mod:`shadowtest.config`,
@@ -39,7 +42,12 @@ if TYPE_CHECKING:
         ShadowModeConfig,
     )
     from shadowtest.errors import ConfigValidationError, UpdateNotAllowedError
-    from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary
+    from shadowtest.experiment import (
+        EndpointMetadata,
+        InferenceExperiment,
+        InferenceExperimentSummary,
+        ModelVariantSummary,
+    )
     from shadowtest.listing import ExperimentList
 
 __all__ = [
@@ -48,7 +56,9 @@ __all__ = [
     "Html",
     "PrettyPrinter",
     "Table",
+    "card_html",
     "card_of",
+    "card_text",
     "escape",
     "html_card",
     "html_table",
@@ -140,8 +150,10 @@ def text_card(title: str, facts: Iterable[tuple[str, object]], *tables: str,
     shown = [(label, "—" if value is None else str(value)) for label, value in facts]
     indent = max((len(label) for label, _ in shown), default=0) + 4
     lines = [title]
+    room = max(width - indent, 20)
     for label, value in shown:
-        wrapped = textwrap.wrap(value, max(width - indent, 20)) or [""]
+        # textwrap costs ~20 us a call: most values fit and skip it
+        wrapped = [value] if len(value) <= room else textwrap.wrap(value, room) or [""]
         lines.append(f"  {label.ljust(indent - 4)}  {wrapped[0]}")
         lines.extend(" " * indent + part for part in wrapped[1:])
     for table in tables:
@@ -178,7 +190,16 @@ def _plain(value: object) -> object:
 
 def to_html(obj: object, *, now: datetime | None = None) -> str:
     """``obj`` (a config, an experiment, a list result, an error) as an HTML card."""
-    card = card_of(obj, now=now)
+    return card_html(card_of(obj, now=now))
+
+
+def to_text(obj: object, *, now: datetime | None = None, width: int = WIDTH) -> str:
+    """``obj`` as multi-line plain text, wrapped to ``width`` columns."""
+    return card_text(card_of(obj, now=now), width=width)
+
+
+def card_html(card: Card) -> str:
+    """A :class:`Card` as HTML: its facts, then each table with its closing line."""
     tables = []
     for t in card.tables:
         table = html_table(t.headers, t.rows, caption=t.caption)
@@ -188,9 +209,8 @@ def to_html(obj: object, *, now: datetime | None = None) -> str:
     return html_card(card.title, card.facts, *tables)
 
 
-def to_text(obj: object, *, now: datetime | None = None, width: int = WIDTH) -> str:
-    """``obj`` as multi-line plain text, wrapped to ``width`` columns."""
-    card = card_of(obj, now=now)
+def card_text(card: Card, *, width: int = WIDTH) -> str:
+    """A :class:`Card` as plain text wrapped to ``width`` columns (statuses uncoloured)."""
     tables = []
     for t in card.tables:
         table = text_table(t.headers, [[_plain(c) for c in row] for row in t.rows],
@@ -421,6 +441,21 @@ def _experiment_card(e: InferenceExperiment, now: datetime | None) -> Card:
                 [Table("model variants", (*_VARIANT_HEADERS, "status"), rows)])
 
 
+def _variant_summary_card(v: ModelVariantSummary, now: datetime | None) -> Card:
+    return Card(f"ModelVariantSummary {v.variant_name}", [
+        ("status", status_html(v.status)), ("variant", v.variant_name),
+        ("model", v.model_name), ("instances", _instances(v.instance_type, v.instance_count))])
+
+
+def _endpoint_card(e: EndpointMetadata, now: datetime | None) -> Card:
+    facts: list[tuple[str, object]] = [
+        ("status", status_html(e.endpoint_status)), ("endpoint", e.endpoint_name),
+        ("endpoint config", e.endpoint_config_name)]
+    if e.failure_reason:
+        facts.append(("failure reason", e.failure_reason))
+    return Card(f"EndpointMetadata {e.endpoint_name}", facts)
+
+
 def _summary_card(s: InferenceExperimentSummary, now: datetime | None) -> Card:
     status = str(s.status)
     facts: list[tuple[str, object]] = [("status", status_html(status))]
@@ -475,6 +510,8 @@ _CARDS: dict[str, Callable[[object, datetime | None], Card]] = {
     "InferenceExperimentConfig": _config_card,  # type: ignore[dict-item]
     "InferenceExperiment": _experiment_card,  # type: ignore[dict-item]
     "InferenceExperimentSummary": _summary_card,  # type: ignore[dict-item]
+    "ModelVariantSummary": _variant_summary_card,  # type: ignore[dict-item]
+    "EndpointMetadata": _endpoint_card,  # type: ignore[dict-item]
     "ExperimentList": _list_card,  # type: ignore[dict-item]
     "ConfigValidationError": _config_error_card,  # type: ignore[dict-item]
     "UpdateNotAllowedError": _update_error_card,  # type: ignore[dict-item]

@@ -69,8 +69,25 @@ class cached_property(Generic[T]):
         return value
 
 
+class _Displayed:
+    """Notebook and IPython display; the rendering module loads on first display only, and
+    rendering reads the response (and the wall clock, for the time left), never sends."""
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        from shadowtest import _display
+
+        return _display.to_html(self)
+
+    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
+        from shadowtest import _display
+
+        _display.pretty(self, p, cycle)
+
+
 @attrs.frozen(kw_only=True)
-class EndpointMetadata:
+class EndpointMetadata(_Displayed):
     """The endpoint a shadow test runs on, as ``describe`` reports it."""
 
     endpoint_name: str
@@ -91,7 +108,7 @@ class EndpointMetadata:
 
 
 @attrs.frozen(kw_only=True)
-class ModelVariantSummary:
+class ModelVariantSummary(_Displayed):
     """One variant of a described experiment: its configuration and its status."""
 
     model_name: str
@@ -148,7 +165,7 @@ def _data_storage(data: Mapping[str, Any] | None) -> DataStorageConfig | None:
                      json_content_types=content.get("JsonContentTypes", ()))
 
 
-class _ResponseView:
+class _ResponseView(_Displayed):
     """A read-only view of one response dict: fields are read when asked for (nested objects
     once, then cached), so a call costs little more than botocore's own work.
 
@@ -200,17 +217,6 @@ class _ResponseView:
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.to_boto3(),))
 
-    # Notebook and IPython display; the rendering module loads on first display only, and
-    # rendering reads this response (and the wall clock, for the time left), never sends.
-    def _repr_html_(self) -> str:
-        from shadowtest import _display
-
-        return _display.to_html(self)
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        from shadowtest import _display
-
-        _display.pretty(self, p, cycle)
 
     # -- fields shared by describe and list ----------------------------------------------
 

@@ -289,6 +289,21 @@ class TestExperimentDisplay:
         pretty(found)
         assert len(fake.calls) == calls
 
+    def test_variant_and_endpoint_cards(self) -> None:
+        data = describe_response(full_config(), "Running", now=NOW,
+                                 variant_statuses={"shadow": "Creating"})
+        data["EndpointMetadata"]["FailureReason"] = "<i>capacity</i>"
+        found = InferenceExperiment(data)
+        shadow = found.shadow_variant
+        assert shadow is not None
+        assert Tables(shadow._repr_html_()).facts() == {
+            "status": "● Creating", "variant": "shadow", "model": "churn-v2",
+            "instances": "ml.m5.xlarge × 1"}
+        assert Tables(found.endpoint._repr_html_()).facts() == {
+            "status": "● InService", "endpoint": "churn", "endpoint config": "churn-config",
+            "failure reason": "<i>capacity</i>"}
+        assert pretty(found.endpoint).splitlines()[0] == "EndpointMetadata churn"
+
     def test_summary_card(self) -> None:
         data = describe_response(full_config(), "Cancelled", now=NOW,
                                  status_reason="stopped by hand")
