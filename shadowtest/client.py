@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import random as _random
 import threading
 import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from shadowtest._checks import Checker
+from shadowtest._checks import Checker, show
+from shadowtest._responses import arn_of, check_describe, check_summaries
 from shadowtest.config import (
     EXPERIMENT_NAME,
     MAX_LIST_RESULTS,
@@ -32,9 +34,8 @@ from shadowtest.config import (
     ShadowModeConfig,
 )
 from shadowtest.errors import (
+    MalformedResponseError,
     ShadowTestError,
-    UnexpectedStatusError,
-    WaitTimeoutError,
     translate_client_error,
 )
 from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, _summaries
@@ -80,16 +81,21 @@ def _client_error() -> type[ClientError]:
     return ClientError
 
 
-def _statuses(until: ExperimentStatus | str | Iterable[ExperimentStatus | str]) -> frozenset[
-        ExperimentStatus]:
-    wanted = (until,) if isinstance(until, str) else tuple(until)
-    c = Checker()
-    for i, status in enumerate(wanted):
-        c.check_choice(f"until[{i}]", status, _STATUSES)
-    if not wanted:
-        c.add("until", "got no status; give one status or a collection of them")
-    c.raise_if_any("wait arguments")
-    return frozenset(_STATUSES[str(s)] for s in wanted)  # type: ignore[misc]
+# botocore's parser meets a body of the wrong shape with these (e.g. AttributeError for a
+# string where a structure belongs, ValueError for a timestamp it cannot read)
+_PARSE_ERRORS: Final = (AttributeError, TypeError, ValueError, KeyError, IndexError)
+_API_NAMES: Final = {
+    "create": "CreateInferenceExperiment", "describe": "DescribeInferenceExperiment",
+    "update": "UpdateInferenceExperiment", "start": "StartInferenceExperiment",
+    "stop": "StopInferenceExperiment", "delete": "DeleteInferenceExperiment",
+    "list": "ListInferenceExperiments",
+}
+
+
+def _unparsed(operation: str, error: Exception) -> MalformedResponseError:
+    return MalformedResponseError(
+        f"{operation} answered with a response botocore could not parse: "
+        f"{type(error).__name__}: {show(str(error))}", operation=operation, field="")
 
 
 def _utc_now() -> datetime:
@@ -106,9 +112,10 @@ class ExperimentClient:
 
     ``clock`` and ``sleep`` are what :meth:`wait` uses to tell time and to pause
     (``time.monotonic`` and ``time.sleep``); tests pass fakes so waiting takes no
-    real time. ``now`` gives the current aware datetime for the rules that depend
-    on the date (an end time must not have passed); it defaults to the UTC wall
-    clock.
+    real time; ``random`` (``random.random``) draws the jitter of :meth:`wait`'s
+    backoff, so a test can fix it. ``now`` gives the current aware datetime for the
+    rules that depend on the date (an end time must not have passed); it defaults to
+    the UTC wall clock.
     """
 
     def __init__(
@@ -121,6 +128,7 @@ class ExperimentClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = _utc_now,
+        random: Callable[[], float] = _random.random,
         cloudwatch: CloudWatchClient | None = None,
         s3: S3Client | None = None,
     ) -> None:
@@ -139,6 +147,7 @@ class ExperimentClient:
         self._clock = clock
         self._sleep = sleep
         self._now = now
+        self._random = random
         self._instance_types: frozenset[str] | None = None
         self._paginator: ListInferenceExperimentsPaginator | None = None
 
@@ -209,7 +218,7 @@ class ExperimentClient:
         arn = self._call("create", config.name, self.sagemaker.create_inference_experiment,
                          config.to_boto3())
         log.info("created inference experiment %r", config.name)
-        return str(arn["InferenceExperimentArn"])
+        return arn_of("CreateInferenceExperiment", arn)
 
     def _check_create(self, config: InferenceExperimentConfig, subject: str) -> None:
         """Raise :class:`ConfigValidationError` unless ``config`` can be created now."""
@@ -353,8 +362,10 @@ class ExperimentClient:
     def describe(self, name: str) -> InferenceExperiment:
         """The experiment called ``name``: status, variants, schedule, configs."""
         _check_name(name)
-        return InferenceExperiment(self._call(
-            "describe", name, self.sagemaker.describe_inference_experiment, {"Name": name}))
+        response = self._call("describe", name, self.sagemaker.describe_inference_experiment,
+                              {"Name": name})
+        check_describe(response)
+        return InferenceExperiment(response)
 
     def update(
         self,
@@ -392,8 +403,10 @@ class ExperimentClient:
                 data_storage_config, instance_types=self._known_types())
         c.raise_if_any("update arguments")
         sagemaker = self.sagemaker
-        current = InferenceExperiment(self._call(
-            "describe", name, sagemaker.describe_inference_experiment, {"Name": name}))
+        response = self._call("describe", name, sagemaker.describe_inference_experiment,
+                              {"Name": name})
+        check_describe(response)
+        current = InferenceExperiment(response)
         plan = plan_checked(current, schedule, description, variants, shadow_mode_config,
                              data_storage_config)
         if plan.refused:
@@ -406,7 +419,7 @@ class ExperimentClient:
         if log.isEnabledFor(logging.INFO):
             log.info("updated inference experiment %r (%s)", name,
                      ", ".join(key for key in plan.request if key != "Name"))
-        return str(arn["InferenceExperimentArn"])
+        return arn_of("UpdateInferenceExperiment", arn)
 
     def start(self, name: str) -> str:
         """Start a Created experiment now, before its scheduled start; returns its ARN."""
@@ -415,7 +428,7 @@ class ExperimentClient:
         arn = self._call("start", name, self.sagemaker.start_inference_experiment,
                          {"Name": name})
         log.info("started inference experiment %r", name)
-        return str(arn["InferenceExperimentArn"])
+        return arn_of("StartInferenceExperiment", arn)
 
     def stop(
         self,
@@ -481,7 +494,7 @@ class ExperimentClient:
         arn = self._call("delete", name, self.sagemaker.delete_inference_experiment,
                          {"Name": name})
         log.info("deleted inference experiment %r", name)
-        return str(arn["InferenceExperimentArn"])
+        return arn_of("DeleteInferenceExperiment", arn)
 
     def wait(
         self,
@@ -491,43 +504,33 @@ class ExperimentClient:
         timeout: float = 1800.0,
         poll_interval: float = 5.0,
         max_interval: float = 60.0,
+        progress: bool | None = None,
+        on_poll: Callable[[InferenceExperiment], None] | None = None,
     ) -> InferenceExperiment:
         """Poll ``describe`` until the status is in ``until``; return that description.
 
-        The pause between polls starts at ``poll_interval`` seconds and doubles up
-        to ``max_interval``. Raises :class:`UnexpectedStatusError` as soon as a
-        terminal status (Completed, Cancelled) outside ``until`` is seen, and
-        :class:`WaitTimeoutError` once ``timeout`` seconds have passed.
+        The pause between polls starts at ``poll_interval`` seconds and doubles up to
+        ``max_interval`` (both 0.1–3600 s). A poll that meets a transient fault
+        (throttling, a 5xx answer, a connection error or read timeout, an unreadable
+        answer) is repeated after a capped exponential backoff with full jitter; any
+        other error (the experiment does not exist, access is denied) is raised at
+        once. No pause runs past the deadline. Raises :class:`UnexpectedStatusError` as
+        soon as a terminal status (Completed, Cancelled) outside ``until`` is seen, and
+        :class:`WaitTimeoutError` (naming the last status seen and the time waited, the
+        last fault as ``__cause__``) once ``timeout`` seconds have passed.
+
+        ``progress``: ``None`` shows a live status line only on an interactive terminal
+        (stderr) or in a notebook, ``False`` never, ``True`` always. ``on_poll`` is
+        called with every :class:`InferenceExperiment` polled, e.g. to log it.
 
         >>> client.wait("churn-shadow", {"Created", "Running"})  # doctest: +SKIP
         """
-        wanted = _statuses(until)
-        c = Checker()
-        for field, value in (("timeout", timeout), ("poll_interval", poll_interval),
-                             ("max_interval", max_interval)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                c.add(field, f"got {value!r}; must be a number of seconds >= 0")
-        c.raise_if_any("wait arguments")
-        deadline = self._clock() + timeout
-        interval = max(poll_interval, 0.001)
-        while True:
-            current = self.describe(name)
-            if current.status in wanted:
-                return current
-            if current.status in TERMINAL:
-                reason = current.status_reason
-                raise UnexpectedStatusError(
-                    f"inference experiment {name!r} ended {current.status} while waiting for "
-                    f"{_listed(wanted)}" + (f": {reason}" if reason else ""),
-                    name=name, status=str(current.status), reason=reason)
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise WaitTimeoutError(
-                    f"inference experiment {name!r} is still {current.status} after "
-                    f"{timeout:g} s of waiting for {_listed(wanted)}",
-                    name=name, status=str(current.status), timeout=timeout)
-            self._sleep(min(interval, remaining))
-            interval = min(interval * 2, max(max_interval, poll_interval))
+        from shadowtest._waiting import check_wait_arguments, poll
+
+        args = check_wait_arguments(name, until, timeout, poll_interval, max_interval,
+                                    progress, on_poll)
+        return poll(name, args, self.describe, clock=self._clock, sleep=self._sleep,
+                    random=self._random)
 
     def list(
         self,
@@ -587,10 +590,12 @@ class ExperimentClient:
         pages = self._paginator.paginate(**params)
         try:
             for page in pages:
-                yield _summaries(page.get("InferenceExperiments", ())), "NextToken" in page
+                yield _summaries(check_summaries(page)), "NextToken" in page
         except Exception as error:
             # not `except _client_error()`: a result dropped before its last page closes
             # this generator, possibly at interpreter exit, when importing fails
+            if isinstance(error, _PARSE_ERRORS):
+                raise _unparsed("ListInferenceExperiments", error) from error
             if not isinstance(error, _client_error()):
                 raise
             translated = translate_client_error(error, name=None, operation="list")
@@ -607,6 +612,8 @@ class ExperimentClient:
             if translated is None:
                 raise
             raise translated from error
+        except _PARSE_ERRORS as error:
+            raise _unparsed(_API_NAMES[operation], error) from error
 
     def _stop(
         self,
@@ -640,7 +647,7 @@ class ExperimentClient:
         if log.isEnabledFor(logging.INFO):
             log.info("stopped inference experiment %r (%s, %s)", name,
                      ", ".join(f"{v}: {a}" for v, a in actions.items()), desired_state)
-        return str(arn["InferenceExperimentArn"])
+        return arn_of("StopInferenceExperiment", arn)
 
     def _check_stop_arguments(
         self,
@@ -696,5 +703,4 @@ def _roles(current: InferenceExperiment) -> tuple[str, str]:
     return roles
 
 
-def _listed(statuses: Iterable[ExperimentStatus]) -> str:
-    return " or ".join(sorted(str(status) for status in statuses))
+

@@ -17,7 +17,11 @@ The tree::
     │   └── ResourceLimitExceededError   ResourceLimitExceeded
     ├── ReplacementRequiredError         apply() would have to stop, delete and create the
     │                                    experiment again; .name, .fields; nothing was sent
-    ├── WaitTimeoutError                 (also a TimeoutError) wait() ran out of time
+    ├── MalformedResponseError           a response lacks a field the service model requires,
+    │                                    or has one of the wrong shape; .operation, .field
+    ├── WaitTimeoutError                 (also a TimeoutError) wait() ran out of time;
+    │                                    .name, .status (last seen), .waited; the last
+    │                                    transient fault is the __cause__
     ├── UnexpectedStatusError            wait() saw a terminal status it was not waiting for;
     │                                    .name, .status, .reason
     └── PromotionBlockedError            promote(require=...) judged the shadow short of what
@@ -48,6 +52,7 @@ __all__ = [
     "ExperimentConflictError",
     "ExperimentNotFoundError",
     "InvalidStatusError",
+    "MalformedResponseError",
     "Problem",
     "PromotionBlockedError",
     "ReplacementRequiredError",
@@ -235,17 +240,40 @@ class ReplacementRequiredError(ShadowTestError):
         return (_rebuild_kw, (type(self), self.args, {"name": self.name, "fields": self.fields}))
 
 
-class WaitTimeoutError(ShadowTestError, TimeoutError):
-    """``wait()`` gave up: the experiment did not reach the wanted status in time."""
+class MalformedResponseError(ShadowTestError):
+    """A response lacks a field the service model marks as required, or has a field of the
+    wrong shape (a truncated or garbled answer, or a service change this version cannot
+    read). ``operation`` is the API operation (``"DescribeInferenceExperiment"``),
+    ``field`` the path of the offending field (``"ModelVariants[0].Status"``)."""
 
-    def __init__(self, message: str, *, name: str, status: str, timeout: float) -> None:
+    def __init__(self, message: str, *, operation: str, field: str) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.field = field
+
+    def __reduce__(self) -> tuple[object, ...]:
+        kw = {"operation": self.operation, "field": self.field}
+        return (_rebuild_kw, (type(self), self.args, kw))
+
+
+class WaitTimeoutError(ShadowTestError, TimeoutError):
+    """``wait()`` gave up: the experiment did not reach the wanted status in time.
+
+    ``status`` is the last status seen (``None`` if no poll succeeded), ``waited`` the
+    seconds waited; when polls met transient faults, the last one is ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, name: str, status: str | None, timeout: float,
+                 waited: float | None = None) -> None:
         super().__init__(message)
         self.name = name
         self.status = status
         self.timeout = timeout
+        self.waited = timeout if waited is None else waited
 
     def __reduce__(self) -> tuple[object, ...]:
-        kw = {"name": self.name, "status": self.status, "timeout": self.timeout}
+        kw = {"name": self.name, "status": self.status, "timeout": self.timeout,
+              "waited": self.waited}
         return (_rebuild_kw, (type(self), self.args, kw))
 
 

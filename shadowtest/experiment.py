@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import deque
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, NoReturn, TypeVar, overload
 
 import attrs
 from typing_extensions import Self
 
 from shadowtest._checks import unchecked
+from shadowtest._responses import DESCRIBE_RESPONSE, SUMMARY, Shape, fail
 from shadowtest.config import (
     DataStorageConfig,
     InferenceExperimentConfig,
@@ -22,6 +23,7 @@ from shadowtest.config import (
     ModelVariantConfig,
     ShadowModeConfig,
 )
+from shadowtest.errors import MalformedResponseError
 from shadowtest.status import (
     TERMINAL,
     EndpointStatus,
@@ -46,6 +48,9 @@ __all__ = [
 _STATUSES = ExperimentStatus._value2member_map_
 _VARIANT_STATUSES = ModelVariantStatus._value2member_map_
 T = TypeVar("T")
+# What reading a response of the wrong shape raises in Python; each becomes a
+# MalformedResponseError naming the field
+_READ_ERRORS: Final = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 
 
 class cached_property(Generic[T]):
@@ -65,7 +70,10 @@ class cached_property(Generic[T]):
     def __get__(self, obj: object | None, owner: type[Any]) -> T | cached_property[T]:
         if obj is None:
             return self
-        value = obj.__dict__[self.name] = self.func(obj)
+        try:
+            value = obj.__dict__[self.name] = self.func(obj)
+        except _READ_ERRORS:
+            obj._malformed(self.name)  # type: ignore[attr-defined]
         return value
 
 
@@ -176,6 +184,8 @@ class _ResponseView(_Displayed):
     # the __dict__ holds the cached nested objects
 
     _FIELDS: ClassVar[tuple[str, ...]] = ()
+    _OPERATION: ClassVar[str] = ""
+    _SHAPE: ClassVar[Shape] = ()
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         _set_data(self, data)
@@ -207,12 +217,27 @@ class _ResponseView(_Displayed):
         return self.to_boto3() == other.to_boto3()
 
     def __hash__(self) -> int:
-        return hash((type(self), self._data["Name"], self._data.get("CreationTime")))
+        data = self._data
+        return hash((type(self), str(data.get("Name")), str(data.get("CreationTime"))))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{field}={value!r}" for field, value in self.to_dict().items()
-                          if value is not None)
-        return f"{type(self).__name__}({shown})"
+        # never raises: a field that cannot be read is left out, and the repr says so
+        shown, unreadable = [], []
+        for field in self._FIELDS:
+            try:
+                value = getattr(self, field)
+            except MalformedResponseError:
+                unreadable.append(field)
+                continue
+            if value is not None:
+                shown.append(f"{field}={value!r}")
+        if unreadable:
+            shown.append(f"malformed={unreadable!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def _malformed(self, field: str) -> NoReturn:
+        """Raise the :class:`MalformedResponseError` for a field that could not be read."""
+        fail(self._OPERATION, self._data, self._SHAPE, fallback=field)
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.to_boto3(),))
@@ -222,18 +247,27 @@ class _ResponseView(_Displayed):
 
     @property
     def name(self) -> str:
-        return self._data["Name"]  # type: ignore[no-any-return]
+        try:
+            return self._data["Name"]  # type: ignore[no-any-return]
+        except _READ_ERRORS:
+            self._malformed("Name")
 
     @property
     def type(self) -> str:
-        return self._data["Type"]  # type: ignore[no-any-return]
+        try:
+            return self._data["Type"]  # type: ignore[no-any-return]
+        except _READ_ERRORS:
+            self._malformed("Type")
 
     @property
     def status(self) -> ExperimentStatus | str:
         """An :class:`ExperimentStatus`, or the raw string for a status this version doesn't
         know."""
-        status = self._data["Status"]
-        return _STATUSES.get(status, status)  # type: ignore[no-any-return]
+        try:
+            status = self._data["Status"]
+            return _STATUSES.get(status, status)  # type: ignore[no-any-return]
+        except _READ_ERRORS:
+            self._malformed("Status")
 
     @property
     def status_reason(self) -> str | None:
@@ -283,10 +317,15 @@ class InferenceExperiment(_ResponseView):
     _FIELDS = ("arn", "name", "type", "status", "status_reason", "description", "endpoint",
                "model_variants", "shadow_mode_config", "schedule", "data_storage_config",
                "role_arn", "kms_key", "creation_time", "last_modified_time", "completion_time")
+    _OPERATION = "DescribeInferenceExperiment"
+    _SHAPE = DESCRIBE_RESPONSE
 
     @property
     def arn(self) -> str:
-        return self._data["Arn"]  # type: ignore[no-any-return]
+        try:
+            return self._data["Arn"]  # type: ignore[no-any-return]
+        except _READ_ERRORS:
+            self._malformed("Arn")
 
     @cached_property
     def endpoint(self) -> EndpointMetadata:
@@ -294,7 +333,10 @@ class InferenceExperiment(_ResponseView):
 
     @property
     def endpoint_name(self) -> str:
-        return self._data["EndpointMetadata"]["EndpointName"]  # type: ignore[no-any-return]
+        try:
+            return self._data["EndpointMetadata"]["EndpointName"]  # type: ignore[no-any-return]
+        except _READ_ERRORS:
+            self._malformed("EndpointMetadata.EndpointName")
 
     @cached_property
     def model_variants(self) -> tuple[ModelVariantSummary, ...]:
@@ -329,17 +371,23 @@ class InferenceExperiment(_ResponseView):
 
     @property
     def variant_names(self) -> tuple[str, ...]:
-        return tuple([variant["VariantName"] for variant in self._data["ModelVariants"]])
+        try:
+            return tuple([variant["VariantName"] for variant in self._data["ModelVariants"]])
+        except _READ_ERRORS:
+            self._malformed("ModelVariants")
 
     @property
     def _roles(self) -> tuple[str, str] | None:
         """The (source, shadow) variant names, or ``None`` without a shadow mode config
         (read straight from the response: the update rules need only the names)."""
-        data = self._data.get("ShadowModeConfig")
-        if data is None:
-            return None
-        return (data["SourceModelVariantName"],
-                data["ShadowModelVariants"][0]["ShadowModelVariantName"])
+        try:
+            data = self._data.get("ShadowModeConfig")
+            if data is None:
+                return None
+            return (data["SourceModelVariantName"],
+                    data["ShadowModelVariants"][0]["ShadowModelVariantName"])
+        except _READ_ERRORS:
+            self._malformed("ShadowModeConfig")
 
     def variant(self, name: str) -> ModelVariantSummary | None:
         """The variant called ``name``, if the experiment has one."""
@@ -384,3 +432,5 @@ class InferenceExperimentSummary(_ResponseView):
 
     _FIELDS = ("name", "type", "status", "status_reason", "description", "schedule",
                "role_arn", "creation_time", "last_modified_time", "completion_time")
+    _OPERATION = "ListInferenceExperiments"
+    _SHAPE = SUMMARY

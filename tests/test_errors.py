@@ -19,6 +19,7 @@ from shadowtest.errors import (
     ExperimentConflictError,
     ExperimentNotFoundError,
     InvalidStatusError,
+    MalformedResponseError,
     Problem,
     PromotionBlockedError,
     ReplacementRequiredError,
@@ -218,7 +219,9 @@ INSTANCES: list[BaseException] = [
     ExperimentConflictError("busy", name=NAME, operation="start", code="ConflictException"),
     ResourceLimitExceededError("full", name=None, operation="list",
                                code="ResourceLimitExceeded"),
-    WaitTimeoutError("too slow", name=NAME, status="Starting", timeout=12.5),
+    WaitTimeoutError("too slow", name=NAME, status="Starting", timeout=12.5, waited=12.6),
+    MalformedResponseError("no Status", operation="DescribeInferenceExperiment",
+                           field="Status"),
     UnexpectedStatusError("cancelled", name=NAME, status="Cancelled", reason="by hand"),
     ReplacementRequiredError("replace", name=NAME, fields=["endpoint_name"]),
     PromotionBlockedError("blocked", name=NAME, required="PASS", judgement=Judgement(
@@ -227,7 +230,8 @@ INSTANCES: list[BaseException] = [
                 datetime(2026, 11, 2, tzinfo=timezone.utc)), policy=Policy.default())),
 ]
 ATTRIBUTES = ("errors", "subject", "name", "status", "operation", "fields", "code",
-              "service_message", "timeout", "reason", "required", "judgement")
+              "service_message", "timeout", "reason", "required", "judgement", "waited",
+              "field")
 
 
 def test_pickle_instances_cover_every_exception_class() -> None:

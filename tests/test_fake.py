@@ -812,22 +812,26 @@ class TestFaultInjection:
         self, fake: FakeSageMaker, operation: str, times: int
     ) -> None:
         """The next ``times`` calls fail with the code and message; then calls succeed.
-        Failed calls are recorded too."""
+        Failed calls are recorded too. (A code botocore does not retry: one fault per call.)"""
         create(fake)
-        fake.fail_next(operation, "ThrottlingException", "Rate exceeded", times=times)
+        fake.fail_next(operation, "AccessDeniedException", "Not yours", times=times)
         for _ in range(times):
             with pytest.raises(ClientError) as error:
                 fake.client.describe_inference_experiment(Name=NAME)
-            assert (code(error), message(error)) == ("ThrottlingException", "Rate exceeded")
+            assert (code(error), message(error)) == ("AccessDeniedException", "Not yours")
         assert fake.client.describe_inference_experiment(Name=NAME)["Status"] == "Running"
         assert [op for op, _ in fake.calls].count("DescribeInferenceExperiment") == times + 1
 
-    def test_fault_comes_before_anything_else(self, fake: FakeSageMaker) -> None:
-        """An injected fault wins over the real outcome, and a failed create creates nothing."""
-        fake.fail_next("describe_inference_experiment", "ThrottlingException")
-        with pytest.raises(ClientError, match="ThrottlingException"):
+    def test_fault_comes_before_anything_else(
+        self, fake: FakeSageMaker, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An injected fault wins over the real outcome, and a failed create creates nothing
+        (a 500 is retried by botocore: three faults for its three attempts)."""
+        monkeypatch.setattr(time, "sleep", fake.sleep)  # botocore's pauses between retries
+        fake.fail_next("describe_inference_experiment", "AccessDeniedException")
+        with pytest.raises(ClientError, match="AccessDeniedException"):
             fake.client.describe_inference_experiment(Name="missing")
-        fake.fail_next("CreateInferenceExperiment", "InternalFailure", http_status=500)
+        fake.fail_next("CreateInferenceExperiment", "InternalFailure", http_status=500, times=3)
         with pytest.raises(ClientError) as error:
             create(fake)
         assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
@@ -836,9 +840,9 @@ class TestFaultInjection:
     def test_only_that_operation_fails(self, fake: FakeSageMaker) -> None:
         """Other operations are not affected by a fault queued for one."""
         create(fake)
-        fake.fail_next("StopInferenceExperiment", "ThrottlingException")
+        fake.fail_next("StopInferenceExperiment", "ValidationException")
         assert fake.client.list_inference_experiments()["InferenceExperiments"]
-        with pytest.raises(ClientError, match="ThrottlingException"):
+        with pytest.raises(ClientError, match="ValidationException"):
             fake.client.stop_inference_experiment(Name=NAME, ModelVariantActions=RETAIN_BOTH)
 
     @pytest.mark.parametrize("operation", ["DescribeEndpoint", "describe_endpoint", "nope", ""])
@@ -860,7 +864,7 @@ class TestFaultInjection:
     @pytest.mark.parametrize(("code_", "expected"), [
         ("ConflictException", ExperimentConflictError),
         ("ResourceNotFound", ExperimentNotFoundError),
-        ("ThrottlingException", ClientError),
+        ("AccessDeniedException", ClientError),
     ])
     def test_experiment_client_sees_injected_errors(
         self, fake: FakeSageMaker, code_: str, expected: type[Exception]

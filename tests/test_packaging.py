@@ -21,7 +21,8 @@ DESIGN_NAMES = {
     "Verdict", "judge", "PromotionBlockedError",
 }
 EXTRA_NAMES = {
-    "EndpointMetadata", "EndpointStatus", "ExperimentList", "ModelVariantStatus",
+    "EndpointMetadata", "EndpointStatus", "ExperimentList", "MalformedResponseError",
+    "ModelVariantStatus",
     "ModelVariantSummary", "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update",
     "load", "ReplacementRequiredError", "Plan", "PlannedChange",
     "SeriesSummary",

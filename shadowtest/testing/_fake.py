@@ -26,9 +26,11 @@ run on the fake clock, so they take no real time).
 from __future__ import annotations
 
 import base64
+import bisect
 import copy
 import json
 import operator
+import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -37,7 +39,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
-from botocore.exceptions import ParamValidationError
+from botocore.exceptions import EndpointConnectionError, ParamValidationError, ReadTimeoutError
 from botocore.model import ListShape, MapShape, StructureShape
 from botocore.utils import parse_to_aware_datetime
 from botocore.validate import validate_parameters
@@ -79,7 +81,7 @@ from shadowtest.testing._clients import offline_sagemaker
 from shadowtest.testing._responses import build_describe, experiment_arn
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from botocore.model import OperationModel, Shape
     from mypy_boto3_sagemaker import SageMakerClient
@@ -170,6 +172,50 @@ def _metadata(http_status: int) -> dict[str, Any]:
             "HTTPHeaders": {}, "RetryAttempts": 0}
 
 
+@dataclass(frozen=True)
+class _Fault:
+    """One fault queued for the HTTP layer: what the next attempt of an operation meets.
+
+    ``kind`` is ``"error"`` (the service's error ``code``/``message`` with ``http_status``),
+    ``"disconnect"`` (no connection: nothing reaches the service), ``"timeout"`` (the
+    response is lost after the request was ``applied``, or before it arrived), ``"slow"``
+    (the answer comes ``seconds`` later on the fake clock) or ``"body"`` (``body`` is the
+    raw response, with ``http_status``).
+    """
+
+    kind: str
+    code: str = ""
+    message: str = ""
+    http_status: int = 200
+    applied: bool = False
+    seconds: float = 0.0
+    body: bytes = b""
+
+
+class _Body:
+    """The raw body of an ``AWSResponse`` (botocore reads it through ``stream()``)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def _json_default(value: object) -> float:
+    # the JSON protocol sends timestamps as epoch seconds
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def _http_response(url: str, status: int, body: bytes) -> AWSResponse:
+    headers = HTTPHeaders()
+    headers["x-amzn-requestid"] = str(uuid.uuid4())
+    headers["content-type"] = "application/x-amz-json-1.1"
+    return AWSResponse(url, status, headers, _Body(body))
+
+
 class FakeSageMaker:
     """A stateful, in-memory SageMaker serving the seven ``*InferenceExperiment`` operations
     (and AddTags, DeleteTags, ListTags on their ARNs)
@@ -207,7 +253,17 @@ class FakeSageMaker:
         self._now = now.astimezone(_UTC)
         self._experiments: dict[str, _Experiment] = {}
         self._production: dict[str, tuple[str, str] | None] = {}
-        self._faults: dict[str, deque[_Refusal]] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
+        self.attempts: list[str] = []
+        """The operation name of every attempt the fake answered, botocore's retries
+        included (:attr:`calls` has one entry per call)."""
+        # One lock over the fake's state: threads sharing a client see each request served
+        # whole (a list never meets an experiment half deleted).
+        self._lock = threading.RLock()
+        self._local = threading.local()  # the call being served at the HTTP layer, per thread
+        self._version = 0  # bumped by every change, so the list cache knows when it is stale
+        self._list_cache: tuple[tuple[Any, ...], list[tuple[str, str]], list[dict[str, Any]]] \
+            | None = None
         model = client.meta.service_model
         self._instance_types = frozenset(
             model.shape_for("ProductionVariantInstanceType").enum)  # type: ignore[attr-defined]
@@ -217,7 +273,8 @@ class FakeSageMaker:
             _SERVED, (self._create, self._describe, self._list, self._update, self._start,
                       self._stop, self._delete, self._add_tags, self._delete_tags,
                       self._list_tags), strict=True))
-        self._ids = (f"shadowtest-fake-params-{id(self)}", f"shadowtest-fake-call-{id(self)}")
+        self._ids = (f"shadowtest-fake-params-{id(self)}", f"shadowtest-fake-call-{id(self)}",
+                     f"shadowtest-fake-send-{id(self)}")
         self.attach()
 
     def __repr__(self) -> str:
@@ -239,12 +296,16 @@ class FakeSageMaker:
                         unique_id=self._ids[0])
         events.register("before-call.sagemaker.*", self._on_call,  # type: ignore[arg-type]
                         unique_id=self._ids[1])
+        # A before-send handler answers at the HTTP layer (the stubs type handlers -> None)
+        events.register_first("before-send.sagemaker", self._on_send,  # type: ignore[arg-type]
+                              unique_id=self._ids[2])
 
     def detach(self) -> None:
         """Stop serving: the client's calls go to AWS again."""
         events = self.client.meta.events
         events.unregister("before-parameter-build.sagemaker.*", unique_id=self._ids[0])
         events.unregister("before-call.sagemaker.*", unique_id=self._ids[1])
+        events.unregister("before-send.sagemaker", unique_id=self._ids[2])
 
     def _on_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         # the same context dict reaches before-call, once botocore has validated the params
@@ -252,7 +313,7 @@ class FakeSageMaker:
 
     def _on_call(
         self, model: OperationModel, params: Mapping[str, Any], context: dict[str, Any], **_: Any
-    ) -> tuple[AWSResponse, dict[str, Any]]:
+    ) -> tuple[AWSResponse, dict[str, Any]] | None:
         operation = model.name
         if operation not in self._handlers:
             raise NotImplementedError(
@@ -260,24 +321,72 @@ class FakeSageMaker:
                 f"{', '.join(_SERVED)}. Stub other operations another way "
                 "(e.g. botocore.stub.Stubber on a separate client).")
         raw = context.pop(_PARAMS_KEY, {})
-        self.calls.append((operation, copy.deepcopy(raw)))
         url = str(params.get("url", ""))
-        try:
-            faults = self._faults.get(operation)
-            if faults:
-                raise faults.popleft()
-            response = self._handlers[operation](_normalise(raw, model.input_shape))
-        except _Refusal as refusal:
-            error = {"Error": {"Code": refusal.code, "Message": refusal.message},
-                     "ResponseMetadata": _metadata(refusal.http_status)}
-            return AWSResponse(url, refusal.http_status, HTTPHeaders(), None), error
+        normalised = _normalise(raw, model.input_shape)
+        with self._lock:
+            self.calls.append((operation, copy.deepcopy(raw)))
+            if self._faults.get(operation):
+                # Go through botocore's HTTP layer, where its retry logic sees each attempt:
+                # _on_send answers there (a fault, or the service's JSON).
+                self._local.pending = (operation, normalised, model)
+                return None
+            self.attempts.append(operation)
+            try:
+                response = self._handlers[operation](normalised)
+            except _Refusal as refusal:
+                error = {"Error": {"Code": refusal.code, "Message": refusal.message},
+                         "ResponseMetadata": _metadata(refusal.http_status)}
+                return AWSResponse(url, refusal.http_status, HTTPHeaders(), None), error
+        self._check_response(operation, response, model)
+        return (AWSResponse(url, 200, HTTPHeaders(), None),
+                {**response, "ResponseMetadata": _metadata(200)})
+
+    def _on_send(self, request: Any, event_name: str, **_: Any) -> AWSResponse:
+        """Answer one HTTP attempt of a call that has faults queued: the next fault, or the
+        service's JSON (which botocore parses as a real response)."""
+        pending = getattr(self._local, "pending", None)
+        operation = event_name.rsplit(".", 1)[-1]
+        if pending is None or pending[0] != operation:
+            # never let a request through to AWS
+            raise AssertionError(f"FakeSageMaker got an HTTP request for {operation} it did "
+                                 "not see being called")
+        _, params, model = pending
+        url = str(request.url)
+        with self._lock:
+            self.attempts.append(operation)
+            queued = self._faults.get(operation)
+            fault = queued.popleft() if queued else None
+            if fault is not None and fault.kind == "slow":
+                self.advance(timedelta(seconds=fault.seconds))
+            if fault is None or fault.kind in ("slow", "timeout"):
+                if fault is not None and fault.kind == "timeout" and not fault.applied:
+                    raise ReadTimeoutError(endpoint_url=url)
+                try:
+                    response = self._handlers[operation](params)
+                except _Refusal as refusal:
+                    if fault is not None:  # the answer is lost anyway
+                        raise ReadTimeoutError(endpoint_url=url) from None
+                    return _http_response(url, refusal.http_status, json.dumps(
+                        {"__type": refusal.code, "message": refusal.message}).encode())
+                if fault is not None and fault.kind == "timeout":
+                    raise ReadTimeoutError(endpoint_url=url)
+            elif fault.kind == "disconnect":
+                raise EndpointConnectionError(endpoint_url=url)
+            elif fault.kind == "error":
+                return _http_response(url, fault.http_status, json.dumps(
+                    {"__type": fault.code, "message": fault.message}).encode())
+            else:  # "body"
+                return _http_response(url, fault.http_status, fault.body)
+        self._check_response(operation, response, model)
+        return _http_response(url, 200, json.dumps(response, default=_json_default).encode())
+
+    @staticmethod
+    def _check_response(operation: str, response: dict[str, Any], model: OperationModel) -> None:
         try:
             validate_parameters(response, model.output_shape)  # type: ignore[arg-type]
         except ParamValidationError as error:
             raise AssertionError(f"FakeSageMaker built an invalid {operation} response "
                                  f"(a bug in the fake): {error}") from error
-        return (AWSResponse(url, 200, HTTPHeaders(), None),
-                {**response, "ResponseMetadata": _metadata(200)})
 
     # -- the clock ---------------------------------------------------------------------------
 
@@ -290,7 +399,8 @@ class FakeSageMaker:
         """Move the clock forward by ``delta`` (>= 0); statuses follow when next read."""
         if delta < timedelta(0):
             raise ValueError(f"the clock only moves forward; got {delta!r}")
-        self._now += delta
+        with self._lock:
+            self._now += delta
 
     def sleep(self, seconds: float) -> None:
         """:meth:`advance` by ``seconds``: a ``time.sleep`` that takes no real time."""
@@ -311,34 +421,78 @@ class FakeSageMaker:
         self, operation: str, code: str, message: str = "Injected by FakeSageMaker.fail_next",
         *, times: int = 1, http_status: int = 400,
     ) -> None:
-        """Make the next ``times`` calls of ``operation`` (API name such as
+        """Make the next ``times`` HTTP attempts of ``operation`` (API name such as
         ``"DescribeInferenceExperiment"`` or method name such as
         ``"describe_inference_experiment"``) fail with ``code`` before anything else is done,
         e.g. ``fake.fail_next("describe_inference_experiment", "ThrottlingException", times=2)``.
+
+        The answer is the service's JSON error at the HTTP layer, so botocore's retry logic
+        sees it as it would a real one: a throttling code or a 5xx status is retried as the
+        client's retry configuration says (each retry takes one queued fault), anything
+        else fails the call at once. botocore pauses between retries with ``time.sleep``;
+        patch it to :meth:`sleep` to keep a test instant.
         """
+        if not 400 <= http_status <= 599:
+            raise ValueError(f"http_status must be an error status (400-599), got {http_status}")
+        self._queue(operation, _Fault("error", code=code, message=message,
+                                      http_status=http_status), times)
+
+    def disconnect_next(self, operation: str, *, times: int = 1) -> None:
+        """Make the next ``times`` attempts of ``operation`` fail to connect (botocore's
+        ``EndpointConnectionError``, which it retries): the request never arrives."""
+        self._queue(operation, _Fault("disconnect"), times)
+
+    def time_out_next(self, operation: str, *, applied: bool = True, times: int = 1) -> None:
+        """Make the next ``times`` attempts of ``operation`` end in a read timeout (botocore's
+        ``ReadTimeoutError``, which it retries). With ``applied`` (the default) the service
+        carried the request out and only its answer was lost, so a retried create meets
+        ``ResourceInUse`` and a retried update ``ConflictException``; otherwise the request
+        was lost before it arrived."""
+        self._queue(operation, _Fault("timeout", applied=applied), times)
+
+    def delay_next(self, operation: str, seconds: float, *, times: int = 1) -> None:
+        """Make the next ``times`` attempts of ``operation`` answer ``seconds`` later on the
+        fake clock (a slow response), with the state as of then."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or \
+                not 0 <= seconds < float("inf"):
+            raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
+        self._queue(operation, _Fault("slow", seconds=float(seconds)), times)
+
+    def respond_next(
+        self, operation: str, body: bytes | str, *, http_status: int = 200, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` attempts of ``operation`` with ``body`` as it is (e.g.
+        ``"{}"``, a truncated JSON document, or HTML from a proxy) and ``http_status``; the
+        request is not carried out."""
+        if not 100 <= http_status <= 599:
+            raise ValueError(f"http_status must be an HTTP status (100-599), got {http_status}")
+        raw = body.encode() if isinstance(body, str) else bytes(body)
+        self._queue(operation, _Fault("body", http_status=http_status, body=raw), times)
+
+    def _queue(self, operation: str, fault: _Fault, times: int) -> None:
         api = self.client.meta.method_to_api_mapping.get(operation, operation)
         if api not in self._handlers:
             raise ValueError(f"FakeSageMaker serves no operation {operation!r}; it serves "
                              f"{', '.join(_SERVED)} (or their boto3 method names)")
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError(f"times must be an integer >= 1, got {times!r}")
-        if not 400 <= http_status <= 599:
-            raise ValueError(f"http_status must be an error status (400-599), got {http_status}")
-        self._faults.setdefault(api, deque()).extend(
-            _Refusal(code, message, http_status) for _ in range(times))
+        with self._lock:
+            self._faults.setdefault(api, deque()).extend([fault] * times)
 
     def describe(self, name: str) -> dict[str, Any]:
         """A copy of what DescribeInferenceExperiment would return for ``name`` now
         (``ResponseMetadata`` aside); :class:`KeyError` if there is none. Not recorded
         in :attr:`calls`."""
-        if name not in self._experiments:
-            raise KeyError(name)
-        return self._describe_dict(self._settled(name))
+        with self._lock:
+            if name not in self._experiments:
+                raise KeyError(name)
+            return self._describe_dict(self._settled(name))
 
     @property
     def experiments(self) -> Mapping[str, Mapping[str, Any]]:
         """A read-only snapshot: every experiment's :meth:`describe`, by name."""
-        return MappingProxyType({name: self.describe(name) for name in self._experiments})
+        with self._lock:
+            return MappingProxyType({name: self.describe(name) for name in self._experiments})
 
     def production_variant(self, endpoint_name: str) -> tuple[str, str] | None:
         """``(variant name, model name)`` of the endpoint's production variant: the source
@@ -365,6 +519,10 @@ class FakeSageMaker:
         if not isinstance(config, InferenceExperimentConfig):
             config = InferenceExperimentConfig.from_boto3(config)
         wanted = S(status)
+        with self._lock:
+            return self._seed(config, wanted)
+
+    def _seed(self, config: InferenceExperimentConfig, wanted: ExperimentStatus) -> str:
         if config.name in self._experiments:
             raise ValueError(f"an inference experiment called {config.name!r} exists already")
         params = config.to_boto3()
@@ -388,6 +546,7 @@ class FakeSageMaker:
                           start=start, end=end)
         exp.tags = {tag["Key"]: tag["Value"] for tag in params.get("Tags", ())}
         self._experiments[params["Name"]] = exp
+        self._version += 1
         source = exp.roles[0]
         self._production[params["EndpointName"]] = (source, exp.variant(source)["ModelName"])
         return exp
@@ -430,6 +589,7 @@ class FakeSageMaker:
         return None
 
     def _enter(self, exp: _Experiment, status: ExperimentStatus, at: datetime) -> None:
+        self._version += 1
         exp.status = status
         exp.since = exp.modified = max(at, exp.modified)
         if status in TERMINAL:
@@ -589,6 +749,7 @@ class FakeSageMaker:
     def _delete(self, p: dict[str, Any]) -> dict[str, Any]:
         self._require(self._settled(p["Name"]), "delete")
         del self._experiments[p["Name"]]
+        self._version += 1
         return {"InferenceExperimentArn": self._arn(p["Name"])}
 
     def _tagged(self, arn: str) -> _Experiment:
@@ -647,31 +808,64 @@ class FakeSageMaker:
         after = self._read_token(p["NextToken"], sort_by, order, c) if "NextToken" in p else None
         if c.problems:
             raise _invalid(c.problems)
-        rows = [self._describe_dict(self._settled(name)) for name in list(self._experiments)]
+        keys, rows = self._sorted_rows(p, sort_by, order)
+        # The rows are sorted by key, ascending or descending: find where the page starts
+        # by bisection, so paging through n experiments costs O(n log n) in all, not O(n²).
+        start = 0
+        if after is not None:
+            if order == "Descending":
+                start = _bisect_descending(keys, after)
+            else:
+                start = bisect.bisect_right(keys, after)
+        size = p.get("MaxResults", DEFAULT_PAGE_SIZE)
+        page = rows[start:start + size]
+        out: dict[str, Any] = {"InferenceExperiments": [
+            {**row, "Schedule": dict(row["Schedule"])} for row in page]}
+        if start + size < len(rows):
+            token = json.dumps([sort_by, order, *keys[start + size - 1]])
+            out["NextToken"] = base64.urlsafe_b64encode(token.encode()).decode()
+        return out
+
+    def _sorted_rows(self, p: dict[str, Any], sort_by: str, order: str
+                     ) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+        """The summaries the list filters select, sorted, with their sort keys; kept until
+        the state or the clock changes, so the pages of one listing share one sort."""
+        filters = tuple((key, p[key]) for key in ("NameContains", "Type", "StatusEquals",
+                                                  *(f[0] for f in _TIME_FILTERS)) if key in p)
+        cache = self._list_cache
+        if cache is not None and cache[0] == (self._version, self._now, sort_by, order, filters):
+            return cache[1], cache[2]
+        experiments = [self._settled(name) for name in list(self._experiments)]
+        summaries = [self._summary(exp) for exp in experiments]
         needle = p.get("NameContains", "").lower()
-        rows = [row for row in rows if needle in row["Name"].lower()
-                and p.get("Type", row["Type"]) == row["Type"]
-                and p.get("StatusEquals", row["Status"]) == row["Status"]
-                and all(compare(row[field], p[key]) for key, field, compare in _TIME_FILTERS
-                        if key in p)]
-        descending = order == "Descending"
+        summaries = [row for row in summaries if needle in row["Name"].lower()
+                     and p.get("Type", row["Type"]) == row["Type"]
+                     and p.get("StatusEquals", row["Status"]) == row["Status"]
+                     and all(compare(row[field], p[key]) for key, field, compare in
+                             _TIME_FILTERS if key in p)]
 
         def sort_key(row: dict[str, Any]) -> tuple[str, str]:
             value = row[sort_by]
             return (value.isoformat() if isinstance(value, datetime) else value, row["Name"])
 
-        rows.sort(key=sort_key, reverse=descending)
-        if after is not None:
-            rows = [row for row in rows
-                    if (sort_key(row) < after if descending else sort_key(row) > after)]
-        size = p.get("MaxResults", DEFAULT_PAGE_SIZE)
-        page = rows[:size]
-        out: dict[str, Any] = {"InferenceExperiments": [
-            {k: row[k] for k in self._summary_keys if k in row} for row in page]}
-        if len(rows) > size:
-            token = json.dumps([sort_by, order, *sort_key(page[-1])])
-            out["NextToken"] = base64.urlsafe_b64encode(token.encode()).decode()
-        return out
+        summaries.sort(key=sort_key, reverse=order == "Descending")
+        keys = [sort_key(row) for row in summaries]
+        self._list_cache = ((self._version, self._now, sort_by, order, filters), keys, summaries)
+        return keys, summaries
+
+    def _summary(self, exp: _Experiment) -> dict[str, Any]:
+        """The ListInferenceExperiments entry of ``exp`` (no deep copies: nothing in it is
+        mutable but the Schedule, which is rebuilt)."""
+        p = exp.params
+        row: dict[str, Any] = {
+            "Name": p["Name"], "Type": p["Type"],
+            "Schedule": {"StartTime": exp.start, "EndTime": exp.end},
+            "Status": exp.status.value, "CreationTime": exp.created,
+            "LastModifiedTime": exp.modified, "RoleArn": p["RoleArn"]}
+        optional = {"StatusReason": exp.reason, "Description": p.get("Description"),
+                    "CompletionTime": exp.completed}
+        row.update((key, value) for key, value in optional.items() if value is not None)
+        return {key: row[key] for key in self._summary_keys if key in row}
 
     @staticmethod
     def _read_token(token: str, sort_by: str, order: str, c: Checker) -> tuple[str, str] | None:
@@ -688,3 +882,15 @@ class FakeSageMaker:
         else:
             c.add("NextToken", f"got {token!r}; not a token this service issued")
         return None
+
+
+def _bisect_descending(keys: list[tuple[str, str]], after: tuple[str, str]) -> int:
+    """The index of the first key below ``after`` in ``keys``, sorted descending."""
+    low, high = 0, len(keys)
+    while low < high:
+        middle = (low + high) // 2
+        if keys[middle] < after:
+            high = middle
+        else:
+            low = middle + 1
+    return low

@@ -1,0 +1,643 @@
+"""Reliability on the wire: faults injected at botocore's HTTP layer (FakeSageMaker's
+``before-send`` answers), so botocore's own retry logic sees them as it sees real ones.
+
+Each fault is what a pipeline meets: throttling, 5xx, dropped connections, read timeouts
+(with the change applied and only the answer lost), slow and malformed responses.
+botocore pauses between its retries with ``time.sleep``; every test here puts that on
+the fake clock, so nothing takes real time.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import sys
+import threading
+import time
+import types
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
+from shadowtest import (
+    ConfigValidationError,
+    ExperimentClient,
+    ExperimentNotFoundError,
+    ExperimentStatus,
+    InferenceExperiment,
+    InferenceExperimentConfig,
+    InferenceExperimentSummary,
+    MalformedResponseError,
+    ShadowTestError,
+    WaitTimeoutError,
+)
+from shadowtest.testing import ExperimentStubber, FakeSageMaker, sample_config
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
+NAME = "churn-shadow"
+DESCRIBE = "DescribeInferenceExperiment"
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSageMaker:
+    fake = FakeSageMaker(now=T0)
+    monkeypatch.setattr(time, "sleep", fake.sleep)  # botocore's pauses between its retries
+    return fake
+
+
+def elapsed(fake: FakeSageMaker) -> float:
+    return (fake.now - T0).total_seconds()
+
+
+def body(data: dict[str, Any]) -> str:
+    """``data`` as the service's JSON (timestamps as epoch seconds)."""
+    return json.dumps(data, default=lambda value: value.timestamp())
+
+
+class Recorder:
+    """A ``sleep`` for ExperimentClient that moves the fake clock and records each pause
+    with the time that was left before the deadline."""
+
+    def __init__(self, fake: FakeSageMaker, deadline: float) -> None:
+        self.fake = fake
+        self.deadline = deadline
+        self.pauses: list[tuple[float, float]] = []  # (pause, remaining)
+
+    def __call__(self, seconds: float) -> None:
+        self.pauses.append((seconds, self.deadline - self.fake.monotonic()))
+        self.fake.sleep(seconds)
+
+
+# -- 1. wait() outlives transient faults -----------------------------------------------------
+
+TRANSIENT: dict[str, tuple[Callable[[FakeSageMaker], None], int]] = {
+    # more throttles than botocore's 3 attempts absorb, so wait() itself must retry
+    "7 throttles": (lambda f: f.fail_next(DESCRIBE, "ThrottlingException", "Rate exceeded",
+                                          times=7), 7),
+    "5 x 500": (lambda f: f.fail_next(DESCRIBE, "InternalFailure", http_status=500,
+                                      times=5), 5),
+    "4 x 503": (lambda f: f.fail_next(DESCRIBE, "ServiceUnavailable", http_status=503,
+                                      times=4), 4),
+    "4 connection errors": (lambda f: f.disconnect_next(DESCRIBE, times=4), 4),
+    "4 read timeouts": (lambda f: f.time_out_next(DESCRIBE, times=4), 4),
+    "unparseable body": (lambda f: f.respond_next(DESCRIBE, "<html>Bad gateway</html>",
+                                                  times=2), 2),
+    "empty {}": (lambda f: f.respond_next(DESCRIBE, "{}", times=2), 2),
+    "truncated JSON": (lambda f: f.respond_next(DESCRIBE, '{"Name": "churn-sh', times=2), 2),
+}
+
+
+@pytest.mark.parametrize(("inject", "faults"), TRANSIENT.values(), ids=TRANSIENT.keys())
+def test_wait_outlives_transient_faults(
+    fake: FakeSageMaker, inject: Callable[[FakeSageMaker], None], faults: int
+) -> None:
+    fake.seed(sample_config(), status="Creating")
+    inject(fake)
+    done = fake.experiment_client().wait(NAME, "Running", timeout=600)
+    assert done.status is ExperimentStatus.RUNNING
+    assert fake.attempts == [DESCRIBE] * (faults + 1)  # every fault met, then one answer
+    assert elapsed(fake) < 600
+
+
+def test_wait_gives_up_at_the_deadline_naming_everything(fake: FakeSageMaker) -> None:
+    """Throttled for good: WaitTimeoutError names the experiment, the time waited and that
+    no status was seen; the last throttle is the cause. botocore's own retries inside the
+    last describe are the only overshoot (its backoff: at most 1 + 2 s)."""
+    fake.seed(sample_config(), status="Creating")
+    fake.fail_next(DESCRIBE, "ThrottlingException", "Rate exceeded", times=100_000)
+    with pytest.raises(WaitTimeoutError) as caught:
+        fake.experiment_client().wait(NAME, "Running", timeout=120)
+    error = caught.value
+    assert isinstance(error.__cause__, ClientError)
+    assert error.__cause__.response["Error"]["Code"] == "ThrottlingException"
+    assert error.name == NAME
+    assert error.status is None
+    assert 120 <= error.waited <= 123
+    assert 120 <= elapsed(fake) <= 123
+    message = str(error)
+    for part in (repr(NAME), "could not be described", "ThrottlingException", "Running",
+                 f"{error.waited:.1f} s"):
+        assert part in message
+
+
+def test_wait_timeout_names_the_last_status_seen(fake: FakeSageMaker) -> None:
+    fake.seed(sample_config(), status="Created")
+    fake.fail_next(DESCRIBE, "ThrottlingException", times=9)  # then Created, Created...
+    with pytest.raises(WaitTimeoutError) as caught:
+        fake.experiment_client().wait(NAME, "Running", timeout=300)
+    assert caught.value.status == "Created"
+    assert "is still Created" in str(caught.value)
+    assert isinstance(caught.value.__cause__, ClientError)
+
+
+def test_no_pause_runs_past_the_deadline_with_slow_describes(fake: FakeSageMaker) -> None:
+    """Each describe takes 7 s: the wait ends within one describe of the deadline, and no
+    pause is longer than the time left."""
+    fake.seed(sample_config(), status="Created")
+    fake.delay_next(DESCRIBE, 7, times=100)
+    sleep = Recorder(fake, fake.monotonic() + 30)
+    client = ExperimentClient(fake.client, clock=fake.monotonic, sleep=sleep)
+    with pytest.raises(WaitTimeoutError):
+        client.wait(NAME, "Running", timeout=30, poll_interval=5, max_interval=5)
+    assert all(pause <= remaining for pause, remaining in sleep.pauses)
+    assert 30 <= elapsed(fake) <= 30 + 7
+
+
+def test_throttled_at_the_deadline_never_sleeps_past_it() -> None:
+    """With full jitter at its widest (random() == 1), pauses are 2, 4, then cut to the
+    4 s left; the describe at the deadline fails and ends the wait at exactly 10 s."""
+    clock = FakeClock()
+    with ExperimentStubber() as stubber:
+        for _ in range(4):
+            stubber.expect_error("describe", "ThrottlingException")
+        client = stubber.experiment_client(clock=clock, sleep=clock.sleep, random=lambda: 1.0)
+        with pytest.raises(WaitTimeoutError) as caught:
+            client.wait(NAME, "Running", timeout=10, poll_interval=1)
+    assert clock.sleeps == [2.0, 4.0, 4.0]
+    assert caught.value.waited == 10
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize(("draw", "pauses"), [
+    (0.5, [1.0, 2.0, 4.0]),  # half of 2, 4, 8 (poll_interval 1 doubled per fault)
+    (0.0, [0.1, 0.1, 0.1]),  # full jitter may draw 0: the floor holds
+    (1.0, [2.0, 4.0, 8.0]),
+])
+def test_backoff_is_capped_exponential_with_full_jitter(
+    draw: float, pauses: list[float]
+) -> None:
+    clock = FakeClock()
+    with ExperimentStubber() as stubber:
+        for _ in range(3):
+            stubber.expect_error("describe", "ThrottlingException", http_status=400)
+        stubber.expect_describe(sample_config(), "Running")
+        client = stubber.experiment_client(clock=clock, sleep=clock.sleep, random=lambda: draw)
+        client.wait(NAME, "Running", poll_interval=1, max_interval=60)
+    assert clock.sleeps == pauses
+
+
+def test_backoff_is_capped_at_max_interval() -> None:
+    clock = FakeClock()
+    with ExperimentStubber() as stubber:
+        for _ in range(5):
+            stubber.expect_error("describe", "InternalFailure", http_status=500)
+        stubber.expect_describe(sample_config(), "Running")
+        client = stubber.experiment_client(clock=clock, sleep=clock.sleep, random=lambda: 1.0)
+        client.wait(NAME, "Running", poll_interval=5, max_interval=30)
+    assert clock.sleeps == [10.0, 20.0, 30.0, 30.0, 30.0]
+
+
+@pytest.mark.parametrize(("inject", "expected"), [
+    (lambda f: f.fail_next(DESCRIBE, "AccessDeniedException", "no"), ClientError),
+    (lambda f: f.fail_next(DESCRIBE, "ResourceNotFound", "gone"), ExperimentNotFoundError),
+    (lambda f: f.fail_next(DESCRIBE, "ValidationException", "bad"), ClientError),
+], ids=["access denied", "not found", "validation"])
+def test_non_transient_errors_end_the_wait_at_once(
+    fake: FakeSageMaker, inject: Callable[[FakeSageMaker], None], expected: type[Exception]
+) -> None:
+    fake.seed(sample_config(), status="Creating")
+    inject(fake)
+    with pytest.raises(expected):
+        fake.experiment_client().wait(NAME, "Running")
+    assert fake.now == T0  # no pause at all
+    assert fake.attempts == [DESCRIBE]  # and botocore did not retry either
+
+
+# -- 2. wait() arguments ---------------------------------------------------------------------
+
+NAN, INF = math.nan, math.inf
+
+
+@pytest.mark.parametrize(("kwargs", "path"), [
+    ({"until": None}, "until"),
+    ({"until": 5}, "until"),
+    ({"until": []}, "until"),
+    ({"until": itertools.count()}, "until"),  # endless: read at most 17 items
+    ({"until": ["Running", "Finished"]}, "until[1]"),
+    ({"timeout": NAN}, "timeout"),
+    ({"timeout": INF}, "timeout"),
+    ({"timeout": -1}, "timeout"),
+    ({"timeout": "60"}, "timeout"),
+    ({"poll_interval": 0}, "poll_interval"),
+    ({"poll_interval": 0.05}, "poll_interval"),  # under the 0.1 s floor
+    ({"poll_interval": NAN}, "poll_interval"),
+    ({"poll_interval": INF}, "poll_interval"),
+    ({"poll_interval": 1e10}, "poll_interval"),
+    ({"max_interval": NAN}, "max_interval"),
+    ({"max_interval": 1e10}, "max_interval"),
+    ({"max_interval": True}, "max_interval"),
+    ({"progress": "yes"}, "progress"),
+    ({"on_poll": 3}, "on_poll"),
+], ids=lambda v: repr(v) if not isinstance(v, dict) else ",".join(map(str, v)))
+def test_bad_wait_arguments_are_refused_before_any_call(kwargs: dict[str, Any],
+                                                        path: str) -> None:
+    with ExperimentStubber() as stubber:  # nothing expected: any call would fail
+        client = stubber.experiment_client()
+        args: dict[str, Any] = {"until": "Running", **kwargs}
+        with pytest.raises(ConfigValidationError) as caught:
+            client.wait(NAME, **args)
+    assert path in [problem.path for problem in caught.value.errors]
+
+
+def test_every_wait_argument_problem_is_reported_together() -> None:
+    client = ExperimentClient(FakeSageMaker().client)
+    with pytest.raises(ConfigValidationError) as caught:
+        client.wait("bad name!", None, timeout=NAN, poll_interval=0,  # type: ignore[arg-type]
+                    max_interval=INF)
+    assert [p.path for p in caught.value.errors] == [
+        "name", "until", "timeout", "poll_interval", "max_interval"]
+
+
+def test_the_interval_floor_is_accepted() -> None:
+    clock = FakeClock()
+    with ExperimentStubber() as stubber:
+        stubber.expect_describe(sample_config(), "Creating")
+        stubber.expect_describe(sample_config(), "Running")
+        client = stubber.experiment_client(clock=clock, sleep=clock.sleep)
+        client.wait(NAME, "Running", poll_interval=0.1, max_interval=0.1)
+    assert clock.sleeps == [0.1]
+
+
+# -- issue 13.3: progress while waiting ------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def wait_through(statuses: list[str], **kwargs: Any) -> InferenceExperiment:
+    clock = FakeClock()
+    with ExperimentStubber() as stubber:
+        for status in statuses:
+            stubber.expect_describe(sample_config(), status)
+        client = stubber.experiment_client(clock=clock, sleep=clock.sleep)
+        return client.wait(NAME, "Running", **kwargs)
+
+
+def test_on_poll_receives_every_polled_experiment() -> None:
+    seen: list[InferenceExperiment] = []
+    wait_through(["Creating", "Creating", "Running"], on_poll=seen.append, progress=False)
+    assert [type(e) for e in seen] == [InferenceExperiment] * 3
+    assert [str(e.status) for e in seen] == ["Creating", "Creating", "Running"]
+
+
+def test_progress_is_a_live_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    stderr = Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    wait_through(["Creating", "Creating", "Running"])
+    out = stderr.getvalue()
+    lines = out.split("\r")[1:]
+    assert lines[0].startswith("churn-shadow: Creating · variants: production Creating, "
+                               "shadow Creating · 0:00 elapsed · next poll in 5 s")
+    assert lines[1].startswith("churn-shadow: Creating · variants: production Creating, "
+                               "shadow Creating · 0:05 elapsed · next poll in 10 s")
+    assert lines[2].startswith("churn-shadow: Running · variants: production InService, "
+                               "shadow InService · 0:15 elapsed · done")
+    assert out.endswith("\n")
+    assert out.count("\n") == 1
+
+
+@pytest.mark.parametrize(("terminal", "progress", "shown"), [
+    (False, None, False),  # a log file or CI: silent by default
+    (True, False, False),
+    (False, True, True),
+])
+def test_progress_only_where_wanted(monkeypatch: pytest.MonkeyPatch, terminal: bool,
+                                   progress: bool | None, shown: bool) -> None:
+    stderr = Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    wait_through(["Creating", "Running"], progress=progress)
+    assert bool(stderr.getvalue()) is shown
+
+
+def test_progress_in_a_notebook_updates_one_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a kernel, IPython.display shows one output that each poll updates (IPython is
+    used only because it is imported already; here a stand-in)."""
+    shown: list[tuple[str, str]] = []
+
+    class Handle:
+        def update(self, data: dict[str, str], raw: bool) -> None:
+            assert raw
+            shown.append(("update", data["text/plain"]))
+
+    def display(data: dict[str, str], raw: bool, display_id: bool) -> Handle:
+        assert raw
+        assert display_id
+        shown.append(("display", data["text/plain"]))
+        return Handle()
+
+    shell = types.SimpleNamespace(kernel=object())
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.setitem(sys.modules, "IPython.display",
+                        types.SimpleNamespace(display=display))
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    wait_through(["Creating", "Running"])
+    assert [kind for kind, _ in shown] == ["display", "update"]
+    assert shown[0][1].startswith("churn-shadow: Creating")
+    assert shown[1][1].startswith("churn-shadow: Running")
+    assert stderr.getvalue() == ""
+
+
+def test_progress_line_names_the_fault_being_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    stderr = Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    clock = FakeClock()
+    with ExperimentStubber() as stubber:
+        stubber.expect_error("describe", "ThrottlingException")
+        stubber.expect_describe(sample_config(), "Running")
+        client = stubber.experiment_client(clock=clock, sleep=clock.sleep, random=lambda: 0.5)
+        client.wait(NAME, "Running")
+    assert "churn-shadow: (not read yet) · 0:00 elapsed · ThrottlingException; retrying " \
+           "in 5.0 s" in stderr.getvalue()
+
+
+# -- 3. responses never crash ----------------------------------------------------------------
+
+
+def described(fake: FakeSageMaker, **changes: Any) -> dict[str, Any]:
+    data = fake.describe(NAME)
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(("answer", "field"), [
+    ("{}", "Arn"),
+    ('{"Arn": "a", "Name": "churn-shadow", "Type": "ShadowMode"}', "Status"),
+], ids=["empty", "partial"])
+def test_describe_of_a_partial_response_names_the_operation_and_field(
+    fake: FakeSageMaker, answer: str, field: str
+) -> None:
+    fake.seed(sample_config())
+    fake.respond_next(DESCRIBE, answer)
+    with pytest.raises(MalformedResponseError) as caught:
+        fake.experiment_client().describe(NAME)
+    assert (caught.value.operation, caught.value.field) == (DESCRIBE, field)
+    assert DESCRIBE in str(caught.value)
+    assert field in str(caught.value)
+
+
+def test_promote_with_no_shadow_variant_in_the_response(fake: FakeSageMaker) -> None:
+    """``ShadowModelVariants: []`` was an IndexError inside promote()."""
+    fake.seed(sample_config())
+    shadow_mode = {"SourceModelVariantName": "production", "ShadowModelVariants": []}
+    fake.respond_next(DESCRIBE, body(described(fake, ShadowModeConfig=shadow_mode)))
+    with pytest.raises(MalformedResponseError) as caught:
+        fake.experiment_client().promote(NAME)
+    assert caught.value.field == "ShadowModeConfig.ShadowModelVariants"
+    assert [op for op, _ in fake.calls] == [DESCRIBE]  # nothing was stopped
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"Schedule": "soon"}, ""),  # botocore's parser itself cannot read it
+    ({"CreationTime": "yesterday"}, ""),
+    ({"ModelVariants": [{"ModelName": "m"}]}, "ModelVariants[0].VariantName"),
+    ({"EndpointMetadata": {}}, "EndpointMetadata.EndpointName"),
+], ids=["schedule not a structure", "bad timestamp", "variant lacks fields",
+        "endpoint lacks its name"])
+def test_wrong_shapes_on_the_wire_are_malformed_responses(
+    fake: FakeSageMaker, changes: dict[str, Any], field: str
+) -> None:
+    fake.seed(sample_config())
+    fake.respond_next(DESCRIBE, body(described(fake, **changes)))
+    client = fake.experiment_client()
+    def describe_and_read() -> None:
+        experiment = client.describe(NAME)
+        experiment.model_variants, experiment.endpoint  # noqa: B018  (read them)
+
+    with pytest.raises(MalformedResponseError) as caught:
+        describe_and_read()
+    assert caught.value.operation == DESCRIBE
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("data", [
+    {},
+    {"Name": NAME, "Status": ["not", "a", "string"]},
+    {"Name": NAME, "Status": "Running", "Schedule": "soon", "ModelVariants": 3,
+     "ShadowModeConfig": {"ShadowModelVariants": []}},
+])
+def test_repr_of_a_malformed_experiment_never_raises(data: dict[str, Any]) -> None:
+    experiment = InferenceExperiment.from_boto3(data)
+    text = repr(experiment)
+    assert text.startswith("InferenceExperiment(")
+    assert "malformed=" in text
+    with pytest.raises(MalformedResponseError):
+        experiment.arn  # noqa: B018
+    hash(experiment)
+
+
+def test_a_read_field_of_the_wrong_shape_is_a_malformed_response() -> None:
+    with pytest.raises(MalformedResponseError) as caught:
+        InferenceExperiment.from_boto3({"Schedule": "soon"}).schedule  # noqa: B018
+    assert caught.value.field == "Arn"  # the first problem in the shape's order
+    summary = InferenceExperimentSummary.from_boto3({"Name": NAME})
+    with pytest.raises(MalformedResponseError) as caught:
+        summary.status  # noqa: B018
+    assert (caught.value.operation, caught.value.field) == ("ListInferenceExperiments", "Type")
+    assert "malformed=" in repr(summary)
+
+
+def test_a_list_entry_lacking_a_required_field_fails_when_read(fake: FakeSageMaker) -> None:
+    fake.seed(sample_config())
+    fake.respond_next("ListInferenceExperiments",
+                      body({"InferenceExperiments": [{"Name": NAME, "Type": "ShadowMode"}]}))
+    [summary] = fake.experiment_client().list()
+    assert summary.name == NAME
+    with pytest.raises(MalformedResponseError, match="Status"):
+        summary.status  # noqa: B018
+
+
+def test_a_list_page_without_its_list_is_malformed(fake: FakeSageMaker) -> None:
+    fake.respond_next("ListInferenceExperiments", '{"NextToken": 5}')
+    with pytest.raises(MalformedResponseError) as caught:
+        list(fake.experiment_client().list())
+    assert caught.value.operation == "ListInferenceExperiments"
+
+
+def test_a_mutating_answer_without_its_arn_is_malformed(fake: FakeSageMaker) -> None:
+    fake.respond_next("CreateInferenceExperiment", "{}")
+    with pytest.raises(MalformedResponseError) as caught:
+        fake.experiment_client().create(sample_config())
+    assert (caught.value.operation, caught.value.field) == (
+        "CreateInferenceExperiment", "InferenceExperimentArn")
+
+
+def test_unknown_keys_anywhere_in_a_response_are_ignored(fake: FakeSageMaker) -> None:
+    """A newer service adds members: describe, the experiment and from_boto3 read on."""
+    fake.seed(sample_config())
+    data = described(fake, NewTopLevel={"x": 1})
+    data["ModelVariants"][0]["Accelerator"] = "ml.eia1.medium"
+    data["ModelVariants"][0]["InfrastructureConfig"]["RealTimeInferenceConfig"]["Spot"] = True
+    data["ShadowModeConfig"]["ShadowModelVariants"][0]["Weight"] = 1
+    data["Schedule"]["Timezone"] = "UTC"
+    data["DataStorageConfig"] = {"Destination": "s3://b/c", "Compression": "gzip",
+                                 "ContentType": {"CsvContentTypes": ["text/csv"],
+                                                 "ParquetContentTypes": ["a/b"]}}
+    experiment = InferenceExperiment.from_boto3(data)
+    assert experiment.shadow_variant is not None
+    config = InferenceExperimentConfig.from_boto3(data)
+    assert attrs.evolve(config, schedule=None) == experiment.to_config()
+    assert config.data_storage_config is not None
+    assert config.data_storage_config.csv_content_types == ("text/csv",)
+
+
+def test_malformed_response_is_a_shadowtest_error() -> None:
+    assert issubclass(MalformedResponseError, ShadowTestError)
+
+
+# -- 4. thread safety and a linear list in the fake ------------------------------------------
+
+
+def test_fake_lists_safely_while_another_thread_deletes() -> None:
+    fake = FakeSageMaker(now=T0)
+    for i in range(60):
+        fake.seed(sample_config(name=f"exp-{i}"), status="Completed")
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def delete_all() -> None:
+        start.wait()
+        for i in range(60):
+            fake.client.delete_inference_experiment(Name=f"exp-{i}")
+
+    def list_all() -> None:
+        start.wait()
+        try:
+            for _ in range(30):
+                fake.client.list_inference_experiments(MaxResults=100)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=delete_all), threading.Thread(target=list_all)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert fake.experiments == {}
+
+
+def test_fake_list_pages_share_one_sort(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paging through n experiments sorts them once, not once per page (linear, not
+    quadratic: each page is found by bisection)."""
+    fake = FakeSageMaker(now=T0)
+    for i in range(250):
+        fake.seed(sample_config(name=f"exp-{i:03d}"))
+    built: list[str] = []
+    summary = fake._summary
+
+    def counted(exp: Any) -> dict[str, Any]:
+        built.append(exp.params["Name"])
+        return summary(exp)
+
+    monkeypatch.setattr(fake, "_summary", counted)
+    names = [s.name for s in fake.experiment_client().list(sort_by="Name",
+                                                            sort_order="Ascending")]
+    assert names == [f"exp-{i:03d}" for i in range(250)]  # 25 pages of 10
+    assert len(built) == 250
+    descending = [s.name for s in fake.experiment_client().list(sort_by="Name")]
+    assert descending == names[::-1]
+
+
+# -- 8. faults go through botocore's retry logic ---------------------------------------------
+
+
+def test_a_throttle_is_retried_by_botocore(fake: FakeSageMaker) -> None:
+    """Two throttles fit in botocore's default 3 attempts: the call succeeds, having been
+    sent three times."""
+    fake.seed(sample_config())
+    fake.fail_next(DESCRIBE, "ThrottlingException", times=2)
+    response = fake.client.describe_inference_experiment(Name=NAME)
+    assert response["Status"] == "Running"
+    assert response["ResponseMetadata"]["RetryAttempts"] == 2
+    assert fake.attempts == [DESCRIBE] * 3
+
+
+def test_the_users_retry_configuration_is_honoured(fake: FakeSageMaker) -> None:
+    from botocore.config import Config
+
+    from shadowtest.testing._clients import shared_session
+
+    client: Any = shared_session().client(
+        "sagemaker", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b",
+        config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+    five = FakeSageMaker(client, now=T0)
+    five.seed(sample_config())
+    five.fail_next(DESCRIBE, "ThrottlingException", times=4)
+    assert client.describe_inference_experiment(Name=NAME)["ResponseMetadata"][
+        "RetryAttempts"] == 4
+    fake.seed(sample_config())
+    fake.fail_next(DESCRIBE, "ThrottlingException", times=4)  # default: 3 attempts
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        fake.client.describe_inference_experiment(Name=NAME)
+
+
+@pytest.mark.parametrize(("inject", "expected"), [
+    (lambda f: f.disconnect_next(DESCRIBE, times=3), EndpointConnectionError),
+    (lambda f: f.time_out_next(DESCRIBE, times=3), ReadTimeoutError),
+])
+def test_connection_faults_are_retried_then_raised(
+    fake: FakeSageMaker, inject: Callable[[FakeSageMaker], None], expected: type[Exception]
+) -> None:
+    fake.seed(sample_config())
+    inject(fake)
+    with pytest.raises(expected):
+        fake.client.describe_inference_experiment(Name=NAME)
+    assert fake.attempts == [DESCRIBE] * 3
+
+
+def test_a_slow_response_takes_fake_time(fake: FakeSageMaker) -> None:
+    fake.seed(sample_config())
+    fake.delay_next(DESCRIBE, 42)
+    fake.client.describe_inference_experiment(Name=NAME)
+    assert elapsed(fake) == 42
+
+
+def test_a_lost_answer_leaves_the_change_applied(fake: FakeSageMaker) -> None:
+    """A read timeout after the service applied the stop: botocore retries, and the retry
+    meets ConflictException (the experiment is Stopping already)."""
+    fake.seed(sample_config())
+    fake.time_out_next("StopInferenceExperiment")
+    with pytest.raises(ClientError, match="ConflictException"):
+        fake.client.stop_inference_experiment(
+            Name=NAME, ModelVariantActions={"production": "Retain", "shadow": "Retain"})
+    assert fake.describe(NAME)["Status"] in ("Stopping", "Completed")
+    assert fake.attempts == ["StopInferenceExperiment"] * 2
+
+
+def test_fault_arguments_are_checked() -> None:
+    fake = FakeSageMaker()
+    with pytest.raises(ValueError, match="seconds"):
+        fake.delay_next(DESCRIBE, -1)
+    with pytest.raises(ValueError, match="seconds"):
+        fake.delay_next(DESCRIBE, NAN)
+    with pytest.raises(ValueError, match="http_status"):
+        fake.respond_next(DESCRIBE, "{}", http_status=99)
+    with pytest.raises(ValueError, match="serves no operation"):
+        fake.disconnect_next("nope")
+    with pytest.raises(ValueError, match="times"):
+        fake.time_out_next(DESCRIBE, times=0)
+
+
