@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# The everyday run stays within the suite's time budget; HYPOTHESIS_PROFILE=thorough runs
+# the same properties over many more examples (before a release, or after touching rules).
+settings.register_profile("default", max_examples=25)
+settings.register_profile("thorough", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,6 @@ from shadowtest import (
     ShadowModeConfig,
     WaitTimeoutError,
 )
-from shadowtest.status import ALLOWED_STATUSES
 from shadowtest.testing import FakeSageMaker, sample_config
 
 if TYPE_CHECKING:
@@ -40,6 +39,16 @@ NAME = "churn-shadow"
 SECOND = timedelta(seconds=1)
 DAY = timedelta(days=1)
 VALIDATION = r"^\d+ validation errors? detected: "
+# Which status each operation needs, spelled out (the service's rule, not the fake's table):
+# update in Created or Running, start in Created, stop in Running, delete once not running.
+_ALLOWED = {
+    "update": {"Created", "Running"},
+    "start": {"Created"},
+    "stop": {"Running"},
+    "delete": {"Created", "Completed", "Cancelled"},
+}
+_ALL_STATUSES = ("Creating", "Created", "Updating", "Starting", "Running", "Stopping",
+                 "Completed", "Cancelled")
 RETAIN_BOTH: dict[str, Any] = {"production": "Retain", "shadow": "Retain"}
 
 
@@ -498,9 +507,9 @@ class TestServiceErrors:
         assert NAME in message(error)
 
     @pytest.mark.parametrize(("operation", "wanted"), [
-        (operation, wanted.value)
-        for operation, allowed in sorted(ALLOWED_STATUSES.items())
-        for wanted in ExperimentStatus if wanted not in allowed
+        (operation, wanted)
+        for operation, allowed in sorted(_ALLOWED.items())
+        for wanted in _ALL_STATUSES if wanted not in allowed
     ])
     def test_wrong_status_is_conflict(self, fake: FakeSageMaker, operation: str,
                                       wanted: str) -> None:
@@ -513,20 +522,15 @@ class TestServiceErrors:
         assert wanted in message(error)
         assert fake.describe(NAME) == before
 
+    # The config rules themselves are tested in test_config.py; here, one of them shows the
+    # fake applies them, beside the rules only a request can break (the installed botocore's
+    # instance types, the clock).
     @pytest.mark.parametrize("change", [
-        _sampling(150), _sampling(-5), _shadow_name, _three_variants,
-        _set("Name", "x" * 200), _set("Type", "Foo"), _set("RoleArn", "arn:aws:iam::1:role/r"),
-        _set("Tags", [{"Key": f"k{i}", "Value": "v"} for i in range(51)]),
-        _set("Tags", [{"Key": "aws:team", "Value": "ml"}]),
-        _instance_type("ml.m5.huge"), _instance_type("ml.inf1.xlarge"),
+        _sampling(150),
+        _instance_type("ml.m5.huge"),
         _set("Schedule", {"EndTime": T0 - SECOND}),
         _set("Schedule", {"EndTime": T0 + timedelta(days=31)}),
-        _set("Schedule", {"StartTime": T0 + DAY, "EndTime": T0}),
-        _set("Schedule", {"StartTime": T0, "EndTime": T0 + timedelta(days=31)}),
-        _set("Description", "x" * 1025),
-    ], ids=["sampling-150", "sampling-neg", "unknown-shadow", "three-variants", "long-name",
-            "type", "role", "51-tags", "aws-tag", "instance-type", "inf1", "end-passed",
-            "end-31-days-from-now", "end-before-start", "31-days", "long-description"])
+    ], ids=["sampling-150", "instance-type", "end-passed", "end-31-days-from-now"])
     def test_bad_create_is_validation_exception(
         self, fake: FakeSageMaker, change: Callable[[dict[str, Any]], None]
     ) -> None:
@@ -556,9 +560,7 @@ class TestServiceErrors:
         ("Created", {"ModelVariants": [_variant(name="other")]}),
         ("Created", {"ModelVariants": [_variant(model="churn-v3")]}),
         ("Created", {"ModelVariants": [_variant(kind="ml.m5.huge")]}),
-        ("Created", {"ModelVariants": [_variant(), _variant(), _variant()]}),
         ("Created", {"ShadowModeConfig": _shadow_mode(shadow="unknown")}),
-        ("Created", {"Description": "x" * 1025}),
         ("Created", {"Schedule": {"EndTime": T0}}),
     ])
     def test_bad_update_is_validation_exception(
