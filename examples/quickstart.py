@@ -66,7 +66,7 @@ def build_config(args: argparse.Namespace, schedule: InferenceExperimentSchedule
         shadow_mode_config=ShadowModeConfig(
             source_model_variant_name=args.production_variant,
             shadow_model_variant_name=args.shadow_variant,
-            sampling_percentage=20,
+            sampling_percentage=25,  # as in README's config
         ),
         schedule=schedule,
         description="Does churn-v2 hold up on live traffic?",

@@ -24,6 +24,21 @@ import attrs
 
 from shadowtest.errors import ConfigValidationError, Problem
 
+__all__ = [
+    "FAILED",
+    "Checker",
+    "FrozenMap",
+    "Reader",
+    "StringRule",
+    "article",
+    "show",
+    "tag_text_matches",
+    "to_frozen_map",
+    "to_tuple",
+    "type_name",
+    "unchecked",
+]
+
 
 class _Failed:
     """Stands in for a value that could not be read; checks skip it (its problem is recorded)."""
@@ -74,9 +89,12 @@ def show(value: object) -> str:
     text = repr(value)
     if len(text) > 70:
         text = text[:60] + "...'" if isinstance(value, str) else text[:64] + "..."
-        if isinstance(value, str):
-            text += f" ({len(value)} characters)"
     return text
+
+
+def article(noun: str) -> str:
+    """``noun`` with "a" or "an" before it, by its first letter ("an InferenceExperiment")."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def type_name(value: object) -> str:

@@ -38,7 +38,7 @@ from shadowtest.errors import (
     ShadowTestError,
     translate_client_error,
 )
-from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, _summaries
+from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, summaries
 from shadowtest.listing import ExperimentList
 from shadowtest.rules import (
     botocore_instance_types,
@@ -590,7 +590,7 @@ class ExperimentClient:
         pages = self._paginator.paginate(**params)
         try:
             for page in pages:
-                yield _summaries(check_summaries(page)), "NextToken" in page
+                yield summaries(checksummaries(page)), "NextToken" in page
         except Exception as error:
             # not `except _client_error()`: a result dropped before its last page closes
             # this generator, possibly at interpreter exit, when importing fails

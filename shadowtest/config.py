@@ -31,7 +31,7 @@ from shadowtest._checks import (
     FrozenMap,
     Reader,
     StringRule,
-    _Failed,
+    article,
     tag_text_matches,
     to_frozen_map,
     to_tuple,
@@ -409,7 +409,7 @@ class DataStorageConfig(_Validated):
     def _check(self, c: Checker) -> None:
         c.check_string("destination", self.destination, DESTINATION)
         if self.kms_key is not None:
-            c.check_string("kms_key", self.kms_key, KMS_KEY)
+            check_kms_key(c, "kms_key", self.kms_key)
         for field in ("csv_content_types", "json_content_types"):
             values = getattr(self, field)
             if c.check_sequence(field, values, min_len=0, max_len=MAX_CONTENT_TYPES,
@@ -503,12 +503,12 @@ class InferenceExperimentConfig(_Validated):
         if self.description is not None:
             c.check_string("description", self.description, DESCRIPTION)
         if self.kms_key is not None:
-            c.check_string("kms_key", self.kms_key, KMS_KEY)
+            check_kms_key(c, "kms_key", self.kms_key)
         for field, cls in (("schedule", InferenceExperimentSchedule),
                            ("data_storage_config", DataStorageConfig)):
             value = getattr(self, field)
             if value is not None:
-                c.check_instance(field, value, cls, f"a {cls.__name__} or None")
+                c.check_instance(field, value, cls, f"{article(cls.__name__)} or None")
         names = self._check_variants(c)
         shadow = self.shadow_mode_config
         if c.check_instance("shadow_mode_config", shadow, ShadowModeConfig, "a ShadowModeConfig") \
@@ -519,7 +519,7 @@ class InferenceExperimentConfig(_Validated):
                     listed = " and ".join(repr(n) for n in names)
                     c.add(f"shadow_mode_config.{field}",
                           f"got {name!r}; must name one of the model variants ({listed})")
-        if self.tags is not None and not isinstance(self.tags, _Failed):
+        if self.tags is not None and not _failed(self.tags):
             _check_tags(c, self.tags)
 
     def _check_variants(self, c: Checker) -> list[str] | None:
@@ -642,6 +642,20 @@ class InferenceExperimentConfig(_Validated):
         result = _build(cls, values, c)
         c.raise_if_any(cls.__name__)
         return result  # type: ignore[no-any-return]
+
+
+def _failed(value: object) -> bool:
+    return value is FAILED
+
+
+def check_kms_key(c: Checker, path: str, value: object) -> None:
+    """A KMS key ID, key ARN, alias name or alias ARN. The model allows an empty string,
+    but an empty key names no key: leaving the field out (None) is how to say "none"."""
+    if value == "":
+        c.add(path, "got ''; give a KMS key ID, key ARN, alias name (alias/...) or alias ARN, "
+                    "or leave it out (None) for no key")
+    else:
+        c.check_string(path, value, KMS_KEY)
 
 
 def _check_tags(c: Checker, tags: object) -> None:

@@ -112,7 +112,8 @@ class ConfigValidationError(ShadowTestError, ValueError):
 
     def _render(self) -> str:
         n = len(self.errors)
-        lines = [f"{self.subject} is invalid ({n} problem{'s' if n != 1 else ''}):"]
+        verb = "are" if self.subject.endswith("arguments") else "is"
+        lines = [f"{self.subject} {verb} invalid ({n} problem{'s' if n != 1 else ''}):"]
         lines.extend(f"  {problem}" for problem in self.errors)
         return "\n".join(lines)
 

@@ -417,7 +417,7 @@ class InferenceExperiment(_ResponseView):
 _new = object.__new__
 
 
-def _summaries(items: Sequence[Mapping[str, Any]]) -> list[InferenceExperimentSummary]:
+def summaries(items: Sequence[Mapping[str, Any]]) -> list[InferenceExperimentSummary]:
     """One :class:`InferenceExperimentSummary` per list entry, made without a Python-level
     call per entry (a list page has up to 100; this halves their cost)."""
     views = list(map(_new, repeat(InferenceExperimentSummary, len(items))))

@@ -15,6 +15,20 @@ from shadowtest.errors import InvalidStatusError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+__all__ = [
+    "ALLOWED_STATUSES",
+    "TERMINAL",
+    "TRANSIENT",
+    "EndpointStatus",
+    "ExperimentStatus",
+    "ModelVariantStatus",
+    "StrEnum",
+    "VariantAction",
+    "check_operation",
+    "parse_enum",
+    "status_advice",
+]
+
 
 
 class StrEnum(str, Enum):

@@ -68,7 +68,7 @@ def schedules(draw: st.DrawFn) -> InferenceExperimentSchedule:
 storages = st.builds(
     DataStorageConfig,
     destination=text_for(rules.DESTINATION),
-    kms_key=st.none() | text_for(rules.KMS_KEY),
+    kms_key=st.none() | text_for(rules.KMS_KEY, min_size=1),
     csv_content_types=st.lists(content_types, max_size=10),
     json_content_types=st.lists(content_types, max_size=10),
 )
@@ -81,7 +81,7 @@ def configs(draw: st.DrawFn) -> InferenceExperimentConfig:
         "schedule": st.none() | schedules(),
         "description": st.none() | text_for(rules.DESCRIPTION),
         "data_storage_config": st.none() | storages,
-        "kms_key": st.none() | text_for(rules.KMS_KEY),
+        "kms_key": st.none() | text_for(rules.KMS_KEY, min_size=1),
         "tags": st.none() | st.dictionaries(tag_keys, text_for(rules.TAG_VALUE), max_size=50),
     }
     return InferenceExperimentConfig(

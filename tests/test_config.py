@@ -243,6 +243,41 @@ class TestRules:
 
 
 
+class TestMessages:
+    def test_a_long_value_states_its_length_once(self) -> None:
+        with pytest.raises(ConfigValidationError) as caught:
+            sample_config(description="x" * 1030)
+        message = caught.value.errors[0].message
+        assert message.count("1030 characters") == 1
+        assert len(message) < 200
+
+    def test_class_names_take_the_right_article(self) -> None:
+        with pytest.raises(ConfigValidationError) as caught:
+            sample_config(schedule=5)
+        assert "must be an InferenceExperimentSchedule or None" in str(caught.value)
+        with pytest.raises(ConfigValidationError) as caught:
+            sample_config(data_storage_config=5)
+        assert "must be a DataStorageConfig or None" in str(caught.value)
+
+    def test_arguments_are_invalid_a_config_is_invalid(self) -> None:
+        assert str(ConfigValidationError([], subject="wait arguments")).startswith(
+            "wait arguments are invalid")
+        assert str(ConfigValidationError([], subject="ShadowModeConfig")).startswith(
+            "ShadowModeConfig is invalid")
+
+    @pytest.mark.parametrize("where", ["top", "data_storage_config"])
+    def test_an_empty_kms_key_is_refused_not_sent(self, where: str) -> None:
+        """KmsKey "" names no key: leaving it out is how to say none."""
+        build: Callable[[], object] = (
+            (lambda: sample_config(kms_key="")) if where == "top"
+            else (lambda: DataStorageConfig(destination="s3://bucket/x", kms_key="")))
+        with pytest.raises(ConfigValidationError) as caught:
+            build()
+        [problem] = caught.value.errors
+        assert problem.path == "kms_key"
+        assert "leave it out" in problem.message
+
+
 class TestImmutability:
     def test_frozen(self) -> None:
         """Fields cannot be assigned."""

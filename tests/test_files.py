@@ -158,6 +158,7 @@ class TestRead:
             "shadow_mode_config.shadow_model_variant_name",
             "data_storage_config.destination", "data_storage_config.csv_content_types[0]",
             "data_storage_config.json_content_types[0]", "tags['']",
+            "kms_key", "data_storage_config.kms_key",
         }
 
 

@@ -12,6 +12,8 @@ from shadowtest.config import (
     ShadowModeConfig,
 )
 
+__all__ = ["SAMPLE_ROLE_ARN", "sample_config"]
+
 SAMPLE_ROLE_ARN = "arn:aws:iam::123456789012:role/SageMakerShadowTestRole"
 
 

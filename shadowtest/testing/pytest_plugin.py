@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from shadowtest.testing._fake import FakeSageMaker
     from shadowtest.testing._stubber import ExperimentStubber
 
+__all__ = ["aws_test_environment", "experiment_client", "experiment_stubber", "fake_sagemaker"]
+
 _CALL_FAILED = pytest.StashKey[bool]()
 
 _DUMMY_ENVIRONMENT = {
