@@ -590,7 +590,7 @@ class ExperimentClient:
         pages = self._paginator.paginate(**params)
         try:
             for page in pages:
-                yield summaries(checksummaries(page)), "NextToken" in page
+                yield summaries(check_summaries(page)), "NextToken" in page
         except Exception as error:
             # not `except _client_error()`: a result dropped before its last page closes
             # this generator, possibly at interpreter exit, when importing fails
