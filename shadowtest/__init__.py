@@ -21,6 +21,7 @@ from shadowtest.config import (
     ShadowModeConfig,
 )
 from shadowtest.errors import (
+    CaptureFormatError,
     ConfigValidationError,
     ExperimentAlreadyExistsError,
     ExperimentConflictError,
@@ -51,6 +52,8 @@ from shadowtest.status import (
 )
 
 __all__ = [
+    "CaptureFormatError",
+    "CaptureRecord",
     "ConfigValidationError",
     "DataStorageConfig",
     "EndpointMetadata",
@@ -78,6 +81,7 @@ __all__ = [
     "Plan",
     "PlannedChange",
     "Policy",
+    "PredictionComparison",
     "Problem",
     "PromotionBlockedError",
     "ReplacementRequiredError",
@@ -94,11 +98,14 @@ __all__ = [
     "Verdict",
     "WaitTimeoutError",
     "judge",
+    "compare_captures",
+    "judge",
     "load",
     "plan_update",
 ]
 
 if TYPE_CHECKING:
+    from shadowtest.capture import CaptureRecord, PredictionComparison, compare_captures
     from shadowtest.files import load
     from shadowtest.judge import (
         Gate,
@@ -129,6 +136,9 @@ _LAZY: dict[str, str] = {
     "SeriesSummary": "shadowtest.judge",
     "Verdict": "shadowtest.judge",
     "judge": "shadowtest.judge",
+    "CaptureRecord": "shadowtest.capture",
+    "PredictionComparison": "shadowtest.capture",
+    "compare_captures": "shadowtest.capture",
     "UpdateField": "shadowtest.plan",
     "UpdatePlan": "shadowtest.plan",
     "plan_update": "shadowtest.plan",

@@ -24,9 +24,11 @@ The tree::
     │                                    transient fault is the __cause__
     ├── UnexpectedStatusError            wait() saw a terminal status it was not waiting for;
     │                                    .name, .status, .reason
-    └── PromotionBlockedError            promote(require=...) judged the shadow short of what
-                                         was required; nothing was sent; .name, .required,
-                                         .judgement
+    ├── PromotionBlockedError            promote(require=...) judged the shadow short of what
+    │                                    was required; nothing was sent; .name, .required,
+    │                                    .judgement
+    └── CaptureFormatError               (also a ValueError) a data-capture line or payload is
+                                         not what SageMaker writes; says what, never quotes it
 
 Any other ``botocore`` error (throttling, access denied, validation the service
 does itself, network failures) propagates exactly as botocore raised it.
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from shadowtest.judge import Judgement
 
 __all__ = [
+    "CaptureFormatError",
     "ConfigValidationError",
     "ExperimentAlreadyExistsError",
     "ExperimentConflictError",
@@ -306,6 +309,14 @@ class PromotionBlockedError(ShadowTestError):
     def __reduce__(self) -> tuple[object, ...]:
         kw = {"name": self.name, "required": self.required, "judgement": self.judgement}
         return (_rebuild_kw, (type(self), self.args, kw))
+
+
+class CaptureFormatError(ShadowTestError, ValueError):
+    """A data-capture line or payload is not a capture record SageMaker would write.
+
+    The message says what is wrong (``"captureData.endpointOutput.data is not valid
+    base64"``) and never quotes the data: captures can hold personal data.
+    """
 
 
 #: The one translation table: service error code -> shadowtest class.

@@ -26,6 +26,7 @@ EXTRA_NAMES = {
     "ModelVariantSummary", "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update",
     "load", "ReplacementRequiredError", "Plan", "PlannedChange",
     "SeriesSummary",
+    "CaptureFormatError", "CaptureRecord", "PredictionComparison", "compare_captures",
 }
 
 
