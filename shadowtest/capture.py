@@ -34,7 +34,8 @@ import json
 import math
 import os
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import MappingProxyType
@@ -45,9 +46,11 @@ import attrs
 from shadowtest.errors import CaptureFormatError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
     from typing import Protocol
 
     from matplotlib.axes import Axes
+    from mypy_boto3_s3 import S3Client
 
     class _Printer(Protocol):  # the part of IPython's pretty printer _repr_pretty_ uses
         def text(self, text: str) -> object: ...
@@ -63,17 +66,22 @@ __all__ = [
     "PredictionComparison",
     "compare_captures",
     "decode_payload",
+    "read_s3_captures",
+    "variant_prefix",
 ]
 
 Side = Literal["production", "shadow"]
 SIDES: Final[tuple[Side, Side]] = ("production", "shadow")
 
-DEFAULT_WINDOW: Final = timedelta(minutes=15)
+DEFAULT_WINDOW: Final = timedelta(minutes=5)
 """How far apart in ``inferenceTime`` two records of one pair may arrive: a record still
-waiting for its partner when the other side has moved this far past it is unpaired."""
+waiting for its partner when the other side has moved this far past it is unpaired. The
+shadow gets its copy of a request at once, so seconds apart is usual; what waits is
+about (records per second) x window x (the share that never pairs)."""
 KEPT_PROBLEMS: Final = 1000
 """How many problems a comparison keeps with their location (all are counted)."""
-DUPLICATE_MEMORY: Final = timedelta(minutes=15)
+DUPLICATE_MEMORY: Final = timedelta(minutes=1)
+"""How long after pairing an id is remembered, to catch a duplicate (a retried request)."""
 _PROBABILITY_SLACK: Final = 1e-3  # softmax outputs written with 6 decimals sum to 1 within 1e-5
 
 
@@ -700,10 +708,14 @@ _decode: Final = json.JSONDecoder().raw_decode
 class _Reader:
     """Turns one side's input into lists of entries, counting and locating bad lines."""
 
-    def __init__(self, side: Side, since: str, problems: _Problems) -> None:
+    def __init__(self, side: Side, since: str, problems: _Problems, inputs: list[bool]
+                 ) -> None:
         self.side = side
         self.since = since
         self.problems = problems
+        # inputs[0]: still keep each record's input? Only a disagreement shows one, so once
+        # enough are kept, a waiting record holds no input (they can be large)
+        self.inputs = inputs
 
     def chunks(self, items: object) -> Iterator[list[_Entry]]:
         if isinstance(items, (str, os.PathLike)):
@@ -750,7 +762,7 @@ class _Reader:
                ) -> Iterator[list[_Entry]]:
         # The hot path: one parse of the line and one of a JSON output; everything else is
         # dictionary lookups. The careful route runs only when something here fails.
-        decode, since = _decode, self.since
+        decode, since, inputs = _decode, self.since, self.inputs
         chunk: list[_Entry] = []
         for n, line in lines:
             try:
@@ -772,7 +784,8 @@ class _Reader:
                     output = _payload(out, "captureData.endpointOutput")
                 if type(key) is not str or type(when) is not str:
                     raise TypeError
-                entry = (when, key, output, capture.get("endpointInput"), source, n)
+                entry = (when, key, output,
+                         capture.get("endpointInput") if inputs[0] else None, source, n)
             except Exception:  # anything odd: the careful route says what
                 found = self._careful(line, source, n)
                 if found is None:
@@ -801,7 +814,8 @@ class _Reader:
             self.problems.add(self.side, source, n, str(bad))
             return None
         key = inference_id or event_id or ""
-        return (when, key, output, capture.get("endpointInput"), source, n)
+        return (when, key, output, capture.get("endpointInput") if self.inputs[0] else None,
+                source, n)
 
     def _record(self, record: CaptureRecord, source: str, n: int) -> _Entry | None:
         if not record.key:
@@ -810,7 +824,8 @@ class _Reader:
         when = "" if record.time is None else _iso(record.time)
         if self.since and when[:19] < self.since:
             return None
-        return (when, record.key, record.output, _Ready(record.input), source, n)
+        return (when, record.key, record.output,
+                _Ready(record.input) if self.inputs[0] else None, source, n)
 
 
 def _iso(when: datetime) -> str:
@@ -891,6 +906,7 @@ class _Tally:
     def __init__(self, labels: Mapping[str, object] | None, keep: int) -> None:
         self.labels = labels
         self.keep = keep
+        self.inputs = [keep > 0]  # shared with the readers: are inputs still wanted?
         self.kept: list[Disagreement] = []
         self.paired = self.exact = self.numeric = self.label_pairs = self.agree = 0
         self.absolute: array[float] = array("d")
@@ -912,6 +928,8 @@ class _Tally:
                 production_output=p, shadow_input=_input_of(shadow[3]), shadow_output=s,
                 production_where=f"{production[4]}:{production[5]}",
                 shadow_where=f"{shadow[4]}:{shadow[5]}"))
+            if len(self.kept) == self.keep:
+                self.inputs[0] = False
         if type(p) is float and type(s) is float:  # the common case of a score, first
             self.numeric += 1
             gap = abs(s - p)
@@ -1040,9 +1058,9 @@ def compare_captures(
         raise ValueError(f"window must be a positive timedelta, got {window!r}")
     problems = _Problems()
     after = _iso(since)[:19] if since is not None else ""
-    streams = (_Reader("production", after, problems).chunks(production),
-               _Reader("shadow", after, problems).chunks(shadow))
     tally = _Tally(labels, keep_disagreements)
+    streams = (_Reader("production", after, problems, tally.inputs).chunks(production),
+               _Reader("shadow", after, problems, tally.inputs).chunks(shadow))
     pair = tally.pair
     unpaired = [0, 0]
     waiting: tuple[dict[str, _Entry], dict[str, _Entry]] = ({}, {})
@@ -1119,6 +1137,65 @@ def _forget(recent: dict[str, str], cutoff: str) -> None:
         stale.append(key)
     for key in stale:
         del recent[key]
+
+
+# -- reading from S3 (the client hands its boto3 S3 client in; nothing here imports boto3) --
+
+READ_AHEAD: Final = 4
+"""Capture files a side fetches ahead of the one being read (on as many threads)."""
+
+
+def variant_prefix(destination: str, endpoint_name: str, variant: str) -> tuple[str, str]:
+    """``(bucket, key prefix)`` of one variant's captures:
+    ``<Destination>/<EndpointName>/<VariantName>/``.
+
+    >>> variant_prefix("s3://ml-captures/churn", "churn", "shadow")
+    ('ml-captures', 'churn/churn/shadow/')
+    """
+    if not destination.startswith("s3://"):
+        raise ValueError(f"destination must be an s3:// URI, got {destination!r}")
+    bucket, _, path = destination[len("s3://"):].partition("/")
+    path = path.strip("/")
+    return bucket, f"{path}/{endpoint_name}/{variant}/" if path else f"{endpoint_name}/{variant}/"
+
+
+def read_s3_captures(s3: S3Client, bucket: str, prefix: str, *,
+                     since: datetime | None = None) -> Generator[CaptureFile, None, None]:
+    """Every capture file under ``prefix``, in time order (S3 lists keys in name order,
+    and the ``yyyy/mm/dd/hh/MM-SS-mmm`` layout makes that time order), as
+    :class:`CaptureFile`\\ s named ``s3://bucket/key``. Objects are listed page by page
+    and fetched :data:`READ_AHEAD` at a time on a small thread pool, so reading overlaps
+    parsing while memory holds only those few files. With ``since``, listing starts at
+    that hour.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    paginator = s3.get_paginator("list_objects_v2")
+    if since is None:
+        pages = paginator.paginate(Bucket=bucket, Prefix=prefix)
+    else:  # keys of the hour of `since` sort after "<prefix>yyyy/mm/dd/hh"
+        pages = paginator.paginate(Bucket=bucket, Prefix=prefix, StartAfter=(
+            prefix + since.astimezone(timezone.utc).strftime("%Y/%m/%d/%H")))
+    keys = (item["Key"] for page in pages for item in page.get("Contents", ())
+            if item["Key"].endswith(".jsonl"))
+
+    def fetch(key: str) -> CaptureFile:
+        body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        return CaptureFile(f"s3://{bucket}/{key}", body.splitlines())
+
+    pool = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="shadowtest-s3")
+    pending: deque[Future[CaptureFile]] = deque()
+    try:
+        for key in keys:
+            pending.append(pool.submit(fetch, key))
+            if len(pending) > READ_AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:  # the comparison may stop early (a limit): drop what was fetched ahead
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=False)
 
 
 # -- Amazon Athena -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from shadowtest.config import (
     ShadowModeConfig,
 )
 from shadowtest.errors import (
+    InvalidStatusError,
     MalformedResponseError,
     ShadowTestError,
     translate_client_error,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sagemaker.paginator import ListInferenceExperimentsPaginator
 
+    from shadowtest.capture import PredictionComparison
     from shadowtest.plan import Plan
 
 __all__ = ["ExperimentClient"]
@@ -577,6 +579,47 @@ class ExperimentClient:
             params["PaginationConfig"] = {"PageSize": max_results}
         c.raise_if_any("list arguments")
         return ExperimentList(self._pages(params))
+
+    def compare_predictions(
+        self,
+        name: str,
+        *,
+        labels: Mapping[str, object] | None = None,
+        limit: int | None = None,
+        since: datetime | None = None,
+    ) -> PredictionComparison:
+        """Compare what the shadow predicted with what production predicted, from the data
+        the experiment captured to S3 (its ``DataStorageConfig``).
+
+        Reads both variants' capture files (``<Destination>/<EndpointName>/<VariantName>/
+        yyyy/mm/dd/hh/``) in time order, a few at a time on a small thread pool, and
+        streams them into :func:`shadowtest.compare_captures` (see it for ``labels``;
+        ``limit`` stops after that many pairs, ``since`` skips what was captured before
+        that aware datetime). Raises :class:`InvalidStatusError` if the experiment
+        captures no data.
+        """
+        from shadowtest.capture import compare_captures, read_s3_captures, variant_prefix
+
+        current = self.describe(name)
+        storage = current.data_storage_config
+        if storage is None:
+            raise InvalidStatusError(
+                f"inference experiment {name!r} captures no data (it has no "
+                "DataStorageConfig), so there are no predictions to compare. Capture is set "
+                "when creating an experiment, or by update(name, data_storage_config="
+                "DataStorageConfig(destination='s3://bucket/prefix')) while it is Created.",
+                name=name, status=str(current.status), operation="compare_predictions")
+        source, shadow = _roles(current)
+        s3 = self.s3
+        sides = [read_s3_captures(s3, *variant_prefix(storage.destination, current.endpoint_name,
+                                                      variant), since=since)
+                 for variant in (source, shadow)]
+        result = compare_captures(sides[0], sides[1], labels=labels, limit=limit, since=since)
+        for side in sides:
+            side.close()  # a limit can stop reading early: stop fetching too
+        log.info("compared predictions of inference experiment %r: %d pairs", name,
+                 result.paired)
+        return result
 
     # -- internals --------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import shadowtest
 import shadowtest.errors as errors
 from shadowtest.errors import (
     ERROR_CODES,
+    CaptureFormatError,
     ConfigValidationError,
     ExperimentAlreadyExistsError,
     ExperimentConflictError,
@@ -228,6 +229,7 @@ INSTANCES: list[BaseException] = [
         verdict=Verdict.FAIL, score=50.0, metrics={}, reasons=("shadow slower",),
         window=(datetime(2026, 11, 1, tzinfo=timezone.utc),
                 datetime(2026, 11, 2, tzinfo=timezone.utc)), policy=Policy.default())),
+    CaptureFormatError("captureData.endpointOutput.data is not valid base64"),
 ]
 ATTRIBUTES = ("errors", "subject", "name", "status", "operation", "fields", "code",
               "service_message", "timeout", "reason", "required", "judgement", "waited",

@@ -46,9 +46,19 @@ def test_build_config_example(tmp_path: Path) -> None:
     assert "sampling_percentage: got 150" in out
 
 
+def test_compare_models_example(tmp_path: Path) -> None:
+    out = run_example("compare_models.py", tmp_path)
+    assert "captured 2000 requests into 4 files" in out
+    assert "paired               1,063" in out
+    assert "unpaired production  937" in out  # the shadow sees half the requests
+    assert "accuracy             production 77.0%, shadow 78.0%" in out
+    assert "first disagreement: request churn-shadow-000001" in out
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_every_example_is_tested(name: str) -> None:
-    assert name in {"quickstart.py", "build_config.py"}, f"add a test for examples/{name}"
+    assert name in {"quickstart.py", "build_config.py", "compare_models.py"}, \
+        f"add a test for examples/{name}"
 
 
 def test_readme_lifecycle_block_runs_against_the_fake(capsys: pytest.CaptureFixture[str]) -> None:

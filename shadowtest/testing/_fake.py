@@ -36,7 +36,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import EndpointConnectionError, ParamValidationError, ReadTimeoutError
@@ -77,18 +77,22 @@ from shadowtest.status import (
     ExperimentStatus,
     VariantAction,
 )
-from shadowtest.testing._clients import offline_sagemaker
+from shadowtest.testing._clients import lazy_client, offline_sagemaker
 from shadowtest.testing._responses import build_describe, experiment_arn
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from botocore.model import OperationModel, Shape
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
+
+    from shadowtest.testing._fake_s3 import FakeS3
 
 __all__ = ["FakeSageMaker"]
 
 S = ExperimentStatus
+Input = TypeVar("Input")  # an input of the models given to capture_traffic
 _UTC: Final = timezone.utc
 _SERVED: Final = (
     "CreateInferenceExperiment", "DescribeInferenceExperiment", "ListInferenceExperiments",
@@ -275,6 +279,7 @@ class FakeSageMaker:
                       self._list_tags), strict=True))
         self._ids = (f"shadowtest-fake-params-{id(self)}", f"shadowtest-fake-call-{id(self)}",
                      f"shadowtest-fake-send-{id(self)}")
+        self._fake_s3: FakeS3 | None = None  # made on first use: an S3 client costs ~20 ms
         self.attach()
 
     def __repr__(self) -> str:
@@ -411,9 +416,68 @@ class FakeSageMaker:
         return self._now.timestamp()
 
     def experiment_client(self) -> ExperimentClient:
-        """An :class:`ExperimentClient` on this fake's client and clock."""
+        """An :class:`ExperimentClient` on this fake's client and clock (and its S3, made
+        when the client first reads data capture)."""
         return ExperimentClient(self.client, clock=self.monotonic, sleep=self.sleep,
-                                now=lambda: self._now)
+                                now=lambda: self._now, s3=lazy_client(lambda: self.s3))
+
+    # -- S3 and data capture ------------------------------------------------------------------
+
+    @property
+    def fake_s3(self) -> FakeS3:
+        """The in-memory S3 holding this fake's capture files (made on first use)."""
+        if self._fake_s3 is None:
+            from shadowtest.testing._fake_s3 import FakeS3
+
+            self._fake_s3 = FakeS3()
+        return self._fake_s3
+
+    @property
+    def s3(self) -> S3Client:
+        """A boto3 S3 client served by :attr:`fake_s3` (``ListObjectsV2``, ``GetObject``)."""
+        return self.fake_s3.client
+
+    def capture_traffic(
+        self,
+        name: str,
+        inputs: Iterable[Input],
+        *,
+        production: Callable[[Input], object],
+        shadow: Callable[[Input], object],
+        start: datetime | None = None,
+        interval: timedelta = timedelta(seconds=1),
+        content_type: str = "application/json",
+        accept: str | None = None,
+        sampling_percentage: int | None = None,
+        inference_ids: bool = True,
+        per_file: int = 1000,
+        seed: int = 0,
+    ) -> tuple[str, ...]:
+        """Send ``inputs`` through the experiment ``name`` as an endpoint would, and write
+        the data capture to :attr:`fake_s3` exactly as SageMaker does; returns the keys.
+
+        ``production`` and ``shadow`` are the two models as Python functions (input ->
+        output). Every input goes to production; the shadow gets the sampled share
+        (``sampling_percentage``, by default the experiment's, drawn with ``seed``).
+        Requests are ``interval`` apart from ``start`` (default: the fake's clock), carry
+        an inference id unless ``inference_ids`` is false, and are serialised as
+        ``content_type`` (outputs as ``accept``, default the same): captured as text for
+        the DataStorageConfig's CSV/JSON content types, else base64. Files hold at most
+        ``per_file`` records and one hour each, under
+        ``<Destination>/<EndpointName>/<VariantName>/yyyy/mm/dd/hh/``.
+
+        >>> fake.capture_traffic("churn-shadow", [[1, 2], [3, 4]],  # doctest: +SKIP
+        ...                      production=old_model.predict, shadow=new_model.predict)
+        """
+        from shadowtest.testing._fake_s3 import write_capture_traffic
+
+        if name not in self._experiments:
+            raise KeyError(name)
+        return write_capture_traffic(
+            self.fake_s3, self._experiments[name].params, inputs, production=production,
+            shadow=shadow, start=self._now if start is None else start, interval=interval,
+            content_type=content_type, accept=accept, sampling_percentage=sampling_percentage,
+            inference_ids=inference_ids, per_file=per_file, seed=seed)
 
     # -- for tests -----------------------------------------------------------------------------
 
