@@ -97,7 +97,6 @@ __all__ = [
     "VariantAction",
     "Verdict",
     "WaitTimeoutError",
-    "judge",
     "compare_captures",
     "judge",
     "load",
