@@ -63,6 +63,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker.paginator import ListInferenceExperimentsPaginator
 
     from shadowtest.capture import PredictionComparison
+    from shadowtest.judge import Judgement, Policy, Verdict
+    from shadowtest.metrics import ExperimentMetrics
     from shadowtest.plan import Plan
 
 __all__ = ["ExperimentClient"]
@@ -458,16 +460,118 @@ class ExperimentClient:
         *,
         desired_model_variants: Iterable[ModelVariantConfig] | None = None,
         reason: str | None = None,
+        require: Verdict | Literal["PASS", "MARGINAL"] | Policy | None = None,
     ) -> str:
         """Stop the experiment by promoting the shadow variant to production (and removing
         the old production variant); returns the ARN. Raise the sampling percentage to 100
-        and watch it before promoting."""
+        and watch it before promoting.
+
+        With ``require`` (``Verdict.PASS``, ``Verdict.MARGINAL``, or a :class:`Policy`,
+        which means PASS under that policy), the shadow is judged first over the
+        experiment's window (:meth:`evaluate`); if the verdict falls short,
+        :class:`PromotionBlockedError` is raised, carrying the judgement, and no stop
+        request is sent.
+
+        >>> client.promote("churn-shadow", require=Verdict.PASS)  # doctest: +SKIP
+        """
         _, desired = self._check_stop_arguments({}, desired_model_variants, "Completed", reason,
                                                 actions_required=False)
+        wanted, policy = _required(require)
         current = self.describe(name)
+        if wanted is not None:
+            from shadowtest.errors import PromotionBlockedError
+
+            judgement = self._evaluate(current, policy, None, None, None, None)
+            if not judgement.allows(wanted):
+                why = "; ".join(judgement.reasons) or "no reason given"
+                raise PromotionBlockedError(
+                    f"not promoting the shadow of {name!r}: the judgement is "
+                    f"{judgement.verdict.value} (score {judgement.score:.1f}), "
+                    f"{wanted.value} was required: {why}", name=name, required=wanted.value,
+                    judgement=judgement)
+            log.info("inference experiment %r judged %s; promoting", name,
+                     judgement.verdict.value)
         source, shadow = _roles(current)
         actions = {shadow: VariantAction.PROMOTE, source: VariantAction.REMOVE}
         return self._stop(current, actions, desired, "Completed", reason)
+
+    def metrics(
+        self,
+        name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        period: int | None = None,
+        metrics: Iterable[str] | None = None,
+    ) -> ExperimentMetrics:
+        """Both variants' CloudWatch metrics for experiment ``name``.
+
+        The window defaults to the experiment's real running window (its start to its
+        completion, or now while it runs); ``period`` (seconds, a multiple of 60) to the
+        finest CloudWatch keeps for the window's start (60 s up to 15 days back, 300 s up
+        to 63 days, 3600 s up to 455 days); ``metrics`` to every endpoint metric
+        (``shadowtest.metrics.METRICS``). Everything is fetched in the fewest
+        ``GetMetricData`` requests the service's limits allow. A window without data gives
+        empty series, not an error.
+
+        >>> m = client.metrics("churn-shadow")                      # doctest: +SKIP
+        >>> m.shadow["ModelLatency"].values[:3]                      # doctest: +SKIP
+        (41.2, 40.8, 39.9)
+        """
+        from shadowtest.metrics import check_arguments
+
+        _check_name(name)
+        names = check_arguments(start, end, period, metrics)
+        return self._metrics(self.describe(name), start, end, period, names)
+
+    def evaluate(
+        self,
+        name: str,
+        policy: Policy | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        period: int | None = None,
+        metrics: Iterable[str] | None = None,
+    ) -> Judgement:
+        """Judge the shadow of experiment ``name``: :func:`shadowtest.judge` of
+        :meth:`metrics` (same arguments) with ``policy`` (default ``Policy.default()``)."""
+        from shadowtest.judge import Policy
+
+        if policy is not None and not isinstance(policy, Policy):
+            c = Checker()
+            c.check_instance("policy", policy, Policy, "a Policy (or None for the default)")
+            c.fail("evaluate arguments")
+        _check_name(name)
+        return self._evaluate(self.describe(name), policy, start, end, period, metrics)
+
+    def _evaluate(self, current: InferenceExperiment, policy: Policy | None,
+                  start: datetime | None, end: datetime | None, period: int | None,
+                  metrics: Iterable[str] | None) -> Judgement:
+        from shadowtest.judge import judge
+        from shadowtest.metrics import check_arguments
+
+        names = check_arguments(start, end, period, metrics)
+        return judge(self._metrics(current, start, end, period, names), policy)
+
+    def _metrics(self, current: InferenceExperiment, start: datetime | None,
+                 end: datetime | None, period: int | None,
+                 names: tuple[str, ...]) -> ExperimentMetrics:
+        from shadowtest.metrics import fetch_metrics, resolve_request
+
+        request = resolve_request(current, start=start, end=end, period=period,
+                                  metrics=names, now=self._now())
+        production = current.variant(request.production_variant)
+        shadow = current.variant(request.shadow_variant)
+        roles = current.shadow_mode_config
+        return fetch_metrics(
+            self.cloudwatch, name=current.name, endpoint=current.endpoint_name,
+            production_variant=request.production_variant,
+            shadow_variant=request.shadow_variant, start=request.start, end=request.end,
+            period=request.period, metrics=request.metrics,
+            sampling_percentage=roles.sampling_percentage if roles else None,
+            production_instance_type=production.instance_type if production else None,
+            shadow_instance_type=shadow.instance_type if shadow else None)
 
     def conclude(
         self,
@@ -747,3 +851,18 @@ def _roles(current: InferenceExperiment) -> tuple[str, str]:
 
 
 
+
+def _required(require: object) -> tuple[Verdict | None, Policy | None]:
+    """``promote``'s ``require``: the verdict wanted and the policy to judge with."""
+    if require is None:
+        return None, None
+    from shadowtest.judge import Policy, Verdict
+
+    if isinstance(require, Policy):
+        return Verdict.PASS, require
+    if isinstance(require, str) and require in (Verdict.PASS.value, Verdict.MARGINAL.value):
+        return Verdict(require), None
+    c = Checker()
+    c.add("require", f"got {require!r}; must be Verdict.PASS, Verdict.MARGINAL (or their "
+                     "strings), a Policy (PASS under it), or None")
+    return c.fail("promote arguments")

@@ -25,16 +25,21 @@ import difflib
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from itertools import islice
+from operator import lt
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import attrs
 
 from shadowtest._checks import Checker
-from shadowtest.errors import ShadowTestError
+from shadowtest.errors import InvalidStatusError, ShadowTestError
+from shadowtest.status import ExperimentStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
+
+    from shadowtest.experiment import InferenceExperiment
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -45,13 +50,18 @@ __all__ = [
     "ExperimentMetrics",
     "MetricInfo",
     "MetricSeries",
+    "MetricsRequest",
     "ReadOnlyMap",
+    "check_arguments",
     "check_metric_names",
+    "check_period",
     "choose_period",
     "fetch_metrics",
+    "floor_to_period",
     "minimum_requests",
     "plan_queries",
     "plan_requests",
+    "resolve_request",
     "series_key",
 ]
 
@@ -284,8 +294,7 @@ def choose_period(start: datetime, now: datetime) -> int:
     c = Checker()
     c.add("start", f"got {start.isoformat()}, {age.days} days before now; CloudWatch keeps "
                    "endpoint metrics for 455 days")
-    c.fail("metrics arguments")
-    return None
+    return c.fail("metrics arguments")
 
 
 def check_period(c: Checker, period: object, start: datetime, now: datetime) -> bool:
@@ -365,6 +374,84 @@ def floor_to_period(when: datetime, period: int) -> datetime:
     return datetime.fromtimestamp(seconds - seconds % period, timezone.utc)
 
 
+_NOT_RUN: Final = frozenset((ExperimentStatus.CREATING, ExperimentStatus.CREATED,
+                             ExperimentStatus.STARTING))
+
+
+@attrs.frozen
+class MetricsRequest:
+    """What :func:`fetch_metrics` is asked for, once the arguments are checked."""
+
+    start: datetime
+    end: datetime
+    period: int
+    metrics: tuple[str, ...]
+    production_variant: str
+    shadow_variant: str
+
+
+def check_arguments(start: object, end: object, period: object,
+                    metrics: object) -> tuple[str, ...]:
+    """The checks that need no experiment (before anything is sent); returns the metric
+    names to fetch. :class:`~shadowtest.ConfigValidationError` naming each bad argument."""
+    c = Checker()
+    for path, value in (("start", start), ("end", end)):
+        if value is not None:
+            c.check_aware(path, value)
+    if period is not None:
+        c.check_int("period", period, ge=60, why="seconds, a multiple of 60")
+    names = DEFAULT_METRICS if metrics is None else check_metric_names(c, "metrics", metrics)
+    c.raise_if_any("metrics arguments")
+    assert names is not None
+    # Invocations are the requests behind every error rate and the shadow's share check
+    return tuple(dict.fromkeys(("Invocations", *names)))
+
+
+def resolve_request(experiment: InferenceExperiment, *, start: datetime | None,
+                    end: datetime | None, period: int | None, metrics: tuple[str, ...],
+                    now: datetime) -> MetricsRequest:
+    """The window, period and variants for ``experiment``'s metrics (arguments already
+    passed :func:`check_arguments`).
+
+    The window defaults to the experiment's real running window: its schedule's start (or
+    its creation) to its completion, or now while it runs. An experiment that never ran
+    is an :class:`~shadowtest.InvalidStatusError`; a window that ends before it starts, or
+    a period CloudWatch does not keep for the window's start, a ConfigValidationError.
+    """
+    name = experiment.name
+    status = experiment.status
+    schedule = experiment.schedule
+    began = (schedule.start_time if schedule and schedule.start_time else None) \
+        or experiment.creation_time
+    if status in _NOT_RUN or began is None or began >= now or (
+            experiment.completion_time is not None and experiment.completion_time <= began):
+        raise InvalidStatusError(
+            f"inference experiment {name!r} has not run (status {status}), so CloudWatch has "
+            "no metrics for it; wait until it is Running", name=name, status=str(status),
+            operation="metrics")
+    roles = experiment.shadow_mode_config
+    if roles is None:
+        raise InvalidStatusError(f"inference experiment {name!r} has no shadow mode config, "
+                                 "so it has no shadow variant to judge", name=name,
+                                 status=str(status), operation="metrics")
+    window_start = start if start is not None else began
+    window_end = end if end is not None else (experiment.completion_time or now)
+    c = Checker()
+    if window_end <= window_start:
+        c.add("end", f"got {window_end.isoformat()}, not after the start "
+                     f"{window_start.isoformat()}; the window must end after it starts")
+    if window_start >= now:
+        c.add("start", f"got {window_start.isoformat()}, which has not come yet (now "
+                       f"{now.isoformat(timespec='seconds')})")
+    c.raise_if_any("metrics arguments")
+    if period is None:
+        period = choose_period(window_start, now)
+    elif not check_period(c, period, window_start, now):
+        c.fail("metrics arguments")
+    return MetricsRequest(floor_to_period(window_start, 60), window_end, period, metrics,
+                          roles.source_model_variant_name, roles.shadow_model_variant_name)
+
+
 # -- the one function that sends -------------------------------------------------------------
 
 
@@ -413,11 +500,14 @@ def fetch_metrics(
         stat = query["MetricStat"]
         metric, statistic = stat["Metric"]["MetricName"], stat["Stat"]
         info = METRICS[metric]
-        merged: dict[datetime, float] = {}
-        for timestamps, values in points[query["Id"]]:
-            merged.update(zip(timestamps, values, strict=False))
-        ordered = sorted(merged)
-        values = [merged[t] for t in ordered]
+        chunks = points[query["Id"]]
+        ordered = [t for timestamps, _ in chunks for t in timestamps]
+        values = [v for _, chunk_values in chunks for v in chunk_values]
+        if not all(map(lt, ordered, islice(ordered, 1, None))):
+            # pages out of order or overlapping: one value per period, in time order
+            merged = dict(zip(ordered, values, strict=True))
+            ordered = sorted(merged)
+            values = list(map(merged.__getitem__, ordered))
         if info.scale != 1.0:
             values = [v * info.scale for v in values]
         sides[i // per_variant][series_key(metric, statistic)] = MetricSeries(

@@ -84,9 +84,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from botocore.model import OperationModel, Shape
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
 
+    from shadowtest.testing._fake_cloudwatch import FakeCloudWatch
     from shadowtest.testing._fake_s3 import FakeS3
 
 __all__ = ["FakeSageMaker"]
@@ -250,6 +252,7 @@ class FakeSageMaker:
             client = offline_sagemaker()
         self.client: SageMakerClient = client
         """The boto3 SageMaker client the fake serves."""
+        self._cloudwatch: FakeCloudWatch | None = None  # made on first use (cloudwatch)
         self.account_id = account_id
         """The AWS account id in ARNs."""
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -416,10 +419,11 @@ class FakeSageMaker:
         return self._now.timestamp()
 
     def experiment_client(self) -> ExperimentClient:
-        """An :class:`ExperimentClient` on this fake's client and clock (and its S3, made
-        when the client first reads data capture)."""
+        """An :class:`ExperimentClient` on this fake's client and clock (and its S3 and
+        CloudWatch, made when the client first reads data capture or metrics)."""
         return ExperimentClient(self.client, clock=self.monotonic, sleep=self.sleep,
-                                now=lambda: self._now, s3=lazy_client(lambda: self.s3))
+                                now=lambda: self._now, s3=lazy_client(lambda: self.s3),
+                                cloudwatch=lazy_client(lambda: self.cloudwatch))
 
     # -- S3 and data capture ------------------------------------------------------------------
 
@@ -478,6 +482,64 @@ class FakeSageMaker:
             shadow=shadow, start=self._now if start is None else start, interval=interval,
             content_type=content_type, accept=accept, sampling_percentage=sampling_percentage,
             inference_ids=inference_ids, per_file=per_file, seed=seed)
+
+    # -- CloudWatch ------------------------------------------------------------------------------
+
+    @property
+    def cloudwatch(self) -> CloudWatchClient:
+        """A boto3 CloudWatch client serving ``GetMetricData`` for this fake's experiments
+        from the traffic given to :meth:`record_traffic` (made on first use)."""
+        return self._cloudwatch_fake().client
+
+    def _cloudwatch_fake(self) -> FakeCloudWatch:
+        if self._cloudwatch is None:
+            from shadowtest.testing._fake_cloudwatch import FakeCloudWatch
+
+            self._cloudwatch = FakeCloudWatch(lambda: self._now)
+        return self._cloudwatch
+
+    def record_traffic(
+        self,
+        name: str,
+        variant: str,
+        *,
+        minutes: int,
+        start: datetime | None = None,
+        invocations_per_minute: float | Callable[[int], float] = 100.0,
+        latency_ms: float = 35.0,
+        error_rate: float = 0.0,
+        **more: Any,
+    ) -> None:
+        """Feed CloudWatch ``minutes`` minutes of traffic of ``variant`` (a variant name of
+        experiment ``name``), ending now on the fake clock unless ``start`` is given.
+
+        ``invocations_per_minute`` is a number or a function of the minute's index (a
+        load curve both variants can share), ``latency_ms`` the mean ModelLatency,
+        ``error_rate`` the share of requests failing with 5XX. More knobs of
+        :meth:`FakeCloudWatch.record_traffic` pass through ``more``: ``latency_jitter``,
+        ``overhead_ms``, ``model_error_rate``, ``client_error_rate``, ``cpu_utilization``,
+        ``memory_utilization``, ``disk_utilization``, ``seed``. Deterministic: the same
+        arguments give the same traffic.
+
+        >>> fake.record_traffic("churn-shadow", "shadow", minutes=240, latency_ms=41.0)
+        ... # doctest: +SKIP
+        """
+        exp = self._experiments.get(name)
+        if exp is None:
+            raise ValueError(f"FakeSageMaker has no experiment {name!r}")
+        names = [v["VariantName"] for v in exp.params["ModelVariants"]]
+        if variant not in names:
+            raise ValueError(f"{variant!r} is not a variant of {name!r} (its variants: "
+                             f"{', '.join(map(repr, names))})")
+        if start is None:
+            start = self._now - timedelta(minutes=minutes)
+        count = exp.variant(variant)["InfrastructureConfig"]["RealTimeInferenceConfig"][
+            "InstanceCount"]
+        more.setdefault("instance_count", count)
+        self._cloudwatch_fake().record_traffic(
+            exp.params["EndpointName"], variant, start=start, minutes=minutes,
+            invocations_per_minute=invocations_per_minute, latency_ms=latency_ms,
+            error_rate=error_rate, **more)
 
     # -- for tests -----------------------------------------------------------------------------
 
