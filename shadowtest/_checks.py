@@ -7,6 +7,7 @@ way; the rules themselves (the constants) live in ``config.py``.
 from __future__ import annotations
 
 import re
+import reprlib
 import unicodedata
 from collections.abc import (
     Callable,
@@ -17,7 +18,8 @@ from collections.abc import (
     Mapping,
     ValuesView,
 )
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from itertools import islice
 from typing import Any, Final, NoReturn, TypeVar
 
 import attrs
@@ -84,9 +86,26 @@ def tag_text_matches(text: str) -> bool:
     return True
 
 
+class _Shown(reprlib.Repr):
+    """repr() for messages: bounded in depth and length, so a huge or deeply nested value
+    costs no more than a short one (a plain repr of a list nested 5,000 deep raises
+    RecursionError; of a 100,000-item list, builds megabytes only to cut them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxstring = self.maxother = self.maxlong = 70
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = 6
+        self.maxdict = 4
+
+
+_SHOWN: Final = _Shown()
+
+
 def show(value: object) -> str:
     """A value as it appears in a message: its repr, cut short when long."""
-    text = repr(value)
+    # only the start of a long string is shown, so only the start is repr()'d
+    text = repr(value[:100]) if isinstance(value, str) else _SHOWN.repr(value)
     if len(text) > 70:
         text = text[:60] + "...'" if isinstance(value, str) else text[:64] + "..."
     return text
@@ -127,20 +146,25 @@ class Checker:
 
     # -- single values -------------------------------------------------------------------
 
-    def check_string(self, path: str, value: object, rule: StringRule) -> bool:
+    def check_string(self, path: str, value: object, rule: StringRule, *,
+                     echo: bool = True) -> bool:
+        """``echo=False`` keeps the value out of the message (e.g. a tag value, which may
+        hold something private)."""
         if value is FAILED:
             return False
+        shown = show(value) if echo else "a value"
         if not isinstance(value, str):
-            self.add(path, f"got {type_name(value)} {show(value)}; must be a string ({rule.hint})")
+            self.add(path, f"got {type_name(value)} {shown if echo else ''}".rstrip()
+                           + f"; must be a string ({rule.hint})")
             return False
         if not rule.min_len <= len(value) <= rule.max_len:
             span = f"at most {rule.max_len}" if rule.min_len == 0 else (
                 f"{rule.min_len}–{rule.max_len}")
-            self.add(path, f"got {show(value)} ({len(value)} characters); "
+            self.add(path, f"got {shown} ({len(value)} characters); "
                            f"must be {span} characters ({rule.hint})")
             return False
         if not rule.matches(value):
-            self.add(path, f"got {show(value)}; must be {rule.hint}")
+            self.add(path, f"got {shown}; must be {rule.hint}")
             return False
         return True
 
@@ -171,6 +195,14 @@ class Checker:
             self.add(path, f"got naive datetime {value.isoformat()}; must be timezone-aware "
                            "(e.g. datetime(..., tzinfo=timezone.utc)); shadowtest never guesses "
                            "a time zone")
+            return False
+        try:
+            # it is sent in UTC, and schedules reach up to 30 days either side of it
+            utc = value.astimezone(timezone.utc)
+            utc + _MARGIN, utc - _MARGIN
+        except OverflowError:
+            self.add(path, f"got {value.isoformat()}, too close to the limits of datetime "
+                           "(years 1 and 9999) to be sent in UTC with a 30-day schedule")
             return False
         return True
 
@@ -203,9 +235,17 @@ class Checker:
             return False
         if not min_len <= len(value) <= max_len:
             span = str(min_len) if min_len == max_len else f"{min_len}–{max_len}"
-            self.add(path, f"got {len(value)} items; must be {span} {what}")
+            self.add(path, f"got {_count(len(value), max_len)} items; must be {span} {what}")
             return False
         return True
+
+
+_MARGIN: Final = timedelta(days=31)
+
+
+def _count(n: int, limit: int) -> str:
+    # an iterable is read up to one item past its limit (to_tuple), so more is unknown
+    return f"more than {limit}" if n > limit else str(n)
 
 
 def _int_range(ge: int | None, le: int | None) -> str:
@@ -221,13 +261,19 @@ def _int_range(ge: int | None, le: int | None) -> str:
 # -- converters: turn what a caller may pass into the stored form, or leave it for a check ----
 
 
-def to_tuple(value: Any) -> Any:
-    """Lists and other non-string iterables become tuples; anything else is left to be reported."""
+def to_tuple(value: Any, limit: int | None = None) -> Any:
+    """Lists and other non-string iterables become tuples; anything else is left to be reported.
+
+    With ``limit``, at most ``limit + 1`` items are read: enough to tell the value is too
+    long, without reading an endless iterator (``itertools.count()``) to the end.
+    """
     if isinstance(value, tuple):
-        return value
+        return value if limit is None else value[:limit + 1]
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         return value
-    return tuple(value)
+    if limit is None:
+        return tuple(value)
+    return tuple(islice(value, limit + 1))
 
 
 class FrozenMap(Mapping[str, str]):

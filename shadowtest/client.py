@@ -34,6 +34,9 @@ from shadowtest.config import (
     ShadowModeConfig,
 )
 from shadowtest.errors import (
+    ExperimentAlreadyExistsError,
+    ExperimentConflictError,
+    ExperimentNotFoundError,
     InvalidStatusError,
     MalformedResponseError,
     ShadowTestError,
@@ -219,8 +222,20 @@ class ExperimentClient:
         most 30 days from now.
         """
         self._check_create(config, "create request")
-        arn = self._call("create", config.name, self.sagemaker.create_inference_experiment,
-                         config.to_boto3())
+        try:
+            arn = self._call("create", config.name, self.sagemaker.create_inference_experiment,
+                             config.to_boto3())
+        except ExperimentAlreadyExistsError as error:
+            # A resent create meets the experiment its lost first attempt made: that is
+            # success when the experiment is the one asked for.
+            live = self._after_resend(error, config.name)
+            from shadowtest._retries import create_applied
+
+            if live is None or not create_applied(config, live, self._now()):
+                raise
+            log.info("created inference experiment %r (the answer was lost; the resent "
+                     "request found it created as asked)", config.name)
+            return live.arn
         log.info("created inference experiment %r", config.name)
         return arn_of("CreateInferenceExperiment", arn)
 
@@ -419,7 +434,35 @@ class ExperimentClient:
             log.info("inference experiment %r already has the requested values; "
                      "nothing to update", name)
             return current.arn
-        arn = self._call("update", name, sagemaker.update_inference_experiment, plan.request)
+        try:
+            arn = self._call("update", name, sagemaker.update_inference_experiment,
+                             plan.request)
+        except (ExperimentConflictError, _client_error()) as error:
+            from shadowtest._retries import (
+                botocore_error,
+                error_code,
+                status_changed,
+                update_applied,
+                was_resent,
+            )
+
+            if error_code(error) not in ("ConflictException", "ValidationException"):
+                raise
+            after = self._after_resend(error, name, resent_only=False)
+            if after is None:
+                raise
+            if was_resent(error) and update_applied(plan.request, after):
+                log.info("updated inference experiment %r (the answer was lost; the resent "
+                         "request found it updated)", name)
+                return after.arn
+            if after.status == current.status:
+                raise
+            replan = None
+            if after.status in ("Created", "Running"):
+                replan = plan_checked(after, schedule, description, variants,
+                                      shadow_mode_config, data_storage_config)
+            raise status_changed(error, name, current, after, replan) from botocore_error(
+                error)
         if log.isEnabledFor(logging.INFO):
             log.info("updated inference experiment %r (%s)", name,
                      ", ".join(key for key in plan.request if key != "Name"))
@@ -429,8 +472,15 @@ class ExperimentClient:
         """Start a Created experiment now, before its scheduled start; returns its ARN."""
         current = self.describe(name)
         check_operation("start", name, current.status)
-        arn = self._call("start", name, self.sagemaker.start_inference_experiment,
-                         {"Name": name})
+        try:
+            arn = self._call("start", name, self.sagemaker.start_inference_experiment,
+                             {"Name": name})
+        except ExperimentConflictError as error:
+            live = self._after_resend(error, name)
+            if live is None or live.status not in (ExperimentStatus.STARTING,
+                                                   ExperimentStatus.RUNNING):
+                raise
+            return live.arn
         log.info("started inference experiment %r", name)
         return arn_of("StartInferenceExperiment", arn)
 
@@ -597,8 +647,15 @@ class ExperimentClient:
         """
         current = self.describe(name)
         check_operation("delete", name, current.status)
-        arn = self._call("delete", name, self.sagemaker.delete_inference_experiment,
-                         {"Name": name})
+        try:
+            arn = self._call("delete", name, self.sagemaker.delete_inference_experiment,
+                             {"Name": name})
+        except ExperimentNotFoundError as error:
+            from shadowtest._retries import was_resent
+
+            if not was_resent(error):  # else the lost first attempt deleted it
+                raise
+            return current.arn
         log.info("deleted inference experiment %r", name)
         return arn_of("DeleteInferenceExperiment", arn)
 
@@ -750,6 +807,20 @@ class ExperimentClient:
                 raise
             raise translated from error
 
+    def _after_resend(self, error: Exception, name: str, *,
+                      resent_only: bool = True) -> InferenceExperiment | None:
+        """The experiment as it is after ``error`` refused a request, to tell a lost answer
+        from a refusal; ``None`` when the request was sent once (with ``resent_only``) or
+        the experiment cannot be described."""
+        from shadowtest._retries import was_resent
+
+        if resent_only and not was_resent(error):
+            return None
+        try:
+            return self.describe(name)
+        except (ShadowTestError, _client_error()):
+            return None
+
     def _call(self, operation: str, name: str | None, method: Callable[..., Any],
               params: Mapping[str, Any]) -> Any:
         try:
@@ -790,7 +861,13 @@ class ExperimentClient:
             params["DesiredModelVariants"] = [variant.to_boto3() for variant in desired]
         if reason is not None:
             params["Reason"] = reason
-        arn = self._call("stop", name, self.sagemaker.stop_inference_experiment, params)
+        try:
+            arn = self._call("stop", name, self.sagemaker.stop_inference_experiment, params)
+        except ExperimentConflictError as error:
+            live = self._after_resend(error, name)
+            if live is None or live.status not in (ExperimentStatus.STOPPING, *TERMINAL):
+                raise
+            return live.arn
         if log.isEnabledFor(logging.INFO):
             log.info("stopped inference experiment %r (%s, %s)", name,
                      ", ".join(f"{v}: {a}" for v, a in actions.items()), desired_state)

@@ -32,6 +32,7 @@ from shadowtest._checks import (
     Reader,
     StringRule,
     article,
+    show,
     tag_text_matches,
     to_frozen_map,
     to_tuple,
@@ -170,6 +171,15 @@ def _from_boto3(cls: type[Any], data: object) -> Any:
     return result
 
 
+def _content_types(value: Any) -> Any:
+    # an endless iterator is read only one item past the limit, then refused
+    return to_tuple(value, MAX_CONTENT_TYPES)
+
+
+def _variants(value: Any) -> Any:
+    return to_tuple(value, MAX_MODEL_VARIANTS)
+
+
 def _utc(value: datetime) -> datetime:
     return value.astimezone(_UTC)
 
@@ -297,7 +307,7 @@ shadow_model_variant_name='shadow', sampling_percentage=50)
         if variants is not FAILED:
             if not isinstance(variants, (list, tuple)) or len(variants) != 1:
                 c.add("shadow_model_variants",
-                      f"got {variants!r}; must be a list of exactly 1 shadow variant")
+                      f"got {show(variants)}; must be a list of exactly 1 shadow variant")
             else:
                 item = Reader(variants[0], c, "shadow_model_variants[0]",
                               ("ShadowModelVariantName", "SamplingPercentage"))
@@ -363,7 +373,13 @@ class InferenceExperimentSchedule(_Validated):
             c.add("duration", f"got {duration!r}; must be positive")
         if c.problems or not (start_ok and duration_ok):
             c.fail(cls.__name__)
-        return cls(start_time=start_time, end_time=start_time + duration)
+        try:
+            end_time = start_time + duration
+        except OverflowError:
+            c.add("duration", f"got {duration!r}; the end would be past the last datetime "
+                              "(year 9999)")
+            c.fail(cls.__name__)
+        return cls(start_time=start_time, end_time=end_time)
 
     def to_boto3(self) -> dict[str, Any]:
         """The API's ``Schedule`` dict, datetimes in UTC, unset ends omitted."""
@@ -403,8 +419,8 @@ class DataStorageConfig(_Validated):
 
     destination: str
     kms_key: str | None = None
-    csv_content_types: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
-    json_content_types: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    csv_content_types: tuple[str, ...] = attrs.field(default=(), converter=_content_types)
+    json_content_types: tuple[str, ...] = attrs.field(default=(), converter=_content_types)
 
     def _check(self, c: Checker) -> None:
         c.check_string("destination", self.destination, DESTINATION)
@@ -483,7 +499,7 @@ class InferenceExperimentConfig(_Validated):
     name: str
     endpoint_name: str
     role_arn: str
-    model_variants: tuple[ModelVariantConfig, ...] = attrs.field(converter=to_tuple)
+    model_variants: tuple[ModelVariantConfig, ...] = attrs.field(converter=_variants)
     shadow_mode_config: ShadowModeConfig
     schedule: InferenceExperimentSchedule | None = None
     description: str | None = None
@@ -530,7 +546,9 @@ class InferenceExperimentConfig(_Validated):
                                 what="ModelVariantConfig"):
             return None
         if len(variants) != MAX_MODEL_VARIANTS:
-            c.add("model_variants", f"got {len(variants)} variant{'s' * (len(variants) != 1)}; "
+            count = (f"more than {MAX_MODEL_VARIANTS}" if len(variants) > MAX_MODEL_VARIANTS
+                     else str(len(variants)))  # read at most one past the limit
+            c.add("model_variants", f"got {count} variant{'s' * (len(variants) != 1)}; "
                                     "a shadow test is created with exactly 2: the production "
                                     "(source) variant and the shadow variant")
         sound = [c.check_instance(f"model_variants[{i}]", variant, ModelVariantConfig,
@@ -617,7 +635,7 @@ class InferenceExperimentConfig(_Validated):
             *cls._DESCRIBE_ONLY_KEYS))
         kind = r.required("Type", "type")
         if kind is not FAILED and kind != EXPERIMENT_TYPE:
-            c.add("type", f"got {kind!r}; must be {EXPERIMENT_TYPE!r}")
+            c.add("type", f"got {show(kind)}; must be {EXPERIMENT_TYPE!r}")
         if "EndpointName" not in r.data and isinstance(r.data.get("EndpointMetadata"), Mapping):
             endpoint = r.data["EndpointMetadata"].get("EndpointName", FAILED)
         else:
@@ -660,16 +678,21 @@ def check_kms_key(c: Checker, path: str, value: object) -> None:
 
 def _check_tags(c: Checker, tags: object) -> None:
     if not isinstance(tags, Mapping):
-        c.add("tags", f"got {type(tags).__name__} {tags!r}; must be a mapping of tag keys "
+        c.add("tags", f"got {type(tags).__name__} {show(tags)}; must be a mapping of tag keys "
                       "to values, e.g. {'team': 'ml'}")
         return
     if len(tags) > MAX_TAGS:
         c.add("tags", f"got {len(tags)} tags; at most {MAX_TAGS} are allowed")
     for key, value in tags.items():
-        path = f"tags[{key!r}]"
+        path = f"tags[{_key(key)}]"
         if c.check_string(path, key, TAG_KEY) and key[:4].lower() == "aws:":
-            c.add(path, f"got key {key!r}; keys starting with 'aws:' are reserved for AWS")
-        c.check_string(path, value, TAG_VALUE)
+            c.add(path, f"got key {show(key)}; keys starting with 'aws:' are reserved for AWS")
+        c.check_string(path, value, TAG_VALUE, echo=False)  # a value may be private
+
+
+def _key(key: object) -> str:
+    """A tag key as a path shows it: exactly, unless it is far too long to be a key."""
+    return repr(key) if isinstance(key, str) and len(key) <= 2 * TAG_KEY.max_len else show(key)
 
 
 def _read_nested(data: object, c: Checker, path: str, cls: type[Any]) -> Any:
@@ -686,13 +709,17 @@ def _read_list(data: object, c: Checker, path: str, cls: type[Any]) -> Any:
     if data is FAILED:
         return FAILED
     if not isinstance(data, (list, tuple)):
-        c.add(path, f"got {type(data).__name__} {data!r}; must be a list")
+        c.add(path, f"got {type(data).__name__} {show(data)}; must be a list")
         return FAILED
-    items = [_read_nested(item, c, f"{path}[{i}]", cls) for i, item in enumerate(data)]
+    # read at most one item past the limit: a 100,000-item list is refused just as well
+    items = [_read_nested(item, c, f"{path}[{i}]", cls)
+             for i, item in enumerate(data[:MAX_MODEL_VARIANTS + 1])]
     if any(item is FAILED for item in items):
         # count and names are checked again once every item reads well; say the count now
         if len(items) != MAX_MODEL_VARIANTS:
-            c.add(path, f"got {len(items)} variants; a shadow test is created with exactly 2")
+            count = (f"more than {MAX_MODEL_VARIANTS}" if len(items) > MAX_MODEL_VARIANTS
+                     else str(len(items)))
+            c.add(path, f"got {count} variants; a shadow test is created with exactly 2")
         return FAILED
     return items
 
@@ -701,7 +728,7 @@ def _read_tags(data: object, c: Checker) -> Any:
     if data is None:
         return None
     if not isinstance(data, (list, tuple)):
-        c.add("tags", f"got {type(data).__name__} {data!r}; must be a list of "
+        c.add("tags", f"got {type(data).__name__} {show(data)}; must be a list of "
                       "{'Key': ..., 'Value': ...} dicts")
         return FAILED
     tags: dict[Any, Any] = {}
@@ -711,9 +738,9 @@ def _read_tags(data: object, c: Checker) -> Any:
         if key is FAILED or value is FAILED:
             continue
         if not isinstance(key, str):
-            c.add(f"tags[{i}].key", f"got {type(key).__name__} {key!r}; must be a string")
+            c.add(f"tags[{i}].key", f"got {type(key).__name__} {show(key)}; must be a string")
         elif key in tags:
-            c.add(f"tags[{key!r}]", f"key {key!r} appears twice; tag keys must be unique")
+            c.add(f"tags[{_key(key)}]", f"key {show(key)} appears twice; tag keys must be unique")
         else:
             tags[key] = value
     return FrozenMap(tags)

@@ -36,7 +36,7 @@ does itself, network failures) propagates exactly as botocore raised it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from shadowtest.judge import Judgement
 
 __all__ = [
+    "MAX_PROBLEMS_SHOWN",
     "CaptureFormatError",
     "ConfigValidationError",
     "ExperimentAlreadyExistsError",
@@ -66,6 +67,10 @@ __all__ = [
     "UpdateNotAllowedError",
     "WaitTimeoutError",
 ]
+
+
+MAX_PROBLEMS_SHOWN: Final = 20
+"""How many problems a :class:`ConfigValidationError` message lists before "and N more"."""
 
 
 class ShadowTestError(Exception):
@@ -117,7 +122,10 @@ class ConfigValidationError(ShadowTestError, ValueError):
         n = len(self.errors)
         verb = "are" if self.subject.endswith("arguments") else "is"
         lines = [f"{self.subject} {verb} invalid ({n} problem{'s' if n != 1 else ''}):"]
-        lines.extend(f"  {problem}" for problem in self.errors)
+        # a message stays readable however many problems there are: .errors has them all
+        lines.extend(f"  {problem}" for problem in self.errors[:MAX_PROBLEMS_SHOWN])
+        if n > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  and {n - MAX_PROBLEMS_SHOWN} more (see .errors)")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -252,7 +252,7 @@ def check_update_arguments(
                          "a DataStorageConfig")
     variants = None
     if model_variants is not None:
-        variants = to_tuple(model_variants)
+        variants = to_tuple(model_variants, MAX_MODEL_VARIANTS)  # an endless one too
         if c.check_sequence("model_variants", variants, min_len=1, max_len=MAX_MODEL_VARIANTS,
                             what="ModelVariantConfig (one or both variants)"):
             for i, variant in enumerate(variants):

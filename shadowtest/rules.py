@@ -123,7 +123,7 @@ def check_stop_arguments(
         c.check_string("reason", reason, STATUS_REASON)
     variants = None
     if desired is not None:
-        variants = to_tuple(desired)
+        variants = to_tuple(desired, MAX_MODEL_VARIANTS)  # an endless one too
         if c.check_sequence("desired_model_variants", variants, min_len=1,
                             max_len=MAX_MODEL_VARIANTS, what="ModelVariantConfig"):
             for i, v in enumerate(variants):

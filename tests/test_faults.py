@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import types
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -26,17 +26,23 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 
 from shadowtest import (
     ConfigValidationError,
+    DataStorageConfig,
+    ExperimentAlreadyExistsError,
     ExperimentClient,
+    ExperimentConflictError,
     ExperimentNotFoundError,
     ExperimentStatus,
     InferenceExperiment,
     InferenceExperimentConfig,
+    InferenceExperimentSchedule,
     InferenceExperimentSummary,
     MalformedResponseError,
+    Problem,
     ShadowTestError,
+    UpdateNotAllowedError,
     WaitTimeoutError,
 )
-from shadowtest.testing import ExperimentStubber, FakeSageMaker, sample_config
+from shadowtest.testing import ExperimentStubber, FakeSageMaker, describe_response, sample_config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -641,3 +647,209 @@ def test_fault_arguments_are_checked() -> None:
         fake.time_out_next(DESCRIBE, times=0)
 
 
+
+
+# -- 5. idempotent retries: a lost answer is not a failure -----------------------------------
+
+
+@pytest.fixture
+def still(monkeypatch: pytest.MonkeyPatch) -> FakeSageMaker:
+    """A fake whose clock botocore's pauses do not move: the experiment is still in the
+    status the lost first attempt left it in when the resent request arrives."""
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    return FakeSageMaker(now=T0)
+
+
+def test_a_create_whose_answer_was_lost_returns_the_arn(still: FakeSageMaker) -> None:
+    still.time_out_next("CreateInferenceExperiment")  # applied, then the answer lost
+    arn = still.experiment_client().create(sample_config())
+    assert arn.endswith(f"/{NAME}")
+    assert still.attempts == ["CreateInferenceExperiment"] * 2 + [DESCRIBE]
+    assert list(still.experiments) == [NAME]
+
+
+def test_a_resent_create_meeting_another_experiment_still_fails(still: FakeSageMaker) -> None:
+    still.seed(sample_config(description="someone else's"))
+    still.time_out_next("CreateInferenceExperiment", applied=False)
+    with pytest.raises(ExperimentAlreadyExistsError):
+        still.experiment_client().create(sample_config(description="mine"))
+    assert still.describe(NAME)["Description"] == "someone else's"
+
+
+def test_a_create_of_an_existing_name_sent_once_still_fails(still: FakeSageMaker) -> None:
+    """Without a resend, ResourceInUse means the name was taken before: not our create."""
+    still.seed(sample_config())
+    with pytest.raises(ExperimentAlreadyExistsError):
+        still.experiment_client().create(sample_config())
+    assert still.attempts == ["CreateInferenceExperiment"]
+
+
+def test_an_update_whose_answer_was_lost_returns_the_arn(still: FakeSageMaker) -> None:
+    """The resent update meets ConflictException (the experiment is Updating): the
+    description shows the update was applied."""
+    still.seed(sample_config(), status="Created")
+    still.time_out_next("UpdateInferenceExperiment")
+    arn = still.experiment_client().update(NAME, description="new")
+    assert arn.endswith(f"/{NAME}")
+    assert still.describe(NAME)["Status"] == "Updating"
+    assert still.describe(NAME)["Description"] == "new"
+
+
+@pytest.mark.parametrize(("seeded", "call", "operation"), [
+    ("Created", lambda c: c.start(NAME), "StartInferenceExperiment"),
+    ("Running", lambda c: c.conclude(NAME), "StopInferenceExperiment"),
+    ("Completed", lambda c: c.delete(NAME), "DeleteInferenceExperiment"),
+], ids=["start", "stop", "delete"])
+def test_start_stop_delete_whose_answer_was_lost_succeed(
+    still: FakeSageMaker, seeded: str, call: Callable[[ExperimentClient], str], operation: str
+) -> None:
+    still.seed(sample_config(), status=seeded)
+    still.time_out_next(operation)
+    assert call(still.experiment_client()).endswith(f"/{NAME}")
+    assert still.attempts.count(operation) == 2
+
+
+def test_an_update_refused_because_the_status_changed_says_so(fake: FakeSageMaker) -> None:
+    """Described Created; by the time the update arrives the experiment is Running, where
+    model variants cannot change: the service's ValidationException becomes
+    UpdateNotAllowedError saying the status changed, the ClientError its cause."""
+    fake.seed(sample_config(), status="Created")  # starts a day from now
+    fake.delay_next("UpdateInferenceExperiment", 2 * 86400)
+    variant = attrs.evolve(sample_config().model_variants[1], instance_count=3)
+    with pytest.raises(UpdateNotAllowedError) as caught:
+        fake.experiment_client().update(NAME, model_variants=[variant])
+    error = caught.value
+    assert "changed from Created to Running" in str(error)
+    assert error.status == "Running"
+    assert error.fields == ("model_variants",)
+    assert isinstance(error.__cause__, ClientError)
+    assert error.__cause__.response["Error"]["Code"] == "ValidationException"
+
+
+def test_an_update_refused_because_the_experiment_ended_is_a_conflict(
+    fake: FakeSageMaker
+) -> None:
+    fake.seed(sample_config())  # Running, ends in 7 days
+    fake.delay_next("UpdateInferenceExperiment", 8 * 86400)
+    with pytest.raises(ExperimentConflictError) as caught:
+        fake.experiment_client().update(NAME, description="new")
+    assert "changed from Running to Completed" in str(caught.value)
+    assert isinstance(caught.value.__cause__, ClientError)
+
+
+# -- 6. bounded inputs -----------------------------------------------------------------------
+
+LATEST = datetime.max.replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("build", "path", "message"), [
+    (lambda: DataStorageConfig(destination="s3://b/c", csv_content_types=itertools.count()),
+     "csv_content_types", "got more than 10 items"),
+    (lambda: sample_config(model_variants=itertools.repeat(sample_config().model_variants[0])),
+     "model_variants", "got more than 2 variants"),
+], ids=["endless content types", "endless variants"])
+def test_endless_iterables_are_read_one_past_their_limit(
+    build: Callable[[], object], path: str, message: str
+) -> None:
+    with pytest.raises(ConfigValidationError) as caught:
+        build()
+    first = caught.value.errors[0]
+    assert first.path == path
+    assert message in first.message
+
+
+def test_endless_update_and_stop_arguments_are_refused() -> None:
+    client = ExperimentClient(FakeSageMaker().client)
+    variant = sample_config().model_variants[1]
+    with pytest.raises(ConfigValidationError, match="more than 2"):
+        client.update(NAME, model_variants=itertools.repeat(variant))
+    with pytest.raises(ConfigValidationError, match="more than 2"):
+        client.stop(NAME, model_variant_actions={"shadow": "Retain"},
+                    desired_model_variants=itertools.repeat(variant))
+
+
+@pytest.mark.parametrize("when", [
+    LATEST,
+    LATEST - timedelta(days=20),
+    datetime.max.replace(tzinfo=timezone(timedelta(hours=-5))),  # past 9999 in UTC
+    datetime.min.replace(tzinfo=timezone(timedelta(hours=5))),  # before year 1 in UTC
+], ids=["max", "max - 20 days", "max at UTC-5", "min at UTC+5"])
+def test_datetimes_at_the_ends_of_the_range_are_refused(when: datetime) -> None:
+    with pytest.raises(ConfigValidationError):
+        InferenceExperimentSchedule.starting_at(when)
+    with pytest.raises(ConfigValidationError):
+        InferenceExperimentSchedule(end_time=when)
+    with pytest.raises(ConfigValidationError):
+        ExperimentClient(FakeSageMaker().client).list(creation_time_after=when)
+
+
+def test_a_duration_past_the_last_datetime_is_refused() -> None:
+    with pytest.raises(ConfigValidationError, match="duration"):
+        InferenceExperimentSchedule.starting_at(T0, timedelta(days=3_000_000))
+
+
+def test_a_deeply_nested_value_is_shown_briefly() -> None:
+    nested: list[Any] = []
+    for _ in range(5_000):
+        nested = [nested]
+    with pytest.raises(ConfigValidationError) as caught:
+        sample_config(description=nested)
+    assert "[[[[...]]]]" in str(caught.value)
+    assert len(str(caught.value)) < 500
+
+
+def test_messages_are_capped() -> None:
+    """A response with 100,000 variants: at most 20 problems listed, then "and N more";
+    each value cut short."""
+    data = sample_config().to_boto3()
+    data["ModelVariants"] = [{"ModelName": "x" * 10_000}] * 100_000
+    with pytest.raises(ConfigValidationError) as caught:
+        InferenceExperimentConfig.from_boto3(data)
+    message = str(caught.value)
+    assert len(message) < 5_000
+    many = ConfigValidationError([Problem(f"p{i}", "bad") for i in range(100)])
+    assert str(many).splitlines()[-1] == "  and 80 more (see .errors)"
+    assert len(str(many).splitlines()) == 22
+    assert len(many.errors) == 100
+
+
+def test_tag_values_are_not_echoed() -> None:
+    secret = "password=hunter2!"  # '!' breaks the tag pattern
+    with pytest.raises(ConfigValidationError) as caught:
+        sample_config(tags={"team": secret})
+    assert "hunter2" not in str(caught.value)
+    assert caught.value.errors[0].path == "tags['team']"
+
+
+# -- 7. check order --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", [
+    lambda c: c.update("bad name!", model_variants=[sample_config().model_variants[0]]),
+    lambda c: c.describe("bad name!"),
+    lambda c: c.start("bad name!"),
+    lambda c: c.delete("bad name!"),
+    lambda c: c.promote("bad name!"),
+    lambda c: c.conclude("bad name!"),
+    lambda c: c.stop("bad name!", model_variant_actions={"shadow": "Retain"}),
+    lambda c: c.wait("bad name!", "Running"),
+    lambda c: c.list(max_results=0),
+    lambda c: c.create(sample_config(model_variants=[
+        attrs.evolve(v, instance_type="ml.m5.notreal") for v in sample_config().model_variants])),
+], ids=["update", "describe", "start", "delete", "promote", "conclude", "stop", "wait", "list",
+        "create"])
+def test_arguments_are_checked_before_a_client_is_made(
+    monkeypatch: pytest.MonkeyPatch, call: Callable[[ExperimentClient], object]
+) -> None:
+    """With no region configured, a bad argument is a ConfigValidationError, not botocore's
+    NoRegionError: nothing needs a client to check arguments."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    client = ExperimentClient()
+    with pytest.raises(ConfigValidationError):
+        call(client)
+    assert "not made yet" in repr(client)
+
+
+def test_describe_response_refuses_a_naive_now() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        describe_response(sample_config(), now=datetime(2030, 1, 1))

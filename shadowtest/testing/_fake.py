@@ -61,7 +61,7 @@ from shadowtest.config import (
     ModelVariantConfig,
     ShadowModeConfig,
 )
-from shadowtest.errors import ConfigValidationError, Problem
+from shadowtest.errors import MAX_PROBLEMS_SHOWN, ConfigValidationError, Problem
 from shadowtest.experiment import InferenceExperiment
 from shadowtest.plan import plan_update
 from shadowtest.rules import (
@@ -125,9 +125,11 @@ class _Refusal(Exception):
 
 def _invalid(problems: list[Problem]) -> _Refusal:
     n = len(problems)
+    more = f"; and {n - MAX_PROBLEMS_SHOWN} more" if n > MAX_PROBLEMS_SHOWN else ""
     return _Refusal("ValidationException",
                     f"{n} validation error{'s' if n != 1 else ''} detected: "
-                    + "; ".join(str(problem) for problem in problems))
+                    + "; ".join(str(problem) for problem in problems[:MAX_PROBLEMS_SHOWN])
+                    + more)
 
 
 @dataclass

@@ -92,6 +92,9 @@ def describe_response(
         raise TypeError(f"config must be an InferenceExperimentConfig, got {config!r}")
     if now is None:
         now = datetime.now(_UTC).replace(microsecond=0)
+    elif now.tzinfo is None or now.utcoffset() is None:
+        # as FakeSageMaker: a naive time would be read as local time by botocore
+        raise ValueError(f"now must be a timezone-aware datetime, got {now!r}")
     status = str(status)
     request = config.to_boto3()
     schedule = config.schedule or InferenceExperimentSchedule()
