@@ -62,7 +62,7 @@ class TestWrite:
             k: v for k, v in config.to_boto3().items() if k != "Schedule"}
         assert json.loads(config.to_json()) == out
 
-    @settings(max_examples=20, deadline=None)
+    @settings(max_examples=10, deadline=None)
     @given(configs())
     def test_every_config_round_trips_through_json(self, config: InferenceExperimentConfig,
                                                    ) -> None:

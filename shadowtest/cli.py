@@ -1,0 +1,383 @@
+"""The ``shadowtest`` command line: a thin argparse layer over the library, for CI steps.
+
+::
+
+    shadowtest validate shadow-test.json            # no AWS credentials, no request
+    shadowtest plan shadow-test.json
+    shadowtest apply shadow-test.json --wait        # idempotent create-or-update
+    shadowtest promote churn-shadow
+
+Exit codes (a CI step can branch on them):
+
+== ==================================================================
+0  success (or the verdict ``PASS``)
+1  an invalid config or request file, a refused operation, a wait that
+   did not reach its status (or the verdict ``FAIL``)
+2  usage: the command line itself is wrong (argparse's own code)
+3  the verdict ``MARGINAL``
+4  the verdict ``NO_DATA``
+5  the service refused a request, or AWS credentials/region are missing
+== ==================================================================
+
+Problems go to stderr, one per line, as ``FILE: path: message`` (``shadowtest:``
+stands in for FILE when no file is involved). ``--help`` and ``validate`` do not
+import boto3; ``validate`` reads the installed botocore's instance-type list only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from shadowtest.client import ExperimentClient
+    from shadowtest.experiment import InferenceExperiment
+    from shadowtest.plan import Plan
+
+__all__ = ["EXIT_FAIL", "EXIT_MARGINAL", "EXIT_NO_DATA", "EXIT_OK", "EXIT_SERVICE",
+           "EXIT_USAGE", "main"]
+
+EXIT_OK: Final = 0
+EXIT_FAIL: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_MARGINAL: Final = 3
+EXIT_NO_DATA: Final = 4
+EXIT_SERVICE: Final = 5
+_PROG: Final = "shadowtest"
+_STATUSES: Final = ("Creating", "Created", "Updating", "Starting", "Running", "Stopping",
+                    "Completed", "Cancelled")
+
+
+class _Failed(Exception):
+    """A problem already printed to stderr; carries the exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _parser() -> argparse.ArgumentParser:
+    # Options shared by every subcommand, so they may come before or after it; SUPPRESS
+    # keeps a subcommand's default from overwriting a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--region", default=argparse.SUPPRESS,
+                        help="AWS region (default: the AWS configuration's)")
+    common.add_argument("--profile", default=argparse.SUPPRESS,
+                        help="AWS profile from ~/.aws (default: the default chain)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print JSON instead of text")
+
+    parser = argparse.ArgumentParser(
+        prog=_PROG, parents=[common],
+        description="Plan, apply and watch SageMaker shadow tests (inference experiments) "
+                    "from request files in the `aws sagemaker create-inference-experiment "
+                    "--cli-input-json` shape.",
+        epilog="exit codes: 0 success/PASS, 1 invalid config, refused operation or FAIL, "
+               "2 usage, 3 MARGINAL, 4 NO_DATA, 5 service or credentials error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], help=text, description=text)
+
+    p = command("validate", "check request files offline (no credentials, no request)")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".json, .yaml or .yml")
+    p = command("plan", "show what apply would send for FILE, sending nothing")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--start", action="store_true", help="plan for a running experiment")
+    p = command("apply", "create or update the experiment to match FILE (idempotent)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--wait", action="store_true",
+                   help="wait until it is Created or Running (Running with --start)")
+    p.add_argument("--start", action="store_true", help="start it if it is Created")
+    p.add_argument("--replace", action="store_true",
+                   help="allow stop, delete and create when a change needs a new experiment")
+    p.add_argument("--timeout", type=float, default=1800.0, help="seconds (default 1800)")
+    p = command("describe", "show one experiment")
+    p.add_argument("name", metavar="NAME")
+    p = command("list", "list experiments")
+    p.add_argument("--name-contains", metavar="TEXT")
+    p.add_argument("--status", choices=_STATUSES, metavar="STATUS")
+    p = command("wait", "wait until the experiment reaches one of STATUS")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("statuses", nargs="+", choices=_STATUSES, metavar="STATUS")
+    p.add_argument("--timeout", type=float, default=1800.0, help="seconds (default 1800)")
+    p = command("promote", "stop the experiment, promoting the shadow variant")
+    p.add_argument("name", metavar="NAME")
+    # `promote --require pass` and `evaluate NAME [--policy FILE]` join here with the
+    # judge (Verdict exit codes above).
+    p = command("conclude", "stop the experiment, keeping production as it is")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--remove-shadow", action="store_true", help="remove the shadow variant")
+    p.add_argument("--cancel", action="store_true", help="end it Cancelled, not Completed")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, client: ExperimentClient | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it).
+
+    ``client`` replaces the one made from ``--region``/``--profile`` (tests pass a
+    :class:`~shadowtest.testing.FakeSageMaker`'s).
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit:  # --help (0) or a usage error (2), already printed
+        return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+    cli = _Cli(args, client, sys.stdout, sys.stderr)
+    try:
+        return cli.run()
+    except _Failed as failed:
+        return failed.code
+    except KeyboardInterrupt:
+        cli.problem(None, "interrupted")
+        return 130
+
+
+class _Cli:
+    """One run of the command line: the parsed arguments and where output goes."""
+
+    def __init__(self, args: argparse.Namespace, client: ExperimentClient | None,
+                 out: TextIO, err: TextIO) -> None:
+        self.args = args
+        self.json: bool = getattr(args, "json", False)
+        self._client = client
+        self.out, self.err = out, err
+
+    # -- output -----------------------------------------------------------------------------
+
+    def print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def print_json(self, value: object) -> None:
+        import json
+
+        print(json.dumps(value, indent=2, default=_jsonable, ensure_ascii=False),
+              file=self.out, flush=True)
+
+    def problem(self, source: str | None, message: str) -> None:
+        print(f"{source or _PROG}: {message}", file=self.err, flush=True)
+
+    def fail(self, source: str | None, error: BaseException) -> _Failed:
+        """Print ``error`` as ``SOURCE: path: message`` lines; the exit code to leave with."""
+        from shadowtest.errors import ConfigValidationError, ServiceError, ShadowTestError
+
+        if isinstance(error, ConfigValidationError):
+            for problem in error.errors:
+                self.problem(source, str(problem))
+            return _Failed(EXIT_FAIL)
+        if isinstance(error, OSError) and error.strerror:
+            self.problem(source, f"cannot read: {error.strerror}")
+            return _Failed(EXIT_FAIL)
+        lines = str(error).splitlines() or [type(error).__name__]
+        # the header, then each indented "path: reason" line on its own
+        for line in lines:
+            self.problem(source, line.strip())
+        if isinstance(error, ServiceError) or _from_botocore(error):
+            return _Failed(EXIT_SERVICE)
+        if isinstance(error, (ShadowTestError, OSError, ImportError)):
+            return _Failed(EXIT_FAIL)
+        raise error
+
+    # -- the commands -----------------------------------------------------------------------
+
+    def run(self) -> int:
+        handler: Callable[[], int] = getattr(self, f"cmd_{self.args.command}")
+        return handler()
+
+    @property
+    def client(self) -> ExperimentClient:
+        if self._client is None:
+            from shadowtest.client import ExperimentClient
+
+            profile = getattr(self.args, "profile", None)
+            region = getattr(self.args, "region", None)
+            try:
+                session = None
+                if profile is not None:
+                    import boto3
+
+                    session = boto3.Session(profile_name=profile)
+                self._client = ExperimentClient(session=session, region_name=region)
+            except Exception as error:  # ProfileNotFound and the like
+                raise self.fail(None, error) from None
+        return self._client
+
+    def call(self, source: str | None, action: Callable[[], Any]) -> Any:
+        """``action()``, with any error it raises printed and turned into an exit code."""
+        try:
+            return action()
+        except Exception as error:
+            raise self.fail(source, error) from None
+
+    def load(self, path: str) -> Any:
+        from shadowtest.files import load
+
+        return self.call(path, lambda: load(path))
+
+    def cmd_validate(self) -> int:
+        from shadowtest.rules import botocore_instance_types, instance_type_problems
+
+        code = EXIT_OK
+        results = []
+        for path in self.args.files:
+            try:
+                config = self.load(path)
+            except _Failed as failed:
+                code = max(code, failed.code)
+                results.append({"file": path, "valid": False})
+                continue
+            # the one rule that needs more than the file: the installed botocore's list
+            problems = instance_type_problems(config.model_variants, botocore_instance_types(),
+                                              "model_variants")
+            for problem in problems:
+                self.problem(path, str(problem))
+            if problems:
+                code = EXIT_FAIL
+            results.append({"file": path, "valid": not problems, "name": config.name})
+            if not self.json and not problems:
+                self.print(f"{path}: ok (inference experiment {config.name!r})")
+        if self.json:
+            self.print_json(results)
+        return code
+
+    def cmd_plan(self) -> int:
+        config = self.load(self.args.file)
+        desired: Literal["Running"] | None = "Running" if self.args.start else None
+        plan: Plan = self.call(self.args.file,
+                               lambda: self.client.plan(config, desired_state=desired))
+        if self.json:
+            self.print_json(_plan_dict(plan))
+        else:
+            self.print(str(plan))
+        for change in plan.refused:
+            self.problem(self.args.file, f"{change.path}: refused: {change.reason}")
+        return EXIT_FAIL if plan.refused else EXIT_OK
+
+    def cmd_apply(self) -> int:
+        path = self.args.file
+        config = self.load(path)
+        desired: Literal["Running"] | None = "Running" if self.args.start else None
+        client = self.client
+        experiment: InferenceExperiment = self.call(path, lambda: client.apply(
+            config, desired_state=desired, replace=self.args.replace,
+            timeout=self.args.timeout))
+        if self.args.wait:
+            until = ("Running",) if desired else ("Created", "Running")
+            experiment = self.wait(path, config.name, until, self.args.timeout)
+        if self.json:
+            self.print_json(experiment.to_boto3())
+        else:
+            self.print(f"{config.name}: {experiment.status}")
+        return EXIT_OK
+
+    def cmd_describe(self) -> int:
+        experiment = self.call(None, lambda: self.client.describe(self.args.name))
+        if self.json:
+            self.print_json(experiment.to_boto3())
+        else:
+            from shadowtest import _display
+
+            self.print(_display.to_text(experiment))
+        return EXIT_OK
+
+    def cmd_list(self) -> int:
+        def fetch() -> list[Any]:
+            return list(self.client.list(name_contains=self.args.name_contains,
+                                         status_equals=self.args.status))
+
+        summaries = self.call(None, fetch)
+        if self.json:
+            self.print_json([summary.to_boto3() for summary in summaries])
+        else:
+            for s in summaries:
+                created = _jsonable(s.creation_time) if s.creation_time else "-"
+                self.print(f"{s.name}\t{s.status}\t{created}")
+        return EXIT_OK
+
+    def cmd_wait(self) -> int:
+        experiment = self.wait(None, self.args.name, self.args.statuses, self.args.timeout)
+        if self.json:
+            self.print_json(experiment.to_boto3())
+        return EXIT_OK
+
+    def cmd_promote(self) -> int:
+        arn = self.call(None, lambda: self.client.promote(self.args.name))
+        self.print_json({"arn": arn}) if self.json else self.print(f"promoted: {arn}")
+        return EXIT_OK
+
+    def cmd_conclude(self) -> int:
+        state: Literal["Completed", "Cancelled"] = (
+            "Cancelled" if self.args.cancel else "Completed")
+        arn = self.call(None, lambda: self.client.conclude(
+            self.args.name, remove_shadow=self.args.remove_shadow, desired_state=state))
+        self.print_json({"arn": arn}) if self.json else self.print(f"concluded: {arn}")
+        return EXIT_OK
+
+    # -- waiting ----------------------------------------------------------------------------
+
+    def wait(self, source: str | None, name: str, until: Sequence[str],
+             timeout: float) -> InferenceExperiment:
+        """``client.wait``: on a terminal its own live status line; otherwise one line
+        per status change (through ``on_poll``), so CI logs stay short."""
+        import inspect
+
+        client = self.client
+        tty = self.err.isatty() and not self.json
+        seen: list[str] = []
+
+        def on_poll(experiment: InferenceExperiment) -> None:
+            status = str(experiment.status)
+            if not seen or seen[-1] != status:
+                seen.append(status)
+                print(f"{name}: {status}", file=self.err, flush=True)
+
+        wait: Any = client.wait  # progress/on_poll: see CONTRACTS.md point 1
+        kwargs: dict[str, Any] = {"timeout": timeout}
+        if "on_poll" in inspect.signature(wait).parameters:
+            kwargs.update(progress=tty, on_poll=None if tty else on_poll)
+        result: InferenceExperiment = self.call(source, lambda: wait(name, until, **kwargs))
+        if not tty and "on_poll" not in kwargs:
+            on_poll(result)
+        return result
+
+
+def _from_botocore(error: BaseException) -> bool:
+    """A botocore error (credentials, region, throttling, an unmapped service error),
+    recognised without importing botocore."""
+    return any(klass.__module__.split(".")[0] == "botocore" for klass in type(error).__mro__)
+
+
+def _jsonable(value: object) -> object:
+    """``json.dumps``' fallback: timestamps as ISO 8601 UTC, configs in their API shape."""
+    from datetime import datetime, timezone
+
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    to_boto3 = getattr(value, "to_boto3", None)
+    if callable(to_boto3):
+        return to_boto3()
+    if isinstance(value, (tuple, frozenset, set)):
+        return list(value)
+    from collections.abc import Mapping
+
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _plan_dict(plan: Plan) -> dict[str, object]:
+    return {
+        "name": plan.name,
+        "status": None if plan.status is None else str(plan.status),
+        "actions": list(plan.actions),
+        "changes": [{"path": c.path, "old": c.old, "new": c.new, "action": c.action,
+                     "allowed": c.allowed, "reason": c.reason} for c in plan.changes],
+        "requests": [{"operation": operation, "params": params}
+                     for operation, params in plan.requests],
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""The `shadowtest` command line, driven through main(argv) against FakeSageMaker: exit
+codes, stdout, and stderr as one `FILE: path: message` line per problem."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import attrs
+import pytest
+
+from shadowtest import ExperimentStatus, InferenceExperimentConfig, InferenceExperimentSchedule
+from shadowtest.cli import main
+from shadowtest.testing import FakeSageMaker, sample_config
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NAME = "churn-shadow"
+READS = {"DescribeInferenceExperiment", "ListInferenceExperiments", "ListTags"}
+Capture = pytest.CaptureFixture[str]
+
+
+@pytest.fixture
+def fake() -> FakeSageMaker:
+    return FakeSageMaker(now=T0)
+
+
+def write(tmp_path: Path, config: InferenceExperimentConfig, name: str = "shadow.json") -> str:
+    path = tmp_path / name
+    path.write_text(config.to_json())
+    return str(path)
+
+
+def run(fake: FakeSageMaker | None, *argv: str) -> int:
+    return main(list(argv), client=None if fake is None else fake.experiment_client())
+
+
+def mutating(fake: FakeSageMaker, since: int = 0) -> list[str]:
+    return [operation for operation, _ in fake.calls[since:] if operation not in READS]
+
+
+class TestValidate:
+    def test_a_good_file_is_ok_and_nothing_is_sent(self, tmp_path: Path, capsys: Capture,
+                                                   fake: FakeSageMaker) -> None:
+        path = write(tmp_path, sample_config())
+        assert run(fake, "validate", path) == 0
+        assert capsys.readouterr().out == f"{path}: ok (inference experiment 'churn-shadow')\n"
+        assert fake.calls == []
+
+    @pytest.mark.parametrize(("name", "content", "message"), [
+        ("a.json", '{"Name": "x",\n  "Type" "ShadowMode"}',
+         "not valid JSON: Expecting ':' delimiter at line 2, column 10"),
+        ("b.json", "[1, 2]", "the JSON document is an array; it must be one object"),
+        ("c.json", None, "unknown key 'Tagz'; the request has only Name,"),
+        ("d.yaml", "Name: x\n", "reading YAML needs PyYAML: pip install 'shadowtest[yaml]'"),
+        ("missing.json", "", "cannot read: No such file or directory"),
+        ("dir", "", "cannot read: Is a directory"),
+        ("e.json", None, "model_variants[0].instance_type: got 'ml.m5.xlarg', which is not"),
+    ])
+    def test_bad_input_is_one_clear_line_per_problem_and_exit_1(
+            self, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch,
+            name: str, content: str | None, message: str) -> None:
+        path = tmp_path / name
+        if name == "c.json":
+            path.write_text(json.dumps({**sample_config().to_dict(), "Tagz": []}))
+        elif name == "e.json":
+            variants = list(sample_config().model_variants)
+            variants[0] = attrs.evolve(variants[0], instance_type="ml.m5.xlarg")
+            path.write_text(sample_config(model_variants=variants).to_json())
+        elif name == "dir":
+            path.mkdir()
+        elif name != "missing.json":
+            path.write_text(content or "")
+        if name.endswith(".yaml"):
+            monkeypatch.setitem(sys.modules, "yaml", None)
+        assert run(None, "validate", str(path)) == 1
+        out, err = capsys.readouterr()
+        assert out == ""
+        (line,) = err.splitlines()
+        assert line.startswith(f"{path}: {message}")
+        assert "Traceback" not in err
+
+    def test_every_file_is_checked_and_json_output(self, tmp_path: Path,
+                                                   capsys: Capture) -> None:
+        good = write(tmp_path, sample_config())
+        assert run(None, "--json", "validate", good, str(tmp_path / "no.json")) == 1
+        out, err = capsys.readouterr()
+        assert json.loads(out) == [{"file": good, "valid": True, "name": NAME},
+                                   {"file": str(tmp_path / "no.json"), "valid": False}]
+        assert err.count("\n") == 1
+
+    def test_help_and_validate_import_neither_boto3_nor_botocore_client_code(
+            self, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With boto3 unimportable, --help and validate still work (validate reads only
+        botocore's data files for the instance-type list)."""
+        monkeypatch.setitem(sys.modules, "boto3", None)
+        assert run(None, "--help") == 0
+        assert "exit codes: 0 success/PASS" in capsys.readouterr().out
+        assert run(None, "validate", write(tmp_path, sample_config())) == 0
+
+
+class TestUsage:
+    @pytest.mark.parametrize("argv", [["nope"], [], ["apply"], ["wait", NAME, "Sleeping"]])
+    def test_usage_errors_exit_2(self, argv: list[str], capsys: Capture) -> None:
+        assert main(argv) == 2
+        assert "usage: shadowtest" in capsys.readouterr().err
+
+
+class TestPlanApply:
+    def test_plan_apply_and_a_second_apply_that_sends_nothing(
+            self, tmp_path: Path, capsys: Capture, fake: FakeSageMaker) -> None:
+        path = write(tmp_path, sample_config(tags={"team": "ml"}))
+        assert run(fake, "plan", path) == 0
+        assert capsys.readouterr().out.startswith(
+            "+ create inference experiment 'churn-shadow' (does not exist)\n")
+        assert [op for op, _ in fake.calls] == ["DescribeInferenceExperiment"]
+        assert run(fake, "apply", path, "--wait") == 0
+        out, err = capsys.readouterr()
+        assert out == "churn-shadow: Running\n"
+        assert err.splitlines() == ["churn-shadow: Running"]  # one line per status seen
+        n = len(fake.calls)
+        assert run(fake, "apply", path) == 0
+        assert mutating(fake, n) == []
+        assert run(fake, "--json", "plan", path) == 0
+        assert json.loads(capsys.readouterr().out.split("\n", 1)[1]) == {
+            "name": NAME, "status": "Running", "actions": [], "changes": [], "requests": []}
+
+    def test_plan_json_lists_changes_and_requests(self, tmp_path: Path, capsys: Capture,
+                                                  fake: FakeSageMaker) -> None:
+        fake.seed(sample_config())
+        config = sample_config().with_sampling(100)
+        assert run(fake, "plan", write(tmp_path, config), "--json") == 0
+        plan = json.loads(capsys.readouterr().out)
+        assert plan["actions"] == ["update"]
+        assert plan["changes"] == [{
+            "path": "shadow_mode_config.sampling_percentage", "old": 50, "new": 100,
+            "action": "update", "allowed": True, "reason": None}]
+        assert [r["operation"] for r in plan["requests"]] == ["update_inference_experiment"]
+
+    def test_refused_and_replacing_changes_exit_1_with_file_lines(
+            self, tmp_path: Path, capsys: Capture, fake: FakeSageMaker) -> None:
+        fake.seed(sample_config())
+        variants = list(sample_config().model_variants)
+        variants[1] = attrs.evolve(variants[1], instance_count=4)
+        path = write(tmp_path, sample_config(model_variants=variants))
+        assert run(fake, "plan", path) == 1
+        assert capsys.readouterr().err.splitlines() == [
+            f"{path}: model_variants['shadow'].instance_count: refused: the model variants "
+            "cannot change while the experiment is Running (it can change: description, "
+            "schedule.end_time, shadow_mode_config.sampling_percentage)"]
+        assert run(fake, "apply", path) == 1
+        err = capsys.readouterr().err.splitlines()
+        assert err[0].startswith(f"{path}: cannot apply the config to inference experiment")
+        assert err[1].startswith(f"{path}: model_variants['shadow'].instance_count: 1 -> 4")
+        moved = write(tmp_path, sample_config(endpoint_name="churn-2"), "moved.json")
+        assert run(fake, "apply", moved) == 1
+        err = capsys.readouterr().err.splitlines()
+        assert err[-1] == (f"{moved}: endpoint_name: 'churn' -> 'churn-2' (set only on "
+                           "create: forces a replacement)")
+        assert mutating(fake) == []
+        assert run(fake, "apply", moved, "--replace", "--wait") == 0
+        assert mutating(fake) == ["StopInferenceExperiment", "DeleteInferenceExperiment",
+                                  "CreateInferenceExperiment"]
+
+    def test_apply_start_starts_a_created_experiment(self, tmp_path: Path, capsys: Capture,
+                                                     fake: FakeSageMaker) -> None:
+        config = sample_config(schedule=InferenceExperimentSchedule.starting_at(
+            T0 + timedelta(days=1), timedelta(days=2)))
+        path = write(tmp_path, config)
+        assert run(fake, "apply", path, "--wait") == 0
+        assert capsys.readouterr().out == "churn-shadow: Created\n"
+        assert run(fake, "apply", path, "--start", "--wait") == 0
+        assert capsys.readouterr().out == "churn-shadow: Running\n"
+        assert mutating(fake) == ["CreateInferenceExperiment", "StartInferenceExperiment"]
+
+
+class TestReadCommands:
+    def test_describe_list_wait_promote_conclude(self, capsys: Capture,
+                                                 fake: FakeSageMaker) -> None:
+        fake.seed(sample_config())
+        fake.seed(sample_config(name="other-shadow"))
+        assert run(fake, "describe", NAME) == 0
+        assert NAME in capsys.readouterr().out
+        assert run(fake, "describe", NAME, "--json") == 0
+        assert json.loads(capsys.readouterr().out)["Status"] == "Running"
+        assert run(fake, "list", "--json", "--name-contains", "other") == 0
+        assert [e["Name"] for e in json.loads(capsys.readouterr().out)] == ["other-shadow"]
+        assert run(fake, "list") == 0
+        assert sorted(line.split("\t")[0] for line in capsys.readouterr().out.splitlines()) \
+            == ["churn-shadow", "other-shadow"]
+        assert run(fake, "promote", NAME) == 0
+        assert capsys.readouterr().out.startswith("promoted: arn:aws:sagemaker:")
+        assert run(fake, "wait", NAME, "Completed") == 0
+        assert capsys.readouterr().err.splitlines() == [f"{NAME}: Completed"]
+        assert run(fake, "conclude", "other-shadow", "--cancel") == 0
+        fake.advance(timedelta(seconds=1))
+        assert fake.describe("other-shadow")["Status"] == ExperimentStatus.CANCELLED
+
+    def test_service_errors_exit_5_and_refusals_exit_1(self, capsys: Capture,
+                                                       fake: FakeSageMaker) -> None:
+        assert run(fake, "describe", "missing") == 5
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith("shadowtest: describe inference experiment 'missing': "
+                               "ResourceNotFound")
+        fake.seed(sample_config(), status=ExperimentStatus.CREATED)
+        assert run(fake, "promote", NAME) == 1
+        assert "cannot stop inference experiment 'churn-shadow' while it is Created" in \
+            capsys.readouterr().err
+        fake.fail_next("describe_inference_experiment", "ThrottlingException")
+        assert run(fake, "describe", NAME) == 5
+        assert "ThrottlingException" in capsys.readouterr().err
+        assert run(fake, "wait", NAME, "Completed", "--timeout", "0") == 1
+
+
+def test_the_installed_script_runs_offline(tmp_path: Path) -> None:
+    """The console script: validate needs no AWS environment at all."""
+    script = Path(sys.executable).with_name("shadowtest")
+    path = write(tmp_path, sample_config())
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env["HOME"] = str(tmp_path)
+    result = subprocess.run([str(script), "validate", path, str(tmp_path / "none.json")],
+                            capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert result.returncode == 1
+    assert result.stdout == f"{path}: ok (inference experiment 'churn-shadow')\n"
+    assert result.stderr == f"{tmp_path / 'none.json'}: cannot read: No such file or directory\n"
