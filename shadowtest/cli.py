@@ -321,8 +321,6 @@ class _Cli:
              timeout: float) -> InferenceExperiment:
         """``client.wait``: on a terminal its own live status line; otherwise one line
         per status change (through ``on_poll``), so CI logs stay short."""
-        import inspect
-
         client = self.client
         tty = self.err.isatty() and not self.json
         seen: list[str] = []
@@ -333,13 +331,8 @@ class _Cli:
                 seen.append(status)
                 print(f"{name}: {status}", file=self.err, flush=True)
 
-        wait: Any = client.wait  # progress/on_poll: see CONTRACTS.md point 1
-        kwargs: dict[str, Any] = {"timeout": timeout}
-        if "on_poll" in inspect.signature(wait).parameters:
-            kwargs.update(progress=tty, on_poll=None if tty else on_poll)
-        result: InferenceExperiment = self.call(source, lambda: wait(name, until, **kwargs))
-        if not tty and "on_poll" not in kwargs:
-            on_poll(result)
+        result: InferenceExperiment = self.call(source, lambda: client.wait(
+            name, until, timeout=timeout, progress=tty, on_poll=None if tty else on_poll))
         return result
 
 

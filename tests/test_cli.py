@@ -120,7 +120,8 @@ class TestPlanApply:
         assert run(fake, "apply", path, "--wait") == 0
         out, err = capsys.readouterr()
         assert out == "churn-shadow: Running\n"
-        assert err.splitlines() == ["churn-shadow: Running"]  # one line per status seen
+        assert err.splitlines() == [  # one line per status seen
+            "churn-shadow: Creating", "churn-shadow: Running"]
         n = len(fake.calls)
         assert run(fake, "apply", path) == 0
         assert mutating(fake, n) == []
@@ -194,7 +195,7 @@ class TestReadCommands:
         assert run(fake, "promote", NAME) == 0
         assert capsys.readouterr().out.startswith("promoted: arn:aws:sagemaker:")
         assert run(fake, "wait", NAME, "Completed") == 0
-        assert capsys.readouterr().err.splitlines() == [f"{NAME}: Completed"]
+        assert capsys.readouterr().err.splitlines() == [f"{NAME}: Stopping", f"{NAME}: Completed"]
         assert run(fake, "conclude", "other-shadow", "--cancel") == 0
         fake.advance(timedelta(seconds=1))
         assert fake.describe("other-shadow")["Status"] == ExperimentStatus.CANCELLED
@@ -209,9 +210,9 @@ class TestReadCommands:
         assert run(fake, "promote", NAME) == 1
         assert "cannot stop inference experiment 'churn-shadow' while it is Created" in \
             capsys.readouterr().err
-        fake.fail_next("describe_inference_experiment", "ThrottlingException")
+        fake.fail_next("describe_inference_experiment", "AccessDeniedException")
         assert run(fake, "describe", NAME) == 5
-        assert "ThrottlingException" in capsys.readouterr().err
+        assert "AccessDeniedException" in capsys.readouterr().err
         assert run(fake, "wait", NAME, "Completed", "--timeout", "0") == 1
 
 
