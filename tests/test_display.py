@@ -14,7 +14,9 @@ from datetime import timedelta, timezone
 from html.parser import HTMLParser
 
 import attrs
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 import shadowtest
 from shadowtest import (
@@ -258,6 +260,20 @@ class TestExperimentDisplay:
 
         page = Tables(_display.to_html(experiment(status), now=now))
         assert page.facts()["time left"] == left
+
+    @hypothesis.settings(max_examples=40, deadline=None)
+    @hypothesis.given(text=st.text(st.characters(blacklist_categories=("Cs", "Cc")),
+                                   min_size=1, max_size=40))
+    def test_any_text_comes_back_exactly_and_adds_no_markup(self, text: str) -> None:
+        data = describe_response(full_config(), "Running", now=NOW, status_reason=text)
+        data["Description"] = text
+        data["ModelVariants"][1]["ModelName"] = text
+        page = Tables(InferenceExperiment(data)._repr_html_())
+        assert set(page.tags) == {"div", "strong", "table", "tr", "th", "td", "span",
+                                  "caption", "thead", "tbody"}
+        facts = page.facts()
+        assert (facts["description"], facts["status reason"]) == (text, text)
+        assert page.table("model variants")[1][1][2] == text
 
     def test_failure_reason_is_shown(self) -> None:
         data = describe_response(full_config(), "Running", now=NOW)

@@ -60,7 +60,8 @@ EXPECTED = [
     [*VARIANTS, "status"],                             # wait for Running
     ["name", "status", "start", "end", "created", "description"],  # list
     None,                                              # to_records: a plain dict
-    [],                                                # the ShadowModeConfig: facts only
+    ["", "path", "live", "desired", "note"],           # a Plan
+    [*VARIANTS, "status"],                             # apply: the updated experiment
     PROBLEMS,                                          # an UpdateNotAllowedError
     [*VARIANTS, "status"],                             # promoted, Completed
 ]
