@@ -29,10 +29,10 @@ from __future__ import annotations
 import html
 import textwrap
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from shadowtest.config import (
         DataStorageConfig,
@@ -359,10 +359,10 @@ def _role(name: str, shadow_mode: ShadowModeConfig | None) -> str | None:
     return None
 
 
-def _tags(tags: object) -> str | None:
+def _tags(tags: Mapping[str, str] | None) -> str | None:
     if not tags:
         return None
-    return ", ".join(f"{key}={value}" for key, value in tags.items())  # type: ignore[attr-defined]
+    return ", ".join(f"{key}={value}" for key, value in tags.items())
 
 
 # -- the cards ----------------------------------------------------------------------------------
@@ -502,18 +502,19 @@ def _update_error_card(error: UpdateNotAllowedError, now: datetime | None) -> Ca
                 [Table(None, ("path", "problem"), rows)])
 
 
-_CARDS: dict[str, Callable[[object, datetime | None], Card]] = {
-    "ModelVariantConfig": _variant_card,  # type: ignore[dict-item]
-    "ShadowModeConfig": _shadow_mode_card,  # type: ignore[dict-item]
-    "InferenceExperimentSchedule": _schedule_card,  # type: ignore[dict-item]
-    "DataStorageConfig": _storage_card,  # type: ignore[dict-item]
-    "InferenceExperimentConfig": _config_card,  # type: ignore[dict-item]
-    "InferenceExperiment": _experiment_card,  # type: ignore[dict-item]
-    "InferenceExperimentSummary": _summary_card,  # type: ignore[dict-item]
-    "ModelVariantSummary": _variant_summary_card,  # type: ignore[dict-item]
-    "EndpointMetadata": _endpoint_card,  # type: ignore[dict-item]
-    "ExperimentList": _list_card,  # type: ignore[dict-item]
-    "ConfigValidationError": _config_error_card,  # type: ignore[dict-item]
-    "UpdateNotAllowedError": _update_error_card,  # type: ignore[dict-item]
+# Any: each builder takes the one class it is keyed by
+_CARDS: dict[str, Callable[[Any, datetime | None], Card]] = {
+    "ModelVariantConfig": _variant_card,
+    "ShadowModeConfig": _shadow_mode_card,
+    "InferenceExperimentSchedule": _schedule_card,
+    "DataStorageConfig": _storage_card,
+    "InferenceExperimentConfig": _config_card,
+    "InferenceExperiment": _experiment_card,
+    "InferenceExperimentSummary": _summary_card,
+    "ModelVariantSummary": _variant_summary_card,
+    "EndpointMetadata": _endpoint_card,
+    "ExperimentList": _list_card,
+    "ConfigValidationError": _config_error_card,
+    "UpdateNotAllowedError": _update_error_card,
 }
 """Which card each class shows, by class name (this module imports none of them)."""
