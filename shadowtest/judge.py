@@ -77,6 +77,12 @@ class Verdict(StrEnum):
     FAIL = "FAIL"
     NO_DATA = "NO_DATA"
 
+    @property
+    def exit_code(self) -> int:
+        """The exit status a CI step can branch on: 0 PASS, 1 FAIL, 3 MARGINAL, 4 NO_DATA
+        (what ``shadowtest evaluate`` exits with)."""
+        return {"PASS": 0, "FAIL": 1, "MARGINAL": 3, "NO_DATA": 4}[self.value]
+
 
 # -- the statistics ----------------------------------------------------------------------------
 
@@ -587,8 +593,9 @@ class Judgement:
                                        (self.data.shadow, self.shadow_variant, "--")):
                 series = side.get(metric)
                 if series is not None and len(series):
+                    role = "production" if style == "-" else "shadow"
                     ax.plot(series.timestamps, series.values, style, linewidth=1,
-                            label=f"{label} ({'production' if style == '-' else 'shadow'})")
+                            label=role if label in ("", role) else f"{label} ({role})")
             unit = (judged.production.unit if judged else
                     self.data.production[metric].unit if metric in self.data.production else "")
             outcome = f" — {judged.outcome}" if judged else ""

@@ -12,12 +12,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_example(name: str, tmp_path: Path) -> str:
+def run_example(name: str, tmp_path: Path, *args: str) -> str:
     # no AWS_* variables, and a HOME without ~/.aws: proof that nothing needs an account
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    # matplotlib keeps its font cache under HOME: point it at the real one, or every run
+    # rebuilds it (seconds, and a notice on stderr)
+    env.setdefault("MPLCONFIGDIR", str(Path.home() / ".cache" / "matplotlib"))
     env["HOME"] = str(tmp_path)
     env["PYTHONPATH"] = str(ROOT)
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / name)], env=env,
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / name), *args], env=env,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
@@ -55,9 +58,29 @@ def test_compare_models_example(tmp_path: Path) -> None:
     assert "first disagreement: request churn-shadow-000001" in out
 
 
+def test_judge_then_promote_example(tmp_path: Path) -> None:
+    """Judged on CloudWatch metrics (from the fake): the 2 % slower shadow passes and is
+    promoted, the 25 % slower one is blocked with its reason and nothing is sent; the
+    figure is saved."""
+    figure = tmp_path / "judgement.png"
+    env_out = run_example("judge_then_promote.py", tmp_path, "--out", str(figure))
+    lines = env_out.splitlines()
+    assert lines[0] == "shadowtest: judge the shadow, then promote only on a pass (offline)"
+    assert lines[1] == "Judgement of 'churn-shadow': PASS (score 100.0/100)"
+    assert any(line.startswith("ModelLatency ") and line.endswith("pass (critical)")
+               for line in lines)
+    assert f"figure saved to {figure}" in lines
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "promoted: experiment Stopping" in lines
+    assert any(line.startswith("blocked: FAIL; shadow ModelLatency median ")
+               and line.endswith("tolerance +10 % (critical)") for line in lines)
+    assert lines[-1] == "no stop request sent: experiment Running"
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_every_example_is_tested(name: str) -> None:
-    assert name in {"quickstart.py", "build_config.py", "compare_models.py"}, \
+    assert name in {"quickstart.py", "build_config.py", "compare_models.py",
+                    "judge_then_promote.py"}, \
         f"add a test for examples/{name}"
 
 
@@ -84,3 +107,22 @@ def test_readme_lifecycle_block_runs_against_the_fake(capsys: pytest.CaptureFixt
     fake = namespace["fake"]
     assert isinstance(fake, FakeSageMaker)
     assert fake.describe("churn-shadow")["Status"] == "Completed"
+
+
+def test_readme_judge_then_promote_test_runs() -> None:
+    """README's judge-then-promote test, run as written with a FakeSageMaker for the
+    fixture."""
+    import re
+
+    from shadowtest.testing import FakeSageMaker
+
+    readme = (ROOT / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S)
+                if "def test_slow_shadow_is_not_promoted" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    test = namespace["test_slow_shadow_is_not_promoted"]
+    assert callable(test)
+    fake = FakeSageMaker()
+    test(fake)
+    assert "StopInferenceExperiment" not in [op for op, _ in fake.calls]
