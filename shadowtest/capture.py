@@ -47,13 +47,12 @@ from shadowtest.errors import CaptureFormatError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
-    from typing import Protocol
 
     from matplotlib.axes import Axes
     from mypy_boto3_s3 import S3Client
 
-    class _Printer(Protocol):  # the part of IPython's pretty printer _repr_pretty_ uses
-        def text(self, text: str) -> object: ...
+    from shadowtest._display import Card, PrettyPrinter
+
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -496,48 +495,38 @@ class PredictionComparison:
                                     for p in labels]
         return headers, rows
 
-    def __str__(self) -> str:
-        from shadowtest._display import text_table
-
-        width = max(len(label) for label, _ in self._facts())
-        lines = ["Prediction comparison (production vs shadow)"]
-        lines += [f"  {label.ljust(width)}  {value}" for label, value in self._facts()]
-        diff = self._difference_rows()
-        if diff:
-            lines += ["", "Differences (shadow - production)",
-                      text_table(_DIFF_HEADERS, diff)]
-        if self.confusion:
-            lines += ["", "Labels (rows: production, columns: shadow)",
-                      text_table(*self._confusion_rows())]
-        if self.problems:
-            lines += ["", f"Problems (first {min(5, len(self.problems))} of "
-                          f"{self.malformed + self.duplicates:,})"]
-            lines += [f"  {problem}" for problem in self.problems[:5]]
-        return "\n".join(lines)
-
-    def _repr_pretty_(self, printer: _Printer, cycle: bool) -> None:
-        printer.text(repr(self) if cycle else str(self))
-
-    def _repr_html_(self) -> str:
-        from shadowtest._display import html_card, html_table
+    def _card(self) -> Card:
+        """What both the text and the HTML form show: one description for both."""
+        from shadowtest._display import Card, Table
 
         tables = []
         diff = self._difference_rows()
         if diff:
-            tables.append(html_table(_DIFF_HEADERS, diff,
-                                     caption="Differences (shadow - production)"))
+            tables.append(Table("Differences (shadow - production)", _DIFF_HEADERS, diff))
         if self.confusion:
             headers, rows = self._confusion_rows()
-            tables.append(html_table(headers, rows, caption="Labels (rows: production, "
-                                                            "columns: shadow)"))
+            tables.append(Table("Labels (rows: production, columns: shadow)", headers, rows))
         if self.problems:
-            tables.append(html_table(
-                ["side", "where", "line", "what"],
-                [[p.side, p.source, p.line, p.message] for p in self.problems[:20]],
-                caption=f"Problems (first {min(20, len(self.problems))} of "
-                        f"{self.malformed + self.duplicates:,})"))
-        return html_card("Prediction comparison (production vs shadow)", self._facts(),
-                         *tables)
+            shown = self.problems[:_PROBLEMS_SHOWN]
+            total = self.malformed + self.duplicates
+            tables.append(Table(
+                "Problems (records skipped)", ("side", "where", "line", "what"),
+                [[p.side, p.source, p.line, p.message] for p in shown],
+                more=f"… and {total - len(shown):,} more" if total > len(shown) else None))
+        return Card("Prediction comparison (production vs shadow)", self._facts(), tables)
+
+    def __str__(self) -> str:
+        from shadowtest._display import card_text
+
+        return card_text(self._card())
+
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
+        printer.text(repr(self) if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        from shadowtest._display import card_html
+
+        return card_html(self._card())
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Draw the histogram of absolute differences (numeric outputs) or the confusion
@@ -667,6 +656,7 @@ FROM pairs;
 
 
 _DIFF_HEADERS: Final = ("difference", "count", "mean", "p50", "p90", "p99", "max")
+_PROBLEMS_SHOWN: Final = 10
 
 
 def _percent(rate: float | None) -> str:

@@ -311,7 +311,7 @@ class TestRendering:
         for expected in ("paired               2", "exact match          0.0%",
                          "label agreement      0.0% of 1 pairs", "MAE ",
                          "absolute    1      0.25", "<b>cat</b>",
-                         "production <production>:3: not valid JSON"):
+                         "production  <production>  3     not valid JSON (Expecting value"):
             assert expected in text
 
     def test_html_is_escaped(self) -> None:
