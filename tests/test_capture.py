@@ -272,29 +272,31 @@ class TestPairing:
             compare_captures([], [42])  # type: ignore[list-item]
 
 
-def _side(pairs: list[tuple[str, float, float]], which: int) -> list[str]:
-    return [line(key, json.dumps(values[which]), when=T0) for key, *values in pairs]
-
-
-@settings(max_examples=20, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["0.5", "1.25", "2.0", "3.5"]),
-                          st.sampled_from(["0.5", "1.0", "2.0", "3.5"])),
+@settings(deadline=None)  # example count from the Hypothesis profile (tests/conftest.py)
+@given(st.lists(st.tuples(st.sampled_from(["0.5", "1.25", "2.0", "3.5", '"a"', '"b"']),
+                          st.sampled_from(["0.5", "1.0", "2.0", "3.5", '"a"', '"c"']),
+                          st.integers(0, 240)),  # seconds after T0: within the 5-minute window
                 min_size=1, max_size=20),
        st.integers(0, 2), st.integers(0, 2), st.randoms(use_true_random=False))
 def test_shuffling_within_the_window_changes_nothing(
-        outputs: list[tuple[str, str]], extra_p: int, extra_s: int, rnd: random.Random) -> None:
+        outputs: list[tuple[str, str, int]], extra_p: int, extra_s: int,
+        rnd: random.Random) -> None:
     """The order records arrive in, within the pairing window, does not change the result."""
-    prod = [line(f"r{i}", p) for i, (p, _) in enumerate(outputs)]
-    shad = [line(f"r{i}", s) for i, (_, s) in enumerate(outputs)]
-    prod += [line(f"p{i}") for i in range(extra_p)]
-    shad += [line(f"s{i}") for i in range(extra_s)]
+    def at(seconds: int) -> str:
+        return f"2026-12-01T09:{seconds // 60:02d}:{seconds % 60:02d}Z"
+
+    prod = [line(f"r{i}", p, when=at(t)) for i, (p, _, t) in enumerate(outputs)]
+    shad = [line(f"r{i}", s, when=at(t)) for i, (_, s, t) in enumerate(outputs)]
+    prod += [line(f"p{i}", when=at(60 * i)) for i in range(extra_p)]
+    shad += [line(f"s{i}", when=at(60 * i)) for i in range(extra_s)]
     labels = {f"r{i}": 1.0 for i in range(0, len(outputs), 2)}
     first = compare_captures(prod, shad, labels=labels)
     rnd.shuffle(prod)
     rnd.shuffle(shad)
     second = compare_captures(prod, shad, labels=labels)
     for name in ("paired", "unpaired_production", "unpaired_shadow", "exact_matches",
-                 "differences", "relative_differences", "confusion", "mae", "rmse"):
+                 "differences", "relative_differences", "agreement_rate", "confusion",
+                 "labelled", "accuracy", "mae", "rmse"):
         assert getattr(first, name) == getattr(second, name), name
     assert first.paired == len(outputs)
 
