@@ -291,6 +291,8 @@ class CaptureRecord:
 
     @classmethod
     def _from(cls, d: Mapping[str, object], variant: str | None) -> CaptureRecord:
+        if not isinstance(d, Mapping):
+            raise _Bad("not a JSON object")
         capture, meta = _sections(d)
         inference_id, event_id, when = _ids(meta)
         try:

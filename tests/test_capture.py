@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,6 +114,11 @@ class TestDecoding:
             CaptureRecord.from_line(text)
         assert str(caught.value) == message
         assert isinstance(caught.value, ValueError)
+        parsed = json.loads(text) if message != "not valid JSON (Expecting value at line 1 " \
+                                                "column 1)" else None
+        if parsed is not None:  # from_dict says the same of the parsed line
+            with pytest.raises(CaptureFormatError, match=re.escape(message)):
+                CaptureRecord.from_dict(parsed)
 
 
 class TestPairing:
