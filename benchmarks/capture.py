@@ -9,9 +9,12 @@ sides arrive interleaved in time order. Then, alternating in the same process:
                   json.loads of its endpointOutput data: parsing only, no pairing
   shadowtest      compare_captures(production_dir, shadow_dir): parse, decode, pair by
                   inferenceId, compare, summarise
+  raw_decode loop the bare loop with JSONDecoder.raw_decode instead of json.loads (what
+                  compare_captures parses with), for reference: the floor of this parser
 
-Printed: records per second of each (median of the rounds), their ratio (the bar: >= 0.8),
-and in a separate run the tracemalloc peak of compare_captures (the bar: <= 150 MB).
+Printed: records per second of each (median of the rounds), shadowtest's ratio to the bare
+loop (the bar: >= 0.8) and to the raw_decode loop, and in a separate run the tracemalloc
+peak of compare_captures (the bar: <= 150 MB).
 
     python benchmarks/capture.py            # 1,000,000 records (2 x 500,000), 3 rounds
     python benchmarks/capture.py --quick    # 2 x 10,000, 1 round (CI: never rots)
@@ -79,6 +82,19 @@ def bare_loop(production: Path, shadow: Path) -> int:
     return n
 
 
+def raw_decode_loop(production: Path, shadow: Path) -> int:
+    decode = json.JSONDecoder().raw_decode
+    n = 0
+    for side in (production, shadow):
+        for file in sorted(side.rglob("*.jsonl")):
+            with file.open("rb") as lines:
+                for line in lines:
+                    d, _ = decode(line.decode())
+                    decode(d["captureData"]["endpointOutput"]["data"])
+                    n += 1
+    return n
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 x 10,000 records, 1 round")
@@ -93,6 +109,7 @@ def main() -> int:
         shadow = write_side(root, "shadow", per_side, timedelta(milliseconds=1), 0.01)
         bare: list[float] = []
         ours: list[float] = []
+        floor: list[float] = []
         for _ in range(rounds):
             t = time.perf_counter()
             count = bare_loop(production, shadow)
@@ -100,14 +117,20 @@ def main() -> int:
             t = time.perf_counter()
             result = compare_captures(production, shadow)
             ours.append(2 * per_side / (time.perf_counter() - t))
+            t = time.perf_counter()
+            assert raw_decode_loop(production, shadow) == count
+            floor.append(count / (time.perf_counter() - t))
         assert count == 2 * per_side
         assert result.paired == per_side, result
         assert result.unpaired_production == result.unpaired_shadow == 0
-        ratio = statistics.median(o / b for o, b in zip(ours, bare, strict=True))
         for name, rates in (("bare loop (json.loads line + output) ", bare),
-                            ("compare_captures (parse+pair+compare)", ours)):
+                            ("compare_captures (parse+pair+compare)", ours),
+                            ("raw_decode loop (reference)          ", floor)):
             print(f"  {name} {statistics.median(rates):>12,.0f} records/s")
+        ratio = statistics.median(o / b for o, b in zip(ours, bare, strict=True))
         print(f"  ratio shadowtest / bare loop: {ratio:.2f}x (bar >= 0.80)")
+        ratio = statistics.median(o / b for o, b in zip(ours, floor, strict=True))
+        print(f"  ratio shadowtest / raw_decode loop: {ratio:.2f}x (for reference)")
         tracemalloc.start()
         compare_captures(production, shadow)
         peak = tracemalloc.get_traced_memory()[1]

@@ -49,7 +49,7 @@ def main() -> None:
     fake.seed(config)
 
     rng = random.Random(7)
-    customers = [[rng.randint(1, 72), rng.randint(20, 120)] for _ in range(2000)]
+    customers = [[rng.randint(1, 72), rng.randint(20, 120)] for _ in range(600)]
     # what actually happened: churned (1) or stayed (0)
     truth = {f"churn-shadow-{i:06d}": int(rng.random() < churn_v2(c)[1] * 0.9 + 0.05)
              for i, c in enumerate(customers)}

@@ -51,11 +51,15 @@ def test_build_config_example(tmp_path: Path) -> None:
 
 def test_compare_models_example(tmp_path: Path) -> None:
     out = run_example("compare_models.py", tmp_path)
-    assert "captured 2000 requests into 4 files" in out
-    assert "paired               1,063" in out
-    assert "unpaired production  937" in out  # the shadow sees half the requests
-    assert "accuracy             production 77.0%, shadow 78.0%" in out
+    assert "captured 600 requests into 2 files" in out
+    assert "paired               334" in out
+    assert "unpaired production  266" in out  # the shadow sees half the requests
+    assert "accuracy             production 75.7%, shadow 78.1%" in out
     assert "first disagreement: request churn-shadow-000001" in out
+    # the README shows this very summary
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```text\nPrediction comparison (production vs shadow)") + len("```text\n")
+    assert readme[start:readme.index("```", start)] in out
 
 
 def test_judge_then_promote_example(tmp_path: Path) -> None:
