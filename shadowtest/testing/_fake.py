@@ -432,11 +432,12 @@ class FakeSageMaker:
     @property
     def fake_s3(self) -> FakeS3:
         """The in-memory S3 holding this fake's capture files (made on first use)."""
-        if self._fake_s3 is None:
-            from shadowtest.testing._fake_s3 import FakeS3
+        with self._lock:  # two threads reading capture at once must share one
+            if self._fake_s3 is None:
+                from shadowtest.testing._fake_s3 import FakeS3
 
-            self._fake_s3 = FakeS3()
-        return self._fake_s3
+                self._fake_s3 = FakeS3()
+            return self._fake_s3
 
     @property
     def s3(self) -> S3Client:
