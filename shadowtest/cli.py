@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from shadowtest.client import ExperimentClient
     from shadowtest.experiment import InferenceExperiment
+    from shadowtest.judge import Judgement, Policy
     from shadowtest.plan import Plan
 
 __all__ = ["EXIT_FAIL", "EXIT_MARGINAL", "EXIT_NO_DATA", "EXIT_OK", "EXIT_SERVICE",
@@ -104,10 +105,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME")
     p.add_argument("statuses", nargs="+", choices=_STATUSES, metavar="STATUS")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds (default 1800)")
+    p = command("evaluate", "judge the shadow against production (exit code: the verdict)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--policy", metavar="FILE", help="a JSON policy (Policy.to_dict's shape)")
     p = command("promote", "stop the experiment, promoting the shadow variant")
     p.add_argument("name", metavar="NAME")
-    # `promote --require pass` and `evaluate NAME [--policy FILE]` join here with the
-    # judge (Verdict exit codes above).
+    p.add_argument("--require", choices=("pass", "marginal"),
+                   help="judge first; promote only on this verdict or better")
+    p.add_argument("--policy", metavar="FILE", help="with --require pass: judge by this policy")
     p = command("conclude", "stop the experiment, keeping production as it is")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--remove-shadow", action="store_true", help="remove the shadow variant")
@@ -176,7 +181,7 @@ class _Cli:
             self.problem(source, line.strip())
         if isinstance(error, ServiceError) or _from_botocore(error):
             return _Failed(EXIT_SERVICE)
-        if isinstance(error, (ShadowTestError, OSError, ImportError)):
+        if isinstance(error, (ShadowTestError, OSError, ImportError, ValueError)):
             return _Failed(EXIT_FAIL)
         raise error
 
@@ -302,8 +307,68 @@ class _Cli:
             self.print_json(experiment.to_boto3())
         return EXIT_OK
 
+    def load_policy(self, path: str | None) -> Policy | None:
+        if path is None:
+            return None
+        import json
+
+        from shadowtest.judge import Policy
+
+        def read() -> Policy:
+            with open(path, "rb") as file:
+                try:
+                    data = json.load(file)
+                except json.JSONDecodeError as error:
+                    raise ValueError(f"not valid JSON: {error.msg} at line {error.lineno}, "
+                                     f"column {error.colno}") from None
+            if not isinstance(data, dict):
+                raise ValueError(f"the JSON document is {type(data).__name__}; it must be one "
+                                 "object (Policy.to_dict's shape)")
+            return Policy.from_dict(data)
+
+        try:
+            return read()
+        except ValueError as error:  # ConfigValidationError is one too
+            raise self.fail(path, error) from None
+        except OSError as error:
+            raise self.fail(path, error) from None
+
+    def cmd_evaluate(self) -> int:
+        policy = self.load_policy(self.args.policy)
+        judgement: Judgement = self.call(None, lambda: self.client.evaluate(self.args.name,
+                                                                            policy))
+        if self.json:
+            self.print_json(_judgement_dict(judgement))
+        else:
+            self.print(str(judgement))
+        return _VERDICT_CODES[judgement.verdict.value]
+
     def cmd_promote(self) -> int:
-        arn = self.call(None, lambda: self.client.promote(self.args.name))
+        from shadowtest.errors import PromotionBlockedError
+
+        require: Any = None
+        if self.args.require is not None:
+            require = self.args.require.upper()
+            if self.args.policy is not None:
+                if require != "PASS":
+                    self.problem(None, "--policy goes with --require pass (a policy's "
+                                       "verdict must be PASS)")
+                    return EXIT_USAGE
+                require = self.load_policy(self.args.policy)
+        elif self.args.policy is not None:
+            self.problem(None, "--policy needs --require pass")
+            return EXIT_USAGE
+        try:
+            arn = self.client.promote(self.args.name, require=require)
+        except PromotionBlockedError as blocked:
+            self.problem(None, str(blocked).splitlines()[0])
+            for reason in blocked.judgement.reasons:
+                self.problem(None, reason)
+            if self.json:
+                self.print_json(_judgement_dict(blocked.judgement))
+            return _VERDICT_CODES[blocked.judgement.verdict.value]
+        except Exception as error:
+            raise self.fail(None, error) from None
         self.print_json({"arn": arn}) if self.json else self.print(f"promoted: {arn}")
         return EXIT_OK
 
@@ -358,6 +423,16 @@ def _jsonable(value: object) -> object:
     if isinstance(value, Mapping):
         return dict(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_VERDICT_CODES: Final = {"PASS": EXIT_OK, "FAIL": EXIT_FAIL, "MARGINAL": EXIT_MARGINAL,
+                         "NO_DATA": EXIT_NO_DATA}
+
+
+def _judgement_dict(judgement: Judgement) -> dict[str, object]:
+    return {"name": judgement.name, "verdict": judgement.verdict.value,
+            "score": judgement.score, "window": list(judgement.window),
+            "reasons": list(judgement.reasons), "policy": judgement.policy.to_dict()}
 
 
 def _plan_dict(plan: Plan) -> dict[str, object]:

@@ -216,6 +216,55 @@ class TestReadCommands:
         assert run(fake, "wait", NAME, "Completed", "--timeout", "0") == 1
 
 
+class TestJudgeCommands:
+    """evaluate and promote --require: the verdict is the exit code (PASS 0, FAIL 1,
+    MARGINAL 3, NO_DATA 4)."""
+
+    def running(self, shadow_latency: float | None) -> FakeSageMaker:
+        fake = FakeSageMaker(now=T0)
+        fake.experiment_client().create(sample_config())
+        fake.advance(timedelta(hours=2, seconds=1))
+        if shadow_latency is not None:
+            fake.record_traffic(NAME, "production", minutes=120, latency_ms=35.0)
+            fake.record_traffic(NAME, "shadow", minutes=120, latency_ms=shadow_latency,
+                                invocations_per_minute=50)
+        return fake
+
+    @pytest.mark.parametrize(("latency", "code", "verdict"), [
+        (35.0, 0, "PASS"), (45.5, 1, "FAIL"), (None, 4, "NO_DATA")])
+    def test_evaluate_exits_with_the_verdict(self, capsys: Capture, latency: float | None,
+                                             code: int, verdict: str) -> None:
+        fake = self.running(latency)
+        assert run(fake, "evaluate", NAME) == code
+        assert f": {verdict} (score" in capsys.readouterr().out.splitlines()[0]
+        assert run(fake, "evaluate", NAME, "--json") == code
+        assert json.loads(capsys.readouterr().out)["verdict"] == verdict
+
+    def test_a_policy_file(self, tmp_path: Path, capsys: Capture) -> None:
+        fake = self.running(45.5)
+        loose = tmp_path / "policy.json"
+        loose.write_text(json.dumps({"gates": [{"metric": "ModelLatency", "tolerance": 50}]}))
+        assert run(fake, "evaluate", NAME, "--policy", str(loose)) == 0
+        bad = tmp_path / "bad.json"
+        bad.write_text("[]")
+        assert run(fake, "evaluate", NAME, "--policy", str(bad)) == 1
+        assert capsys.readouterr().err.startswith(f"{bad}: the JSON document is list")
+        assert run(fake, "promote", NAME, "--require", "pass", "--policy", str(loose)) == 0
+        assert mutating(fake) == ["CreateInferenceExperiment", "StopInferenceExperiment"]
+
+    def test_promote_require_pass_blocks_on_fail_and_sends_no_stop(self,
+                                                                   capsys: Capture) -> None:
+        fake = self.running(45.5)
+        assert run(fake, "promote", NAME, "--require", "pass") == 1
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) >= 2
+        assert all(line.startswith("shadowtest: ") for line in err)
+        assert "StopInferenceExperiment" not in mutating(fake)
+        passing = self.running(35.0)
+        assert run(passing, "promote", NAME, "--require", "pass") == 0
+        assert capsys.readouterr().out.startswith("promoted: arn:")
+
+
 def test_the_installed_script_runs_offline(tmp_path: Path) -> None:
     """The console script: validate needs no AWS environment at all."""
     script = Path(sys.executable).with_name("shadowtest")
