@@ -309,7 +309,9 @@ class ExperimentClient:
         if error is not None:
             raise error
         if plan.replaces and not replace:
-            forcing = [change for change in plan.changes if change.action == "replace"]
+            # the changes that force it (others ride along with the new experiment)
+            forcing = [change for change in plan.changes
+                       if change.action == "replace" and change.reason]
             lines = "\n".join(f"  {change}" for change in forcing)
             raise ReplacementRequiredError(
                 f"applying the config would replace inference experiment {name!r} "

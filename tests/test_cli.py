@@ -266,13 +266,12 @@ class TestJudgeCommands:
 
 
 def test_the_installed_script_runs_offline(tmp_path: Path) -> None:
-    """The console script: validate needs no AWS environment at all."""
+    """The console script is installed and runs with no AWS environment at all (a missing
+    file keeps it short: the good-file path is tested in-process above)."""
     script = Path(sys.executable).with_name("shadowtest")
-    path = write(tmp_path, sample_config())
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env["HOME"] = str(tmp_path)
-    result = subprocess.run([str(script), "validate", path, str(tmp_path / "none.json")],
+    result = subprocess.run([str(script), "validate", str(tmp_path / "none.json")],
                             capture_output=True, text=True, env=env, timeout=60, check=False)
-    assert result.returncode == 1
-    assert result.stdout == f"{path}: ok (inference experiment 'churn-shadow')\n"
+    assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == f"{tmp_path / 'none.json'}: cannot read: No such file or directory\n"

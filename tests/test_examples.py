@@ -81,10 +81,24 @@ def test_judge_then_promote_example(tmp_path: Path) -> None:
     assert lines[-1] == "no stop request sent: experiment Running"
 
 
+def test_pipeline_step_example_re_runs_without_sending_anything(tmp_path: Path) -> None:
+    out = run_example("pipeline_step.py", tmp_path).splitlines()
+    assert out[0] == "shadowtest pipeline step against FakeSageMaker (offline)"
+    assert out[2] == "+ create inference experiment 'churn-shadow' (does not exist)"
+    run2 = out.index("run 2: same file, six hours later (from_now() moved with the clock)")
+    assert out[run2 + 1] == ("No changes: inference experiment 'churn-shadow' (Running) "
+                             "matches the config.")
+    assert out[run2 + 3] == "   requests that changed something: none"
+    assert "    ~ shadow_mode_config.sampling_percentage: 50 -> 100" in out
+    assert "   requests that changed something: ['UpdateInferenceExperiment']" in out
+    assert out[-1] == ("   refused, nothing sent: endpoint_name: 'churn' -> "
+                       "'churn-v2-endpoint' (set only on create: forces a replacement)")
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_every_example_is_tested(name: str) -> None:
     assert name in {"quickstart.py", "build_config.py", "compare_models.py",
-                    "judge_then_promote.py"}, \
+                    "judge_then_promote.py", "pipeline_step.py"}, \
         f"add a test for examples/{name}"
 
 
