@@ -41,7 +41,14 @@ import attrs
 
 from shadowtest._checks import Checker, to_tuple
 from shadowtest.errors import ConfigValidationError
-from shadowtest.metrics import METRICS, ExperimentMetrics, MetricSeries, ReadOnlyMap, series_key
+from shadowtest.metrics import (
+    METRICS,
+    ExperimentMetrics,
+    MetricSeries,
+    ReadOnlyMap,
+    check_metric_name,
+    series_key,
+)
 from shadowtest.status import StrEnum
 
 if TYPE_CHECKING:
@@ -247,7 +254,7 @@ change='relative', direction='increase')
         c.raise_if_any("Gate")
 
     def _check(self, c: Checker) -> None:
-        check_metric(c, "metric", self.metric)
+        check_metric_name(c, "metric", self.metric)
         _check_number(c, "tolerance", self.tolerance, low=0, high=1e9,
                       what="a tolerance >= 0 (percent, or the metric's unit for absolute "
                            "gates)")
@@ -275,19 +282,6 @@ change='relative', direction='increase')
     def to_dict(self) -> dict[str, Any]:
         """The gate as JSON-safe data."""
         return {key: getattr(self, key) for key in _GATE_KEYS}
-
-
-def check_metric(c: Checker, path: str, metric: object) -> bool:
-    """``metric`` is an endpoint metric shadowtest fetches."""
-    if isinstance(metric, str) and metric in METRICS:
-        return True
-    import difflib
-
-    close = difflib.get_close_matches(str(metric), METRICS, n=2, cutoff=0.6)
-    hint = (f"did you mean {' or '.join(map(repr, close))}?" if close
-            else f"known metrics: {', '.join(METRICS)}")
-    c.add(path, f"got {metric!r}, which is not an endpoint metric; {hint}")
-    return False
 
 
 def _unknown_keys(c: Checker, path: str, data: Mapping[str, Any], known: Sequence[str]) -> None:

@@ -53,6 +53,7 @@ __all__ = [
     "MetricsRequest",
     "ReadOnlyMap",
     "check_arguments",
+    "check_metric_name",
     "check_metric_names",
     "check_period",
     "choose_period",
@@ -275,13 +276,20 @@ def check_metric_names(c: Checker, path: str, metrics: object) -> tuple[str, ...
         c.add(path, "got no metric; give at least one, or None for all")
         ok = False
     for i, name in enumerate(names):
-        if not isinstance(name, str) or name not in METRICS:
-            close = difflib.get_close_matches(str(name), METRICS, n=2, cutoff=0.6)
-            hint = (f"did you mean {' or '.join(map(repr, close))}?" if close
-                    else f"known metrics: {', '.join(METRICS)}")
-            c.add(f"{path}[{i}]", f"got {name!r}, which is not an endpoint metric; {hint}")
-            ok = False
+        ok = check_metric_name(c, f"{path}[{i}]", name) and ok
     return tuple(dict.fromkeys(names)) if ok else None
+
+
+def check_metric_name(c: Checker, path: str, name: object) -> bool:
+    """``name`` is an endpoint metric of :data:`METRICS` (else a problem suggesting the
+    closest names)."""
+    if isinstance(name, str) and name in METRICS:
+        return True
+    close = difflib.get_close_matches(str(name), METRICS, n=2, cutoff=0.6)
+    hint = (f"did you mean {' or '.join(map(repr, close))}?" if close
+            else f"known metrics: {', '.join(METRICS)}")
+    c.add(path, f"got {name!r}, which is not an endpoint metric; {hint}")
+    return False
 
 
 def choose_period(start: datetime, now: datetime) -> int:

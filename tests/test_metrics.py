@@ -4,6 +4,7 @@ against the fake CloudWatch, and the fake's own service rules."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -192,20 +193,48 @@ class TestRetrieval:
         client.metrics(NAME)
         assert len(requests) == 1
 
-    def test_a_throttle_leaves_no_partial_result(self) -> None:
-        """A page that fails raises (nothing half-filled is returned); asking again gives
-        the same result as an undisturbed call. (A real client's botocore retries
-        throttles itself; the fake answers before botocore's retry loop.)"""
-        fake, client = running(hours=1)
+    def test_throttles_are_retried_by_botocore(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """CloudWatch throttles page 2 of 2 twice: botocore retries it (each attempt reaches
+        the fake over HTTP, in CloudWatch's CBOR) and the result equals an undisturbed one."""
+        fake, client = running(hours=48)
         for variant in ("production", "shadow"):
-            fake.record_traffic(NAME, variant, minutes=60)
+            fake.record_traffic(NAME, variant, minutes=2880)  # 42 x 2,880 points: 2 pages
         clean = client.metrics(NAME)
-        fake._cloudwatch_fake().fail_next("Throttling", "Rate exceeded")
-        with pytest.raises(ClientError, match="Throttling"):
-            client.metrics(NAME)
+        monkeypatch.setattr(time, "sleep", fake.sleep)  # botocore's pause between retries
+        throttle_second_page(fake, times=2)
+        cloudwatch = fake.cloudwatch_fake
+        attempts = cloudwatch.attempts
         again = client.metrics(NAME)
+        assert cloudwatch.attempts - attempts == 4  # page 1, page 2 thrice
         assert dict(again.production) == dict(clean.production)
         assert dict(again.shadow) == dict(clean.shadow)
+
+    def test_a_throttle_that_outlasts_retries_leaves_no_partial_result(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Page 2 keeps failing: the call raises botocore's error (no half-filled result is
+        returned), and the next call gives the whole result."""
+        fake, client = running(hours=48)
+        for variant in ("production", "shadow"):
+            fake.record_traffic(NAME, variant, minutes=2880)
+        monkeypatch.setattr(time, "sleep", fake.sleep)
+        throttle_second_page(fake, times=20)
+        with pytest.raises(ClientError, match="Throttling"):
+            client.metrics(NAME)
+        fake.cloudwatch_fake.clear_faults()
+        assert len(client.metrics(NAME).shadow["ModelLatency"]) == 2880
+
+
+def throttle_second_page(fake: FakeSageMaker, *, times: int) -> None:
+    """Queue ``times`` throttles the first time a request carries a NextToken (page 2)."""
+    armed = [True]
+
+    def on_params(params: dict[str, Any], **_: Any) -> None:
+        if "NextToken" in params and armed[0]:
+            armed[0] = False
+            fake.fail_next("GetMetricData", "Throttling", "Rate exceeded", times=times)
+
+    fake.cloudwatch.meta.events.register(
+        "before-parameter-build.cloudwatch.GetMetricData", on_params)
 
 
 class TestBadInput:
@@ -364,3 +393,23 @@ class TestDecision:
         with pytest.raises(ConfigValidationError, match="require: got 'FAIL'"):
             client.promote(NAME, require="FAIL")  # type: ignore[arg-type]
         assert len(fake.calls) == calls
+
+
+def test_the_fakes_cbor_is_what_botocore_reads() -> None:
+    """Where botocore speaks smithy-rpc-v2-cbor to CloudWatch, the fake's HTTP answers
+    parse back to the same response."""
+    from botocore.parsers import RpcV2CBORParser
+
+    from shadowtest.testing._clients import offline_client
+    from shadowtest.testing._fake_cloudwatch import cbor_encode
+
+    model = offline_client("cloudwatch").meta.service_model.operation_model("GetMetricData")
+    response = {"MetricDataResults": [{
+        "Id": "q0", "Label": "ModelLatency", "StatusCode": "PartialData",
+        "Timestamps": [NOW, NOW + timedelta(minutes=1)], "Values": [35000.5, -1.0e300],
+        "Messages": []}] * 30, "NextToken": "x" * 300, "Messages": []}
+    parsed = RpcV2CBORParser().parse(
+        {"body": cbor_encode(response), "headers": {}, "status_code": 200},
+        model.output_shape)
+    parsed.pop("ResponseMetadata", None)
+    assert parsed == response

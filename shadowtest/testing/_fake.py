@@ -494,6 +494,12 @@ class FakeSageMaker:
         from the traffic given to :meth:`record_traffic` (made on first use)."""
         return self._cloudwatch_fake().client
 
+    @property
+    def cloudwatch_fake(self) -> FakeCloudWatch:
+        """The in-memory CloudWatch behind :attr:`cloudwatch` (its ``calls``, ``attempts``
+        and ``record_traffic`` by endpoint), made on first use."""
+        return self._cloudwatch_fake()
+
     def _cloudwatch_fake(self) -> FakeCloudWatch:
         if self._cloudwatch is None:
             from shadowtest.testing._fake_cloudwatch import FakeCloudWatch
@@ -560,9 +566,16 @@ class FakeSageMaker:
         client's retry configuration says (each retry takes one queued fault), anything
         else fails the call at once. botocore pauses between retries with ``time.sleep``;
         patch it to :meth:`sleep` to keep a test instant.
+
+        ``"GetMetricData"`` (``"get_metric_data"``) queues the fault on :attr:`cloudwatch`
+        the same way (CloudWatch throttles with ``"Throttling"``).
         """
         if not 400 <= http_status <= 599:
             raise ValueError(f"http_status must be an error status (400-599), got {http_status}")
+        if operation in ("GetMetricData", "get_metric_data"):
+            self._cloudwatch_fake().fail_next(code, message, times=times,
+                                              http_status=http_status)
+            return
         self._queue(operation, _Fault("error", code=code, message=message,
                                       http_status=http_status), times)
 

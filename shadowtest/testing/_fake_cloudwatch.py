@@ -31,6 +31,7 @@ import json
 import math
 import random
 import re
+import struct
 import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -49,12 +50,12 @@ from shadowtest.metrics import (
 from shadowtest.testing._clients import offline_client
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from botocore.model import OperationModel
     from mypy_boto3_cloudwatch import CloudWatchClient
 
-__all__ = ["FakeCloudWatch"]
+__all__ = ["FakeCloudWatch", "cbor_encode"]
 
 _UTC: Final = timezone.utc
 _ID: Final = re.compile(r"[a-z][a-zA-Z0-9_]*")
@@ -72,10 +73,94 @@ _PARAMS_KEY: Final = "shadowtest_fake_cloudwatch_params"
 Minute = tuple[float, float, float, float, float, float, float, float, float]
 
 
+def cbor_encode(value: object) -> bytes:
+    """``value`` in CBOR (RFC 8949), as the smithy-rpc-v2-cbor protocol carries it:
+    datetimes as tag 1 (epoch seconds), floats as doubles."""
+    out = bytearray()
+    _cbor_into(out, value)
+    return bytes(out)
+
+
+def _cbor_head(out: bytearray, major: int, n: int) -> None:
+    if n < 24:
+        out.append(major << 5 | n)
+    else:
+        size = 0 if n < 256 else 1 if n < 65536 else 2 if n < 1 << 32 else 3
+        out.append(major << 5 | (24 + size))
+        out += n.to_bytes(1 << size, "big")
+
+
+def _cbor_into(out: bytearray, value: object) -> None:
+    if value is None:
+        out.append(0xF6)
+    elif isinstance(value, bool):
+        out.append(0xF5 if value else 0xF4)
+    elif isinstance(value, int) and value >= 0:
+        _cbor_head(out, 0, value)
+    elif isinstance(value, int):
+        _cbor_head(out, 1, -1 - value)
+    elif isinstance(value, float):
+        out.append(0xFB)
+        out += struct.pack(">d", value)
+    elif isinstance(value, str):
+        data = value.encode()
+        _cbor_head(out, 3, len(data))
+        out += data
+    elif isinstance(value, datetime):
+        _cbor_head(out, 6, 1)
+        _cbor_into(out, value.timestamp())
+    elif isinstance(value, (list, tuple)):
+        _cbor_head(out, 4, len(value))
+        for item in value:
+            _cbor_into(out, item)
+    elif isinstance(value, dict):
+        _cbor_head(out, 5, len(value))
+        for key, item in value.items():
+            _cbor_into(out, key)
+            _cbor_into(out, item)
+    else:
+        raise TypeError(f"no CBOR form for {value!r}")
+
+
+class _Body:
+    """The raw body of an ``AWSResponse`` (botocore reads it through ``stream()``)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def _json_default(value: object) -> float:
+    # the JSON protocol sends timestamps as epoch seconds
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"no JSON form for {value!r}")
+
+
+def _http_response(url: str, status: int, data: dict[str, Any], protocol: str) -> AWSResponse:
+    """``data`` as the body CloudWatch sends in ``protocol``: botocore picks
+    smithy-rpc-v2-cbor or JSON from the model's list, depending on its version."""
+    headers = HTTPHeaders()
+    headers["x-amzn-requestid"] = str(uuid.uuid4())
+    if protocol == "smithy-rpc-v2-cbor":
+        headers["content-type"] = "application/cbor"
+        headers["smithy-protocol"] = "rpc-v2-cbor"
+        body = cbor_encode(data)
+    elif protocol == "json":
+        headers["content-type"] = "application/x-amz-json-1.0"
+        body = json.dumps(data, default=_json_default).encode()
+    else:
+        raise NotImplementedError(f"FakeCloudWatch answers over HTTP in CBOR or JSON, not "
+                                  f"{protocol}")
+    return AWSResponse(url, status, headers, _Body(body))
+
+
 class _Refusal(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.http_status = code, message, http_status
 
 
 def _invalid(message: str) -> _Refusal:
@@ -154,6 +239,11 @@ class FakeCloudWatch:
         self._periods: dict[tuple[str, str, int, int, float],
                             tuple[list[datetime], list[tuple[float, ...]]]] = {}
         self._faults: list[_Refusal] = []
+        self._pending: tuple[dict[str, Any], OperationModel] | None = None
+        self.attempts = 0
+        model = self.client.meta.service_model
+        self._protocol = str(getattr(model, "resolved_protocol", model.protocol))
+        """HTTP attempts answered (a call retried by botocore counts each attempt)."""
         self._answers: dict[str, list[tuple[list[datetime], list[float]]]] = {}
         self._ids = (f"shadowtest-fake-cw-params-{id(self)}", f"shadowtest-fake-cw-{id(self)}")
         events = self.client.meta.events
@@ -161,6 +251,8 @@ class FakeCloudWatch:
                         unique_id=self._ids[0])
         events.register("before-call.cloudwatch.*", self._on_call,  # type: ignore[arg-type]
                         unique_id=self._ids[1])
+        events.register_first("before-send.cloudwatch", self._on_send,  # type: ignore[arg-type]
+                              unique_id=f"{self._ids[1]}-send")
 
     # -- feeding it ------------------------------------------------------------------------
 
@@ -227,10 +319,27 @@ class FakeCloudWatch:
                 disk_utilization)
 
     def fail_next(self, code: str, message: str = "Injected by FakeCloudWatch.fail_next",
-                  *, times: int = 1) -> None:
-        """Make the next ``times`` GetMetricData calls fail with ``code`` (e.g.
-        ``"Throttling"``)."""
-        self._faults.extend(_Refusal(code, message) for _ in range(times))
+                  *, times: int = 1, http_status: int = 400) -> None:
+        """Make the next ``times`` GetMetricData attempts fail with ``code`` (e.g.
+        ``"Throttling"``, which CloudWatch sends with HTTP 400).
+
+        While faults are queued, calls are answered at the HTTP layer in the service's CBOR,
+        so botocore's retry logic sees each attempt: a throttle is retried as the client's
+        retry configuration says (each retry takes one fault) and the call then succeeds.
+        botocore pauses between retries with ``time.sleep``; patch it to the fake's
+        ``sleep`` to keep a test instant."""
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(f"times must be an integer >= 1, got {times!r}")
+        self._faults.extend(_Refusal(code, message, http_status) for _ in range(times))
+
+    @property
+    def faults(self) -> int:
+        """How many injected faults are still queued."""
+        return len(self._faults)
+
+    def clear_faults(self) -> None:
+        """Drop every queued fault."""
+        self._faults.clear()
 
     # -- serving ---------------------------------------------------------------------------
 
@@ -238,24 +347,53 @@ class FakeCloudWatch:
         context[_PARAMS_KEY] = params
 
     def _on_call(self, model: OperationModel, params: Mapping[str, Any],
-                 context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+                 context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         operation = model.name
         if operation != "GetMetricData":
             raise NotImplementedError(f"FakeCloudWatch serves only GetMetricData, not "
                                       f"{operation}")
         raw = context.pop(_PARAMS_KEY, {})
         self.calls.append((operation, copy.deepcopy(raw)))
+        if self._faults:
+            # through botocore's HTTP layer, where its retries see each attempt
+            self._pending = (raw, model)
+            return None
+        self.attempts += 1
         url = str(params.get("url", ""))
         meta = {"RequestId": str(uuid.uuid4()), "HTTPHeaders": {}, "RetryAttempts": 0}
         try:
-            if self._faults:
-                raise self._faults.pop(0)
-            response = self._get_metric_data(raw)
+            response = self._answer(raw, model)
         except _Refusal as refusal:
             error = {"Error": {"Code": refusal.code, "Message": refusal.message,
                                "Type": "Sender"},
-                     "ResponseMetadata": {**meta, "HTTPStatusCode": 400}}
-            return AWSResponse(url, 400, HTTPHeaders(), None), error
+                     "ResponseMetadata": {**meta, "HTTPStatusCode": refusal.http_status}}
+            return AWSResponse(url, refusal.http_status, HTTPHeaders(), None), error
+        return (AWSResponse(url, 200, HTTPHeaders(), None),
+                {**response, "ResponseMetadata": {**meta, "HTTPStatusCode": 200}})
+
+    def _on_send(self, request: Any, **_: Any) -> AWSResponse:
+        """One HTTP attempt of a call made while faults are queued: the next fault, or the
+        service's answer in CBOR (which botocore parses as a real response)."""
+        pending = self._pending
+        if pending is None:  # never let a request through to AWS
+            raise AssertionError("FakeCloudWatch got an HTTP request it did not see being "
+                                 "called")
+        raw, model = pending
+        url = str(request.url)
+        self.attempts += 1
+        try:
+            if self._faults:
+                raise self._faults.pop(0)
+            response = self._answer(raw, model)
+        except _Refusal as refusal:
+            return _http_response(url, refusal.http_status,
+                                  {"__type": refusal.code, "message": refusal.message},
+                                  self._protocol)
+        self._pending = None
+        return _http_response(url, 200, response, self._protocol)
+
+    def _answer(self, raw: dict[str, Any], model: OperationModel) -> dict[str, Any]:
+        response = self._get_metric_data(raw)
         # the shape is checked on a cut-down copy: every point is a float and a datetime
         # by construction, and validating 100,800 of them would dominate the fake's time
         sample = {**response, "MetricDataResults": [
@@ -264,10 +402,9 @@ class FakeCloudWatch:
         try:
             validate_parameters(sample, model.output_shape)  # type: ignore[arg-type]
         except ParamValidationError as error:
-            raise AssertionError(f"FakeCloudWatch built an invalid {operation} response "
+            raise AssertionError(f"FakeCloudWatch built an invalid GetMetricData response "
                                  f"(a bug in the fake): {error}") from error
-        return (AWSResponse(url, 200, HTTPHeaders(), None),
-                {**response, "ResponseMetadata": {**meta, "HTTPStatusCode": 200}})
+        return response
 
     def _get_metric_data(self, p: dict[str, Any]) -> dict[str, Any]:
         queries: list[dict[str, Any]] = p["MetricDataQueries"]
