@@ -42,7 +42,7 @@ def display_data(value: object) -> dict[str, str]:
         pretty(printer, False)
         plain = "".join(printer.parts)
     else:  # IPython's pretty printer lays out containers over lines, as pprint does
-        plain = pprint.pformat(value, width=88)
+        plain = pprint.pformat(value, width=88, sort_dicts=False)
     data = {"text/plain": plain}
     to_html = getattr(value, "_repr_html_", None)
     if to_html is not None:

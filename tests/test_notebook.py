@@ -57,12 +57,13 @@ EXPECTED = [
     VARIANTS,                                          # the config
     PROBLEMS,                                          # a ConfigValidationError
     [*VARIANTS, "status"],                             # describe
-    [*VARIANTS, "status"],                             # wait for Running
+    [*VARIANTS, "status"],                             # wait for Running, with progress
     ["name", "status", "start", "end", "created", "description"],  # list
     None,                                              # to_records: a plain dict
     ["", "path", "live", "desired", "note"],           # a Plan
     [*VARIANTS, "status"],                             # apply: the updated experiment
     PROBLEMS,                                          # an UpdateNotAllowedError
+    ["metric", "production", "shadow", "change", "p", "outcome"],  # a Judgement
     [*VARIANTS, "status"],                             # promoted, Completed
 ]
 
@@ -100,3 +101,6 @@ def test_code_cells_run_in_order_against_the_fake(saved: dict[str, Any]) -> None
             (o["output_type"], sorted(o.get("data", {}))) for o in old["outputs"]]
     last = "".join(code_cells(fresh)[-1]["outputs"][-1]["data"]["text/plain"])
     assert last.splitlines()[1].split() == ["status", "Completed"]
+    [waiting] = [cell for cell in code_cells(fresh) if "progress=True" in "".join(cell["source"])]
+    [line] = [o for o in waiting["outputs"] if o["output_type"] == "stream"]
+    assert "churn-shadow: Running" in "".join(line["text"])
