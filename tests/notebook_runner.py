@@ -56,7 +56,10 @@ def code_cells(notebook: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
+    """nbformat's multi-line string: split after each newline only (a progress line's
+    carriage returns stay inside their line)."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def run_cell(source: str, namespace: dict[str, Any], count: int) -> list[dict[str, Any]]:
