@@ -188,7 +188,9 @@ def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> TestResult:
     if variance <= 0:  # every value equal: no evidence either way
         return TestResult(u1, 0.0, 1.0, n)
     z = (u - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
-    return TestResult(u1, z, _two_sided(z), n)
+    # U is the larger of U1 and U2, so z < 0 only when the continuity correction passes
+    # the mean: 2 * (1 - Phi(z)) then exceeds 1 and is capped, as scipy does (no abs here)
+    return TestResult(u1, z, min(1.0, math.erfc(z / _SQRT2)), n)
 
 
 def two_proportion_z(errors_a: float, n_a: float, errors_b: float, n_b: float) -> TestResult:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import attrs
 import pytest
 import scipy.stats  # type: ignore[import-untyped]
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from shadowtest import ConfigValidationError
 from shadowtest.judge import (
@@ -61,6 +63,29 @@ class TestStatistics:
         assert abs(ours.z) == pytest.approx(abs(theirs.zstatistic), rel=1e-9)
         assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9, abs=1e-300)
         assert ours.n == sum(1 for a, b in zip(x, y, strict=True) if a != b)
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.integers(-6, 6), min_size=10, max_size=80))
+    def test_wilcoxon_matches_scipy_on_any_tied_integers(self, d: list[int]) -> None:
+        """Any differences drawn from a few integers (zeros and ties everywhere)."""
+        assume(sum(1 for v in d if v) >= 10)
+        floats = [float(v) for v in d]
+        ours = wilcoxon_signed_rank(floats)
+        theirs = scipy.stats.wilcoxon(floats, method="asymptotic")
+        assert ours.statistic == pytest.approx(theirs.statistic, rel=1e-12)
+        assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9, abs=1e-300)
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.integers(0, 9), min_size=3, max_size=40),
+           st.lists(st.integers(0, 9), min_size=3, max_size=40))
+    def test_mann_whitney_matches_scipy_on_any_tied_integers(self, x: list[int],
+                                                             y: list[int]) -> None:
+        """Any two samples of a few integers."""
+        assume(len(set(x + y)) > 1)
+        ours = mann_whitney_u([float(v) for v in x], [float(v) for v in y])
+        theirs = scipy.stats.mannwhitneyu(x, y, method="asymptotic")
+        assert ours.statistic == pytest.approx(theirs.statistic, rel=1e-12)
+        assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9, abs=1e-300)
 
     def test_wilcoxon_with_heavy_ties_matches_scipy(self) -> None:
         """Differences taking only a few values (rounded utilisation) still match."""
