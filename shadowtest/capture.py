@@ -711,6 +711,10 @@ class _Reader:
         self.inputs = inputs
 
     def chunks(self, items: object) -> Iterator[list[_Entry]]:
+        if isinstance(items, str) and items.lstrip().startswith("{"):
+            # a capture line where a path was expected: say so without quoting it
+            raise TypeError(f"{self.side}: got one JSON line where a path or an iterable "
+                            "was expected; pass lines in a list ([line])")
         if isinstance(items, (str, os.PathLike)):
             yield from self._path(Path(items))
             return

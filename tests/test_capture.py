@@ -277,6 +277,11 @@ class TestPairing:
         with pytest.raises(TypeError, match=r"shadow\[0\]: got int"):
             compare_captures([], [42])  # type: ignore[list-item]
 
+    def test_a_line_given_as_a_path_is_refused_without_quoting_it(self) -> None:
+        with pytest.raises(TypeError, match=r"production: got one JSON line") as caught:
+            compare_captures(line("r", json.dumps(MARKER)), [])
+        assert MARKER not in str(caught.value)
+
 
 @settings(deadline=None)  # example count from the Hypothesis profile (tests/conftest.py)
 @given(st.lists(st.tuples(st.sampled_from(["0.5", "1.25", "2.0", "3.5", '"a"', '"b"']),
