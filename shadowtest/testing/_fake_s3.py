@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.response import StreamingBody
 
+from shadowtest.capture import variant_prefix
 from shadowtest.testing._clients import offline_client
 
 if TYPE_CHECKING:
@@ -246,11 +247,9 @@ def write_capture_traffic(
             sides[names[1]].append((when + timedelta(milliseconds=5),
                                     str(uuid.UUID(int=rng.getrandbits(128))), inference_id,
                                     given, shadow(given)))
-    bucket, _, path = storage["Destination"][len("s3://"):].partition("/")
-    path = path.strip("/")
     keys = []
     for variant, records in sides.items():
-        base = f"{path}/{experiment['EndpointName']}/{variant}/".lstrip("/")
+        bucket, base = variant_prefix(storage["Destination"], experiment["EndpointName"], variant)
         chunk: list[tuple[datetime, str, str | None, object, object]] = []
         for record in [*records, None]:
             if chunk and (record is None or len(chunk) >= per_file
