@@ -1032,7 +1032,8 @@ def compare_captures(
     time order, as SageMaker writes them. Records pair by ``inferenceId``, else
     ``eventId``. The two sides are read merged by ``inferenceTime``, so only records
     still waiting for their partner are held: one that waits longer than ``window``
-    (measured in ``inferenceTime``) is counted unpaired. A malformed line is counted and
+    (measured in ``inferenceTime``) is counted unpaired. (For exact percentiles each
+    numeric difference is kept too, as an 8-byte float.) A malformed line is counted and
     listed in ``problems`` with its file and line number, then skipped; so is a second
     record with the id of one already seen on the same side (a duplicate), while the
     first is waiting or within :data:`DUPLICATE_MEMORY` of its pairing.
