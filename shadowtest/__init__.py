@@ -48,7 +48,10 @@ from shadowtest.status import (
     EndpointStatus,
     ExperimentStatus,
     ModelVariantStatus,
+    StatusName,
+    StopState,
     VariantAction,
+    VariantActionName,
 )
 
 __all__ = [
@@ -90,11 +93,14 @@ __all__ = [
     "ServiceError",
     "ShadowModeConfig",
     "ShadowTestError",
+    "StatusName",
+    "StopState",
     "UnexpectedStatusError",
     "UpdateField",
     "UpdateNotAllowedError",
     "UpdatePlan",
     "VariantAction",
+    "VariantActionName",
     "Verdict",
     "WaitTimeoutError",
     "compare_captures",

@@ -28,15 +28,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Final, Literal, TextIO, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Collection, Sequence
 
     from shadowtest.client import ExperimentClient
     from shadowtest.experiment import InferenceExperiment
     from shadowtest.judge import Judgement, Policy
     from shadowtest.plan import Plan
+    from shadowtest.status import StatusName
 
 __all__ = ["EXIT_FAIL", "EXIT_MARGINAL", "EXIT_NO_DATA", "EXIT_OK", "EXIT_SERVICE",
            "EXIT_USAGE", "main"]
@@ -396,8 +397,10 @@ class _Cli:
                 seen.append(status)
                 print(f"{name}: {status}", file=self.err, flush=True)
 
+        # the statuses come from the command line: wait() checks them and reports a typo
+        statuses = cast("Collection[StatusName]", until)
         result: InferenceExperiment = self.call(source, lambda: client.wait(
-            name, until, timeout=timeout, progress=tty, on_poll=None if tty else on_poll))
+            name, statuses, timeout=timeout, progress=tty, on_poll=None if tty else on_poll))
         return result
 
 

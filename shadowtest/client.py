@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from shadowtest.judge import Judgement, Policy, Verdict
     from shadowtest.metrics import ExperimentMetrics
     from shadowtest.plan import Plan
+    from shadowtest.status import StatusName, StopState, VariantActionName
 
 __all__ = ["ExperimentClient"]
 
@@ -252,7 +253,8 @@ class ExperimentClient:
         c.raise_if_any(subject)
 
     def plan(
-        self, config: InferenceExperimentConfig, *, desired_state: Literal["Running"] | None = None,
+        self, config: InferenceExperimentConfig, *,
+        desired_state: Literal["Running", ExperimentStatus.RUNNING] | None = None,
     ) -> Plan:
         """What :meth:`apply` would send to make the experiment match ``config``, sending
         nothing: describes the experiment (and lists its tags when the config has tags)
@@ -272,7 +274,7 @@ class ExperimentClient:
         self,
         config: InferenceExperimentConfig,
         *,
-        desired_state: Literal["Running"] | None = None,
+        desired_state: Literal["Running", ExperimentStatus.RUNNING] | None = None,
         wait: bool = False,
         replace: bool = False,
         timeout: float = 1800.0,
@@ -490,9 +492,9 @@ class ExperimentClient:
         self,
         name: str,
         *,
-        model_variant_actions: Mapping[str, VariantAction | str],
+        model_variant_actions: Mapping[str, VariantAction | VariantActionName],
         desired_model_variants: Iterable[ModelVariantConfig] | None = None,
-        desired_state: Literal["Completed", "Cancelled"] | ExperimentStatus = "Completed",
+        desired_state: StopState = "Completed",
         reason: str | None = None,
     ) -> str:
         """Stop a Running experiment, doing ``model_variant_actions`` to its variants.
@@ -630,7 +632,7 @@ class ExperimentClient:
         name: str,
         *,
         remove_shadow: bool = False,
-        desired_state: Literal["Completed", "Cancelled"] | ExperimentStatus = "Completed",
+        desired_state: StopState = "Completed",
         reason: str | None = None,
     ) -> str:
         """Stop the experiment keeping production as it is: retain the source variant, and
@@ -664,7 +666,7 @@ class ExperimentClient:
     def wait(
         self,
         name: str,
-        until: ExperimentStatus | str | Collection[ExperimentStatus | str],
+        until: ExperimentStatus | StatusName | Collection[ExperimentStatus | StatusName],
         *,
         timeout: float = 1800.0,
         poll_interval: float = 5.0,
@@ -702,7 +704,7 @@ class ExperimentClient:
         *,
         name_contains: str | None = None,
         type: Literal["ShadowMode"] | None = None,
-        status_equals: ExperimentStatus | str | None = None,
+        status_equals: ExperimentStatus | StatusName | None = None,
         creation_time_after: datetime | None = None,
         creation_time_before: datetime | None = None,
         last_modified_time_after: datetime | None = None,

@@ -19,7 +19,7 @@ stays valid however long it is kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -126,6 +126,13 @@ _EXCLUDED_FAMILIES: Final = {"inf1": "Inf1 endpoints cannot run shadow tests"}
 _UTC: Final = timezone.utc
 
 
+# Converters typed for what a caller may pass (the attrs plugin makes each the type of its
+# __init__ parameter, so `model_variants=[{"ModelName": ...}]` fails type checking); at run
+# time anything else is kept and reported by the checks, never an exception from here.
+def _tags(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    return to_frozen_map(value)  # type: ignore[no-any-return]
+
+
 class _Validated:
     """Runs ``_check`` after ``__init__`` (and so after ``attrs.evolve``)."""
 
@@ -171,13 +178,13 @@ def _from_boto3(cls: type[Any], data: object) -> Any:
     return result
 
 
-def _content_types(value: Any) -> Any:
+def _content_types(value: Iterable[str]) -> tuple[str, ...]:
     # an endless iterator is read only one item past the limit, then refused
-    return to_tuple(value, MAX_CONTENT_TYPES)
+    return to_tuple(value, MAX_CONTENT_TYPES)  # type: ignore[no-any-return]
 
 
-def _variants(value: Any) -> Any:
-    return to_tuple(value, MAX_MODEL_VARIANTS)
+def _variants(value: Iterable[ModelVariantConfig]) -> tuple[ModelVariantConfig, ...]:
+    return to_tuple(value, MAX_MODEL_VARIANTS)  # type: ignore[no-any-return]
 
 
 def _utc(value: datetime) -> datetime:
@@ -505,7 +512,7 @@ class InferenceExperimentConfig(_Validated):
     description: str | None = None
     data_storage_config: DataStorageConfig | None = None
     kms_key: str | None = None
-    tags: Mapping[str, str] | None = attrs.field(default=None, converter=to_frozen_map)
+    tags: Mapping[str, str] | None = attrs.field(default=None, converter=_tags)
 
     _DESCRIBE_ONLY_KEYS: ClassVar = (
         "Arn", "Status", "StatusReason", "CreationTime", "CompletionTime", "LastModifiedTime",

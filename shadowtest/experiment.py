@@ -29,7 +29,6 @@ from shadowtest.status import (
     EndpointStatus,
     ExperimentStatus,
     ModelVariantStatus,
-    parse_enum,
 )
 
 if TYPE_CHECKING:
@@ -45,8 +44,6 @@ __all__ = [
     "ModelVariantSummary",
 ]
 
-_STATUSES = ExperimentStatus._value2member_map_
-_VARIANT_STATUSES = ModelVariantStatus._value2member_map_
 T = TypeVar("T")
 # What reading a response of the wrong shape raises in Python; each becomes a
 # MalformedResponseError naming the field
@@ -100,7 +97,7 @@ class EndpointMetadata(_Displayed):
 
     endpoint_name: str
     endpoint_config_name: str | None = None
-    endpoint_status: EndpointStatus | str | None = None
+    endpoint_status: EndpointStatus | None = None
     failure_reason: str | None = None
 
     @classmethod
@@ -110,7 +107,7 @@ class EndpointMetadata(_Displayed):
         return cls(
             endpoint_name=data["EndpointName"],
             endpoint_config_name=data.get("EndpointConfigName"),
-            endpoint_status=None if status is None else parse_enum(EndpointStatus, status),
+            endpoint_status=None if status is None else EndpointStatus.parse(status),
             failure_reason=data.get("FailureReason"),
         )
 
@@ -123,7 +120,7 @@ class ModelVariantSummary(_Displayed):
     variant_name: str
     instance_type: str
     instance_count: int
-    status: ModelVariantStatus | str
+    status: ModelVariantStatus
 
     def to_config(self) -> ModelVariantConfig:
         """The variant as a :class:`ModelVariantConfig` (validated), e.g. to change it in an
@@ -142,7 +139,7 @@ class ModelVariantSummary(_Displayed):
             variant_name=data["VariantName"],
             instance_type=real_time["InstanceType"],
             instance_count=real_time["InstanceCount"],
-            status=_VARIANT_STATUSES.get(status, status),
+            status=ModelVariantStatus.parse(status),
         )
 
 
@@ -260,12 +257,11 @@ class _ResponseView(_Displayed):
             self._malformed("Type")
 
     @property
-    def status(self) -> ExperimentStatus | str:
-        """An :class:`ExperimentStatus`, or the raw string for a status this version doesn't
-        know."""
+    def status(self) -> ExperimentStatus:
+        """An :class:`ExperimentStatus`; a status this version does not know is a stand-in
+        member carrying the service's string (``status.is_known`` is false)."""
         try:
-            status = self._data["Status"]
-            return _STATUSES.get(status, status)  # type: ignore[no-any-return]
+            return ExperimentStatus.parse(self._data["Status"])
         except _READ_ERRORS:
             self._malformed("Status")
 

@@ -74,7 +74,7 @@ class UpdatePlan:
     """
 
     name: str
-    status: ExperimentStatus | str
+    status: ExperimentStatus
     request: Mapping[str, Any]
     refused: tuple[Problem, ...] = ()
     dropped: tuple[str, ...] = ()
@@ -146,7 +146,7 @@ def plan_checked(
 ) -> UpdatePlan:
     """:func:`plan_update` for arguments already checked by ``check_update_arguments``."""
     name, status = current.name, current.status
-    updatable = UPDATABLE_FIELDS.get(status)  # type: ignore[call-overload]
+    updatable = UPDATABLE_FIELDS.get(status)
     if updatable is None:
         requested: list[UpdateField] = []
         if schedule is not None:

@@ -8,12 +8,14 @@ through :func:`check_operation`; what an update may change in each status is in
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from shadowtest.errors import InvalidStatusError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from typing_extensions import Self
 
 __all__ = [
     "ALLOWED_STATUSES",
@@ -22,8 +24,11 @@ __all__ = [
     "EndpointStatus",
     "ExperimentStatus",
     "ModelVariantStatus",
+    "StatusName",
+    "StopState",
     "StrEnum",
     "VariantAction",
+    "VariantActionName",
     "check_operation",
     "parse_enum",
     "status_advice",
@@ -32,12 +37,36 @@ __all__ = [
 
 
 class StrEnum(str, Enum):
-    """A ``str`` enum whose ``str()`` is its value (``enum.StrEnum`` needs Python 3.11)."""
+    """A ``str`` enum whose ``str()`` is its value (``enum.StrEnum`` needs Python 3.11).
+
+    :meth:`parse` reads a value from a response: a value this version does not know (a
+    newer service) becomes a stand-in member carrying it, so code typed against the enum
+    keeps working and the value is never lost; the constructor stays strict.
+    """
 
     def __str__(self) -> str:
         return str(self.value)
 
     __format__ = str.__format__  # type: ignore[assignment]
+
+    @classmethod
+    def parse(cls, value: str) -> Self:
+        """The member for ``value``; for a value this version does not know, a stand-in
+        member of this enum with that value (``is_known`` is false; it equals the string)."""
+        member = cls._value2member_map_.get(value)
+        if member is None:
+            member = str.__new__(cls, value)
+            member._name_ = member._value_ = value
+        return member  # type: ignore[return-value]
+
+    @property
+    def is_known(self) -> bool:
+        """Whether this version of shadowtest knows the value (see :meth:`parse`)."""
+        return self._value_ in type(self)._value2member_map_
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        # by value through parse(), so a stand-in member pickles too
+        return type(self).parse, (self._value_,)
 
 
 class ExperimentStatus(StrEnum):
@@ -98,11 +127,23 @@ class EndpointStatus(StrEnum):
 E = TypeVar("E", bound=StrEnum)
 
 
-def parse_enum(enum: type[E], value: str) -> E | str:
-    """The member for ``value``, or ``value`` itself if this version doesn't know it.
+def parse_enum(enum: type[E], value: str) -> E:
+    """``enum.parse(value)``: the member, or a stand-in member for a value this version does
+    not know — an unknown value in a response is kept, never a crash."""
+    return enum.parse(value)
 
-    SPEC §7.10: an unknown enum value in a response is kept as its string."""
-    return enum._value2member_map_.get(value, value)  # type: ignore[return-value]
+
+StatusName = Literal["Creating", "Created", "Updating", "Starting", "Running", "Stopping",
+                     "Completed", "Cancelled"]
+"""The statuses as the API spells them; signatures take ``ExperimentStatus | StatusName``,
+so a type checker catches ``"Runing"``."""
+
+VariantActionName = Literal["Promote", "Remove", "Retain"]
+"""The variant actions of a stop, as the API spells them."""
+
+StopState = Literal["Completed", "Cancelled", ExperimentStatus.COMPLETED,
+                    ExperimentStatus.CANCELLED]
+"""The states a stop can end in: Completed or Cancelled, as a string or a member."""
 
 
 S = ExperimentStatus
@@ -138,7 +179,7 @@ def status_advice(operation: str, status: ExperimentStatus | str) -> str:
     """One phrase saying what to do when ``operation`` is refused in ``status``."""
     if status in TRANSIENT:
         return f"wait for it to leave {status} (ExperimentClient.wait)"
-    if isinstance(status, ExperimentStatus):
+    if isinstance(status, ExperimentStatus) and status.is_known:
         return _ADVICE.get((operation, status), "")
     return f"shadowtest does not know the status {status!r}; upgrade shadowtest or botocore"
 

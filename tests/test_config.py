@@ -232,7 +232,7 @@ class TestRules:
             InferenceExperimentConfig(
                 name=1, endpoint_name=None,  # type: ignore[arg-type]
                 role_arn=b"arn",  # type: ignore[arg-type]
-                model_variants=None,
+                model_variants=None,  # type: ignore[arg-type]
                 shadow_mode_config="production",  # type: ignore[arg-type]
                 schedule=3, tags="team=ml",  # type: ignore[arg-type]
             )

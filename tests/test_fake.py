@@ -426,7 +426,7 @@ class TestStateMachine:
 
 
 def _seeded(fake: FakeSageMaker, wanted: str) -> None:
-    fake.seed(sample_config(), status=wanted)
+    fake.seed(sample_config(), status=ExperimentStatus(wanted))
 
 
 _CONFLICT_CALLS: dict[str, Callable[[SageMakerClient], object]] = {
@@ -890,7 +890,7 @@ class TestResponseShapes:
     @pytest.mark.parametrize("wanted", [s.value for s in ExperimentStatus])
     def test_describe_and_list_match_the_model(self, fake: FakeSageMaker, wanted: str) -> None:
         """In every status, describe and list responses fit their output shapes."""
-        fake.seed(FULL_CONFIG, status=wanted)
+        fake.seed(FULL_CONFIG, status=ExperimentStatus(wanted))
         described = fake.client.describe_inference_experiment(Name=NAME)
         assert described["Status"] == wanted
         validate(fake.client, "DescribeInferenceExperiment", dict(described))
@@ -915,7 +915,7 @@ class TestResponseShapes:
     ) -> None:
         """Create, update, start, stop and delete return just the ARN, fitting their shapes."""
         if wanted:
-            fake.seed(FULL_CONFIG, status=wanted)
+            fake.seed(FULL_CONFIG, status=ExperimentStatus(wanted))
         response = call(fake.client)
         assert set(response) == {"InferenceExperimentArn", "ResponseMetadata"}
         validate(fake.client, operation, response)
@@ -966,7 +966,7 @@ class TestInspection:
         self, fake: FakeSageMaker, wanted: str
     ) -> None:
         """seed() creates an experiment directly in the status, recording no call."""
-        arn = fake.seed(sample_config(), status=wanted)
+        arn = fake.seed(sample_config(), status=ExperimentStatus(wanted))
         assert arn.endswith(f":inference-experiment/{NAME}")
         assert status(fake) == wanted
         assert ("CompletionTime" in fake.describe(NAME)) == (wanted in {"Completed",
@@ -982,7 +982,7 @@ class TestInspection:
     ) -> None:
         """Seeded transient statuses end when the clock moves; a seeded Created waits for
         its start, a day ahead when none was given."""
-        fake.seed(sample_config(), status=wanted)
+        fake.seed(sample_config(), status=ExperimentStatus(wanted))
         fake.advance(SECOND)
         assert status(fake) == after
         if wanted == "Created":
@@ -997,7 +997,7 @@ class TestInspection:
         with pytest.raises(ConfigValidationError):
             fake.seed(_bad_create(_sampling(150)))
         with pytest.raises(ValueError, match="Paused"):
-            fake.seed(sample_config(name="other"), status="Paused")
+            fake.seed(sample_config(name="other"), status="Paused")  # type: ignore[arg-type]
 
     def test_repr_says_where_the_fake_is(self, fake: FakeSageMaker) -> None:
         """repr shows region, clock and experiment count."""

@@ -703,7 +703,7 @@ def test_an_update_whose_answer_was_lost_returns_the_arn(still: FakeSageMaker) -
 def test_start_stop_delete_whose_answer_was_lost_succeed(
     still: FakeSageMaker, seeded: str, call: Callable[[ExperimentClient], str], operation: str
 ) -> None:
-    still.seed(sample_config(), status=seeded)
+    still.seed(sample_config(), status=ExperimentStatus(seeded))
     still.time_out_next(operation)
     assert call(still.experiment_client()).endswith(f"/{NAME}")
     assert still.attempts.count(operation) == 2
@@ -743,7 +743,8 @@ LATEST = datetime.max.replace(tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize(("build", "path", "message"), [
-    (lambda: DataStorageConfig(destination="s3://b/c", csv_content_types=itertools.count()),
+    (lambda: DataStorageConfig(destination="s3://b/c",
+                               csv_content_types=itertools.count()),  # type: ignore[arg-type]
      "csv_content_types", "got more than 10 items"),
     (lambda: sample_config(model_variants=itertools.repeat(sample_config().model_variants[0])),
      "model_variants", "got more than 2 variants"),

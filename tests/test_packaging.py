@@ -25,7 +25,7 @@ EXTRA_NAMES = {
     "ModelVariantStatus",
     "ModelVariantSummary", "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update",
     "load", "ReplacementRequiredError", "Plan", "PlannedChange",
-    "SeriesSummary",
+    "SeriesSummary", "StatusName", "StopState", "VariantActionName",
     "CaptureFormatError", "CaptureRecord", "PredictionComparison", "compare_captures",
 }
 

@@ -7,6 +7,7 @@ The expected answers are spelled out literally here, never read from
 from __future__ import annotations
 
 import copy
+import pickle
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from shadowtest.plan import UPDATABLE_FIELDS
 from shadowtest.status import (
     ALLOWED_STATUSES,
     ModelVariantStatus,
+    VariantActionName,
     parse_enum,
     status_advice,
 )
@@ -544,7 +546,7 @@ class TestPlanUpdate:
 # -- 4. start / stop / delete over every status -----------------------------------------------
 
 
-STOP_ACTIONS = {"production": "Retain", "shadow": "Remove"}
+STOP_ACTIONS: dict[str, VariantActionName] = {"production": "Retain", "shadow": "Remove"}
 OPERATION_CASES = [
     pytest.param(operation, status, id=f"{operation}-{status.value}")
     for operation in ("start", "stop", "delete") for status in ALL_STATUSES
@@ -762,7 +764,7 @@ class TestStopArguments:
     )
     def test_enum_members_and_strings_are_accepted(
         self, stub: ExperimentStubber, client: ExperimentClient,
-        actions: dict[str, VariantAction | str],
+        actions: dict[str, VariantAction | VariantActionName],
     ) -> None:
         sent = capture(stub, "StopInferenceExperiment")
         stub.expect_describe(CONFIG, S.RUNNING, now=NOW)
@@ -802,7 +804,8 @@ class TestStopArguments:
         stub.expect_describe(CONFIG, S.RUNNING, now=NOW)
         bad_state: Any = "Paused"
         with pytest.raises(ConfigValidationError) as info:
-            client.stop(NAME, model_variant_actions={"shadow": "Keep"}, desired_state=bad_state,
+            client.stop(NAME, model_variant_actions={"shadow": "Keep"},  # type: ignore[dict-item]
+                        desired_state=bad_state,
                         reason="x" * 1025)
         assert [problem.path for problem in info.value.errors] == [
             "model_variant_actions['shadow']", "desired_state", "reason"]
@@ -848,13 +851,31 @@ class TestEnums:
         assert not S.RUNNING.is_transient
 
     def test_parse_enum_keeps_an_unknown_string(self) -> None:
+        """A value this version does not know becomes a stand-in member: still the enum's
+        type (what a type checker sees), equal to the service's string, marked unknown."""
         assert parse_enum(ExperimentStatus, "Running") is ExperimentStatus.RUNNING
-        assert parse_enum(ExperimentStatus, "Paused") == "Paused"
-        assert type(parse_enum(ExperimentStatus, "Paused")) is str
+        paused = parse_enum(ExperimentStatus, "Paused")
+        assert paused == "Paused"
+        assert str(paused) == "Paused"
+        assert isinstance(paused, ExperimentStatus)
+        assert not paused.is_known
+        assert ExperimentStatus.RUNNING.is_known
+        assert not paused.is_terminal
+        assert not paused.is_transient
         assert parse_enum(ModelVariantStatus, "InService") is ModelVariantStatus.IN_SERVICE
+        assert list(ExperimentStatus) == list(ALL_STATUSES)  # not added to the members
+
+    def test_the_constructor_stays_strict(self) -> None:
+        with pytest.raises(ValueError, match="Paused"):
+            ExperimentStatus("Paused")
+
+    def test_a_stand_in_member_pickles(self) -> None:
+        paused = ExperimentStatus.parse("Paused")
+        assert pickle.loads(pickle.dumps(paused)) == "Paused"
+        assert pickle.loads(pickle.dumps(S.RUNNING)) is S.RUNNING
 
     def test_described_unknown_status_is_kept(self) -> None:
         status = experiment("Paused").status
         assert status == "Paused"
-        assert type(status) is str
+        assert not status.is_known
         assert experiment(S.RUNNING).status is S.RUNNING

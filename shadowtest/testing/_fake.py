@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
 
+    from shadowtest.status import StatusName
     from shadowtest.testing._fake_cloudwatch import FakeCloudWatch
     from shadowtest.testing._fake_s3 import FakeS3
 
@@ -647,7 +648,7 @@ class FakeSageMaker:
         self,
         config: InferenceExperimentConfig | Mapping[str, Any],
         *,
-        status: ExperimentStatus | str = S.RUNNING,
+        status: ExperimentStatus | StatusName = S.RUNNING,
     ) -> str:
         """Put an experiment straight into ``status`` (no call recorded); returns its ARN.
 

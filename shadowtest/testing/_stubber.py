@@ -19,7 +19,7 @@ output shape by botocore as they are queued.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from botocore.stub import Stubber
 
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from mypy_boto3_sagemaker.client import SageMakerClient
+
+    from shadowtest.status import StopState, VariantActionName
 
 __all__ = ["ExperimentStubber", "describe_response"]
 
@@ -95,19 +97,19 @@ def describe_response(
     elif now.tzinfo is None or now.utcoffset() is None:
         # as FakeSageMaker: a naive time would be read as local time by botocore
         raise ValueError(f"now must be a timezone-aware datetime, got {now!r}")
-    status = str(status)
+    status_text = str(status)
     request = config.to_boto3()
     schedule = config.schedule or InferenceExperimentSchedule()
     start = schedule.start_time or now
     end = schedule.end_time or start + timedelta(days=7)
     statuses = dict(variant_statuses or {})
-    default = _VARIANT_STATUS.get(status, "InService")
+    default = _VARIANT_STATUS.get(status_text, "InService")
     return build_describe(
-        request, arn=experiment_arn(config.name, region, account_id), status=status,
+        request, arn=experiment_arn(config.name, region, account_id), status=status_text,
         start=start, end=end, created=now, modified=now,
         variant_statuses={variant.variant_name: statuses.get(variant.variant_name, default)
                           for variant in config.model_variants},
-        completed=now if status in ("Completed", "Cancelled") else None, reason=status_reason)
+        completed=now if status_text in ("Completed", "Cancelled") else None, reason=status_reason)
 
 
 class ExperimentStubber:
@@ -271,10 +273,10 @@ class ExperimentStubber:
     def expect_stop(
         self,
         name: str,
-        model_variant_actions: Mapping[str, VariantAction | str],
+        model_variant_actions: Mapping[str, VariantAction | VariantActionName],
         *,
         desired_model_variants: Iterable[ModelVariantConfig] | None = None,
-        desired_state: Literal["Completed", "Cancelled"] | ExperimentStatus = "Completed",
+        desired_state: StopState = "Completed",
         reason: str | None = None,
         arn: str | None = None,
     ) -> dict[str, Any]:
@@ -312,7 +314,7 @@ class ExperimentStubber:
         name: str,
         *,
         remove_shadow: bool = False,
-        desired_state: Literal["Completed", "Cancelled"] | ExperimentStatus = "Completed",
+        desired_state: StopState = "Completed",
         reason: str | None = None,
     ) -> dict[str, Any]:
         """Expect the stop that :meth:`ExperimentClient.conclude` sends for the experiment
