@@ -99,7 +99,8 @@ SUMMARY: Final[Struct] = (
     ("RoleArn", False, str),
     ("CompletionTime", False, datetime),
 )
-LIST_RESPONSE: Final[Struct] = (("InferenceExperiments", True, [SUMMARY]),)
+# the model does not require InferenceExperiments: a page without it has no entries
+LIST_RESPONSE: Final[Struct] = (("InferenceExperiments", False, [SUMMARY]),)
 ARN_RESPONSE: Final[Struct] = (("InferenceExperimentArn", True, str),)
 
 _DESCRIBE_REQUIRED: Final = frozenset(key for key, required, _ in DESCRIBE_RESPONSE
@@ -170,7 +171,7 @@ def check_summaries(page: object) -> list[Any]:
     """The ``InferenceExperiments`` list of a list page; :class:`MalformedResponseError`
     unless it is one. Its entries are checked as they are read (a summary's fields raise
     the same error): checking a hundred entries up front costs as much as reading them."""
-    items = page.get("InferenceExperiments") if isinstance(page, Mapping) else None
+    items = page.get("InferenceExperiments", []) if isinstance(page, Mapping) else None
     if type(items) is list:
         return items
     fail("ListInferenceExperiments", page, LIST_RESPONSE)

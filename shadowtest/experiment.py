@@ -83,12 +83,20 @@ class _Displayed:
     def _repr_html_(self) -> str:
         from shadowtest import _display
 
-        return _display.to_html(self)
+        try:
+            return _display.to_html(self)
+        except MalformedResponseError as error:  # display never raises: say what is wrong
+            return _display.html_card(f"{type(self).__name__} (malformed response)",
+                                      [("problem", str(error)), ("read", repr(self))])
 
     def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
         from shadowtest import _display
 
-        _display.pretty(self, p, cycle)
+        try:
+            text = _display.to_text(self)
+        except MalformedResponseError as error:
+            text = f"{self!r}\n  malformed response: {error}"
+        p.text(f"{type(self).__name__}(...)" if cycle else text)
 
 
 @attrs.frozen(kw_only=True)

@@ -42,6 +42,7 @@ from shadowtest import (
     UpdateNotAllowedError,
     WaitTimeoutError,
 )
+from shadowtest import _responses as responses
 from shadowtest.testing import ExperimentStubber, FakeSageMaker, describe_response, sample_config
 
 if TYPE_CHECKING:
@@ -452,6 +453,13 @@ def test_repr_of_a_malformed_experiment_never_raises(data: dict[str, Any]) -> No
     with pytest.raises(MalformedResponseError):
         experiment.arn  # noqa: B018
     hash(experiment)
+    assert "malformed response" in experiment._repr_html_()
+    printed: list[str] = []
+    experiment._repr_pretty_(types.SimpleNamespace(text=printed.append),
+                             False)
+    assert "malformed response" in printed[0]
+    summary = InferenceExperimentSummary.from_boto3(data)
+    assert "malformed response" in summary._repr_html_()
 
 
 def test_a_read_field_of_the_wrong_shape_is_a_malformed_response() -> None:
@@ -475,11 +483,18 @@ def test_a_list_entry_lacking_a_required_field_fails_when_read(fake: FakeSageMak
         summary.status  # noqa: B018
 
 
-def test_a_list_page_without_its_list_is_malformed(fake: FakeSageMaker) -> None:
-    fake.respond_next("ListInferenceExperiments", '{"NextToken": 5}')
+def test_a_list_page_of_the_wrong_shape_is_malformed(fake: FakeSageMaker) -> None:
+    fake.respond_next("ListInferenceExperiments", '{"InferenceExperiments": {"a": 1}}')
     with pytest.raises(MalformedResponseError) as caught:
         list(fake.experiment_client().list())
     assert caught.value.operation == "ListInferenceExperiments"
+
+
+def test_a_list_page_without_its_list_has_no_entries(fake: FakeSageMaker) -> None:
+    """The model does not require InferenceExperiments."""
+    fake.seed(sample_config())
+    fake.respond_next("ListInferenceExperiments", "{}")
+    assert list(fake.experiment_client().list()) == []
 
 
 def test_a_mutating_answer_without_its_arn_is_malformed(fake: FakeSageMaker) -> None:
@@ -854,3 +869,46 @@ def test_arguments_are_checked_before_a_client_is_made(
 def test_describe_response_refuses_a_naive_now() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         describe_response(sample_config(), now=datetime(2030, 1, 1))
+
+
+# -- 3 (drift). the response shapes are the service model's ----------------------------------
+
+_PY_TYPES = {"string": str, "integer": int, "timestamp": datetime, "boolean": bool}
+
+
+def _compare(shape: Any, model: Any, path: str) -> list[str]:
+    """Differences between one of shadowtest's response shapes and botocore's."""
+    if isinstance(shape, type):
+        return [] if _PY_TYPES.get(model.type_name) is shape else [f"{path}: {model.type_name}"]
+    if isinstance(shape, list):
+        if model.type_name != "list":
+            return [f"{path}: not a list"]
+        return _compare(shape[0], model.member, f"{path}[]")
+    if model.type_name != "structure":
+        return [f"{path}: not a structure"]
+    problems = []
+    ours = {key: (required, member) for key, required, member in shape}
+    for key, (required, member) in ours.items():
+        if key not in model.members:
+            problems.append(f"{path}.{key}: not in the model")
+            continue
+        if required != (key in model.required_members):
+            problems.append(f"{path}.{key}: required={required}, the model says otherwise")
+        problems += _compare(member, model.members[key], f"{path}.{key}")
+    problems += [f"{path}.{key}: required by the model, not read"
+                 for key in model.required_members if key not in ours]
+    return problems
+
+
+@pytest.mark.parametrize(("shape", "operation"), [
+    (responses.DESCRIBE_RESPONSE, "DescribeInferenceExperiment"),
+    (responses.LIST_RESPONSE, "ListInferenceExperiments"),
+    (responses.ARN_RESPONSE, "CreateInferenceExperiment"),
+    (responses.ARN_RESPONSE, "UpdateInferenceExperiment"),
+    (responses.ARN_RESPONSE, "StartInferenceExperiment"),
+    (responses.ARN_RESPONSE, "StopInferenceExperiment"),
+    (responses.ARN_RESPONSE, "DeleteInferenceExperiment"),
+])
+def test_response_shapes_match_the_service_model(shape: Any, operation: str) -> None:
+    model = FakeSageMaker().client.meta.service_model.operation_model(operation).output_shape
+    assert _compare(shape, model, operation) == []

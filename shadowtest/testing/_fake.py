@@ -375,7 +375,7 @@ class FakeSageMaker:
                 try:
                     response = self._handlers[operation](params)
                 except _Refusal as refusal:
-                    if fault is not None:  # the answer is lost anyway
+                    if fault is not None and fault.kind == "timeout":  # the answer is lost
                         raise ReadTimeoutError(endpoint_url=url) from None
                     return _http_response(url, refusal.http_status, json.dumps(
                         {"__type": refusal.code, "message": refusal.message}).encode())
