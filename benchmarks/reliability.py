@@ -31,7 +31,7 @@ from shadowtest.testing import FakeSageMaker, sample_config
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from shadowtest import ExperimentClient
+    from shadowtest import ExperimentClient, StatusName
 
 T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
 NAME = "churn-shadow"
@@ -46,7 +46,8 @@ class Scenario:
 
     def __init__(self, label: str, faults: int, inject: Callable[[FakeSageMaker], None],
                  call: Callable[[ExperimentClient], object],
-                 check: Callable[[FakeSageMaker], bool], *, seed: str | None = "Creating",
+                 check: Callable[[FakeSageMaker], bool], *,
+                 seed: StatusName | None = "Creating",
                  expect: type[Exception] | None = None, still: bool = False) -> None:
         self.label, self.faults, self.inject, self.call, self.check = (
             label, faults, inject, call, check)
