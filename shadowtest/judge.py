@@ -62,7 +62,7 @@ __all__ = [
     "MetricJudgement",
     "Policy",
     "SeriesSummary",
-    "TestResult",
+    "Significance",
     "Verdict",
     "judge",
     "mann_whitney_u",
@@ -95,7 +95,7 @@ class Verdict(StrEnum):
 
 
 @attrs.frozen
-class TestResult:
+class Significance:
     """A test's statistic, its standard normal ``z`` and its two-sided ``p_value``."""
 
     statistic: float
@@ -127,7 +127,7 @@ def _tie_term(sizes: Iterable[int]) -> int:
     return sum(m * (t * t * t - t) for t, m in Counter(sizes).items() if t > 1)
 
 
-def wilcoxon_signed_rank(differences: Iterable[float]) -> TestResult:
+def wilcoxon_signed_rank(differences: Iterable[float]) -> Significance:
     """The two-sided Wilcoxon signed-rank test of ``differences`` (normal approximation).
 
     As ``scipy.stats.wilcoxon(x, y, method="asymptotic")`` with its defaults: zero
@@ -143,7 +143,7 @@ def wilcoxon_signed_rank(differences: Iterable[float]) -> TestResult:
     ordered = sorted(filter(None, differences), key=abs)  # filter drops 0.0 and -0.0
     n = len(ordered)
     if n == 0:
-        return TestResult(0.0, 0.0, 1.0, 0)
+        return Significance(0.0, 0.0, 1.0, 0)
     positive = list(map((0.0).__lt__, ordered))
     absolute = list(map(abs, ordered))
     last = dict(zip(absolute, range(n), strict=False))
@@ -160,14 +160,14 @@ def wilcoxon_signed_rank(differences: Iterable[float]) -> TestResult:
     mean = n * (n + 1) / 4
     variance = (n * (n + 1) * (2 * n + 1) - tie_term / 2) / 24
     z = (r_plus - mean) / math.sqrt(variance) if variance > 0 else 0.0
-    return TestResult(min(r_plus, r_minus), z, _two_sided(z), n)
+    return Significance(min(r_plus, r_minus), z, _two_sided(z), n)
 
 
 def _run_size(first: int, last: int) -> int:
     return last - first + 1
 
 
-def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> TestResult:
+def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> Significance:
     """The two-sided Mann-Whitney U test of samples ``x`` and ``y`` (normal approximation).
 
     As ``scipy.stats.mannwhitneyu(x, y, method="asymptotic")`` with its defaults: ties
@@ -176,7 +176,7 @@ def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> TestResult:
     """
     n1, n2 = len(x), len(y)
     if n1 == 0 or n2 == 0:
-        return TestResult(0.0, 0.0, 1.0, n1 + n2)
+        return Significance(0.0, 0.0, 1.0, n1 + n2)
     keys, ranks, sizes = _ranks(Counter(chain(x, y)))
     in_x = Counter(x)
     r1 = sum(map(mul, map(in_x.get, keys, repeat(0)), ranks))
@@ -186,27 +186,27 @@ def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> TestResult:
     ties = _tie_term(sizes) / (n * (n - 1)) if n > 1 else 0.0
     variance = n1 * n2 / 12 * ((n + 1) - ties)
     if variance <= 0:  # every value equal: no evidence either way
-        return TestResult(u1, 0.0, 1.0, n)
+        return Significance(u1, 0.0, 1.0, n)
     z = (u - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
     # U is the larger of U1 and U2, so z < 0 only when the continuity correction passes
     # the mean: 2 * (1 - Phi(z)) then exceeds 1 and is capped, as scipy does (no abs here)
-    return TestResult(u1, z, min(1.0, math.erfc(z / _SQRT2)), n)
+    return Significance(u1, z, min(1.0, math.erfc(z / _SQRT2)), n)
 
 
-def two_proportion_z(errors_a: float, n_a: float, errors_b: float, n_b: float) -> TestResult:
+def two_proportion_z(errors_a: float, n_a: float, errors_b: float, n_b: float) -> Significance:
     """The two-sided pooled two-proportion z-test of ``errors_a / n_a`` against
     ``errors_b / n_b``; ``z`` is positive when b's rate is the higher. ``statistic`` is
     the difference of the rates (b - a). With a pooled rate of 0 or 1 nothing can differ
     and ``p_value`` is 1."""
     if n_a <= 0 or n_b <= 0:
-        return TestResult(0.0, 0.0, 1.0, 0)
+        return Significance(0.0, 0.0, 1.0, 0)
     rate_a, rate_b = errors_a / n_a, errors_b / n_b
     pooled = (errors_a + errors_b) / (n_a + n_b)
     spread = pooled * (1 - pooled) * (1 / n_a + 1 / n_b)
     if spread <= 0:
-        return TestResult(rate_b - rate_a, 0.0, 1.0, round(n_a + n_b))
+        return Significance(rate_b - rate_a, 0.0, 1.0, round(n_a + n_b))
     z = (rate_b - rate_a) / math.sqrt(spread)
-    return TestResult(rate_b - rate_a, z, _two_sided(z), round(n_a + n_b))
+    return Significance(rate_b - rate_a, z, _two_sided(z), round(n_a + n_b))
 
 
 # -- policy ------------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ change='relative', direction='increase')
         return f"{sign}{self.tolerance:g} {_change_unit(self)}"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Gate:
+    def from_dict(cls, data: Mapping[str, object]) -> Gate:
         """A gate from its :meth:`to_dict` form (unknown keys are an error)."""
         c = Checker()
         gate = _gate_from_dict(c, "", data)
@@ -281,12 +281,13 @@ change='relative', direction='increase')
         assert gate is not None
         return gate
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The gate as JSON-safe data."""
         return {key: getattr(self, key) for key in _GATE_KEYS}
 
 
-def _unknown_keys(c: Checker, path: str, data: Mapping[str, Any], known: Sequence[str]) -> None:
+def _unknown_keys(c: Checker, path: str, data: Mapping[str, object],
+                  known: Sequence[str]) -> None:
     for key in data:
         if key not in known:
             c.add(f"{path}.{key}" if path else str(key),
@@ -383,7 +384,7 @@ class Policy:
         return next((gate for gate in self.gates if gate.metric == metric), None)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Policy:
+    def from_dict(cls, data: Mapping[str, object]) -> Policy:
         """A policy from its :meth:`to_dict` form, e.g. a JSON file's contents. Keys left out
         take their defaults (``gates`` too); unknown keys are an error naming them."""
         c = Checker()
@@ -392,7 +393,7 @@ class Policy:
                       f"{', '.join(_POLICY_KEYS)}")
             c.fail("Policy")
         _unknown_keys(c, "", data, _POLICY_KEYS)
-        values = {key: data[key] for key in _POLICY_KEYS if key in data}
+        values: dict[str, Any] = {key: data[key] for key in _POLICY_KEYS if key in data}
         if "gates" in data:
             gates = data["gates"]
             if isinstance(gates, (str, Mapping)) or not isinstance(gates, Sequence):
@@ -403,7 +404,7 @@ class Policy:
         c.raise_if_any("Policy")
         return cls(**values)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The policy as JSON-safe data (what :meth:`from_dict` reads)."""
         return {"gates": [gate.to_dict() for gate in self.gates],
                 "confidence": self.confidence, "min_periods": self.min_periods,

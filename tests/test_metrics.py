@@ -333,6 +333,20 @@ class TestFakeCloudWatch:
                                 "Period": 300, "Stat": "Sum"}}])
         assert sum(result["MetricDataResults"][0]["Values"]) == 6000
 
+    @pytest.mark.parametrize(("args", "kwargs", "message"), [
+        (("other", "shadow"), {}, "no experiment 'other'"),
+        ((NAME, "canary"), {}, "'canary' is not a variant of 'churn-shadow'"),
+        ((NAME, "shadow"), {"error_rate": 1.5}, "error_rate must be a probability"),
+        ((NAME, "shadow"), {"minutes": 0}, "minutes must be an integer >= 1"),
+    ])
+    def test_record_traffic_refuses_what_cannot_be(self, args: tuple[str, str],
+                                                   kwargs: dict[str, Any],
+                                                   message: str) -> None:
+        """Feeding traffic to something that does not exist is a test bug: say so."""
+        fake, _ = running(hours=1)
+        with pytest.raises(ValueError, match=message):
+            fake.record_traffic(*args, **{"minutes": 10, **kwargs})
+
     def test_same_arguments_same_traffic(self) -> None:
         """record_traffic is deterministic."""
         series = []

@@ -518,18 +518,27 @@ class FakeSageMaker:
         invocations_per_minute: float | Callable[[int], float] = 100.0,
         latency_ms: float = 35.0,
         error_rate: float = 0.0,
-        **more: Any,
+        latency_jitter: float = 0.05,
+        overhead_ms: float = 2.0,
+        model_error_rate: float = 0.0,
+        client_error_rate: float = 0.0,
+        cpu_utilization: float = 40.0,
+        memory_utilization: float = 30.0,
+        disk_utilization: float = 10.0,
+        instance_count: int | None = None,
+        seed: int = 0,
     ) -> None:
         """Feed CloudWatch ``minutes`` minutes of traffic of ``variant`` (a variant name of
         experiment ``name``), ending now on the fake clock unless ``start`` is given.
 
         ``invocations_per_minute`` is a number or a function of the minute's index (a
-        load curve both variants can share), ``latency_ms`` the mean ModelLatency,
-        ``error_rate`` the share of requests failing with 5XX. More knobs of
-        :meth:`FakeCloudWatch.record_traffic` pass through ``more``: ``latency_jitter``,
-        ``overhead_ms``, ``model_error_rate``, ``client_error_rate``, ``cpu_utilization``,
-        ``memory_utilization``, ``disk_utilization``, ``seed``. Deterministic: the same
-        arguments give the same traffic.
+        load curve both variants can share); each minute's average ModelLatency is
+        ``latency_ms`` times (1 + a normal draw of sd ``latency_jitter``), OverheadLatency
+        likewise around ``overhead_ms``; ``error_rate`` (5XX), ``model_error_rate`` and
+        ``client_error_rate`` (4XX) are per-request probabilities; utilisations are
+        percentages; ``instance_count`` (default: the variant's) divides
+        InvocationsPerInstance. Deterministic: the same arguments and ``seed`` give the
+        same traffic.
 
         >>> fake.record_traffic("churn-shadow", "shadow", minutes=240, latency_ms=41.0)
         ... # doctest: +SKIP
@@ -543,13 +552,16 @@ class FakeSageMaker:
                              f"{', '.join(map(repr, names))})")
         if start is None:
             start = self._now - timedelta(minutes=minutes)
-        count = exp.variant(variant)["InfrastructureConfig"]["RealTimeInferenceConfig"][
-            "InstanceCount"]
-        more.setdefault("instance_count", count)
+        if instance_count is None:
+            instance_count = exp.variant(variant)["InfrastructureConfig"][
+                "RealTimeInferenceConfig"]["InstanceCount"]
         self._cloudwatch_fake().record_traffic(
             exp.params["EndpointName"], variant, start=start, minutes=minutes,
             invocations_per_minute=invocations_per_minute, latency_ms=latency_ms,
-            error_rate=error_rate, **more)
+            latency_jitter=latency_jitter, overhead_ms=overhead_ms, error_rate=error_rate,
+            model_error_rate=model_error_rate, client_error_rate=client_error_rate,
+            cpu_utilization=cpu_utilization, memory_utilization=memory_utilization,
+            disk_utilization=disk_utilization, instance_count=instance_count, seed=seed)
 
     # -- for tests -----------------------------------------------------------------------------
 
