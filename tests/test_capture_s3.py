@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from datetime import datetime, timezone
 
 import attrs
@@ -143,6 +144,24 @@ class TestComparePredictions:
         assert result.paired == 2  # 10:00:00 and 10:00:01
         listed = [params for op, params in fake.fake_s3.calls if op == "ListObjectsV2"]
         assert listed[0]["StartAfter"] == "churn/churn/production/2026/12/01/10"
+
+    def test_payloads_stay_out_of_logs_and_problems(self, fake: FakeSageMaker,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+        """Through S3 too: a bad line and a duplicate holding a marker are located by
+        s3:// key and line, and nothing logged or reported quotes them."""
+        caplog.set_level(logging.DEBUG)
+        marker = "PII-MARKER-s3"
+        keys = fake.capture_traffic("churn-shadow", [[1, 2]], production=lambda x: marker,
+                                    shadow=lambda x: marker, sampling_percentage=100)
+        good = fake.s3.get_object(Bucket="captures", Key=keys[0])["Body"].read().decode()
+        fake.fake_s3.put("captures", keys[0], good + good + f"{{{marker}\n")
+        result = fake.experiment_client().compare_predictions("churn-shadow")
+        assert (result.paired, result.duplicates, result.malformed) == (1, 1, 1)
+        assert sorted((p.source, p.line) for p in result.problems) == [
+            (f"s3://captures/{keys[0]}", 2), (f"s3://captures/{keys[0]}", 3)]
+        seen = "\n".join([caplog.text, repr(result), *map(str, result.problems)])
+        assert marker not in seen
+        assert "compared predictions of inference experiment 'churn-shadow'" in caplog.text
 
     def test_an_experiment_without_capture_is_refused(self) -> None:
         fake = FakeSageMaker()
