@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from botocore.model import OperationModel
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["FakeS3", "capture_lines"]
+__all__ = ["FakeS3", "capture_lines", "write_capture_traffic"]
 
 Input = TypeVar("Input")  # an input of the two models
 _SERVED: Final = ("ListObjectsV2", "GetObject")
