@@ -475,3 +475,40 @@ def test_import_shadowtest_does_not_import_the_rendering_module() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == []
+
+
+class TestReportsFromOtherModulesEscapeToo:
+    """Plan and PredictionComparison render through the same blocks: markup in what they
+    show (a description, a captured label) stays text."""
+
+    def test_plan(self) -> None:
+        fake = FakeSageMaker()
+        client = fake.experiment_client()
+        client.create(sample_config())
+        fake.advance(timedelta(seconds=1))
+        page = Tables(client.plan(sample_config(description=EVIL))._repr_html_())
+        assert "script" not in page.tags
+        headers, rows = page.table()
+        assert headers == ["", "path", "live", "desired", "note"]
+        assert [row[1:4] for row in rows] == [["description", "(none)", repr(EVIL)]]
+
+    def test_prediction_comparison(self) -> None:
+        import json
+
+        from shadowtest import compare_captures
+
+        def line(i: int, output: str) -> str:
+            return json.dumps({"captureData": {"endpointOutput": {
+                "observedContentType": "application/json", "mode": "OUTPUT",
+                "data": json.dumps(output), "encoding": "JSON"}},
+                "eventMetadata": {"eventId": f"e{i}", "inferenceId": f"i{i}",
+                                  "inferenceTime": "2026-11-26T12:00:00Z"},
+                "eventVersion": "0"})
+
+        compared = compare_captures([line(i, EVIL) for i in range(3)],
+                                    [line(i, "<b>x</b>") for i in range(3)])
+        page = Tables(compared._repr_html_())
+        assert "script" not in page.tags
+        assert "b" not in page.tags
+        headers, _ = page.table("Labels (rows: production, columns: shadow)")
+        assert set(headers[1:]) == {EVIL, "<b>x</b>"}
