@@ -232,10 +232,18 @@ def pretty(obj: object, p: PrettyPrinter, cycle: bool) -> None:
 
 def card_of(obj: object, *, now: datetime | None = None) -> Card:
     """The :class:`Card` of ``obj``, chosen by its class (or a base class) name."""
+    from shadowtest.errors import MalformedResponseError
+
     for klass in type(obj).__mro__:
         build = _CARDS.get(klass.__name__)
         if build is not None:
-            return build(obj, now)
+            try:
+                return build(obj, now)
+            except MalformedResponseError as error:
+                # a display must not fail: show what the response lacks, and the repr
+                # (which leaves out what it cannot read)
+                return Card(f"{type(obj).__name__} (malformed response)",
+                            [("problem", str(error)), ("as read", repr(obj))])
     raise TypeError(f"shadowtest does not know how to render a {type(obj).__name__}")
 
 

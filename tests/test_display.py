@@ -320,6 +320,15 @@ class TestExperimentDisplay:
             "failure reason": "<i>capacity</i>"}
         assert pretty(found.endpoint).splitlines()[0] == "EndpointMetadata churn"
 
+    def test_a_malformed_response_displays_what_it_lacks(self) -> None:
+        data = describe_response(full_config(), "Running", now=NOW)
+        del data["ModelVariants"]
+        found = InferenceExperiment(data)
+        facts = Tables(found._repr_html_()).facts()
+        assert "ModelVariants is missing" in facts["problem"]
+        assert facts["as read"] == repr(found)
+        assert pretty(found).startswith("InferenceExperiment (malformed response)")
+
     def test_summary_card(self) -> None:
         data = describe_response(full_config(), "Cancelled", now=NOW,
                                  status_reason="stopped by hand")
