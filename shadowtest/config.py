@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, cast
 
 import attrs
 
@@ -41,6 +41,18 @@ from shadowtest._checks import (
 from shadowtest.errors import ConfigValidationError
 
 if TYPE_CHECKING:
+    # The boto3 stubs' request shapes (extra `shadowtest[types]`): to_boto3() results then
+    # type-check as the arguments of the typed boto3 client they are made for.
+    from mypy_boto3_sagemaker.literals import ProductionVariantInstanceTypeType
+    from mypy_boto3_sagemaker.type_defs import (
+        CaptureContentTypeHeaderTypeDef,
+        CreateInferenceExperimentRequestTypeDef,
+        InferenceExperimentDataStorageConfigTypeDef,
+        InferenceExperimentScheduleTypeDef,
+        ModelVariantConfigTypeDef,
+        ShadowModeConfigTypeDef,
+    )
+
     from shadowtest._display import PrettyPrinter
 
 __all__ = [
@@ -146,6 +158,11 @@ class _Validated:
     def _check(self, c: Checker) -> None:
         raise NotImplementedError
 
+    @classmethod
+    def _read(cls, data: object, c: Checker) -> dict[str, Any]:
+        """The constructor's keyword arguments read from an API dict; problems go to ``c``."""
+        raise NotImplementedError
+
     # Notebook and IPython display; the rendering module loads on first display only.
     def _repr_html_(self) -> str:
         from shadowtest import _display
@@ -171,11 +188,14 @@ def _build(cls: type[Any], values: dict[str, Any], c: Checker) -> Any:
     return FAILED
 
 
-def _from_boto3(cls: type[Any], data: object) -> Any:
+V = TypeVar("V", bound=_Validated)
+
+
+def _from_boto3(cls: type[V], data: object) -> V:
     c = Checker()
     result = _build(cls, cls._read(data, c), c)
     c.raise_if_any(cls.__name__)
-    return result
+    return cast("V", result)  # not FAILED: any problem was raised just above
 
 
 def _content_types(value: Iterable[str]) -> tuple[str, ...]:
@@ -220,7 +240,7 @@ instance_type='ml.m5.xlarge', instance_count=2)
         c.check_int("instance_count", self.instance_count, ge=1,
                     why="a real-time variant with no instance cannot serve")
 
-    def to_boto3(self) -> dict[str, Any]:
+    def to_boto3(self) -> ModelVariantConfigTypeDef:
         """The API's ``ModelVariantConfig`` dict."""
         return {
             "ModelName": self.model_name,
@@ -228,17 +248,19 @@ instance_type='ml.m5.xlarge', instance_count=2)
             "InfrastructureConfig": {
                 "InfrastructureType": INFRASTRUCTURE_TYPE,
                 "RealTimeInferenceConfig": {
-                    "InstanceType": self.instance_type,
+                    # checked against botocore's list when a request is sent
+                    "InstanceType": cast("ProductionVariantInstanceTypeType",
+                                         self.instance_type),
                     "InstanceCount": self.instance_count,
                 },
             },
         }
 
     @classmethod
-    def from_boto3(cls, data: Mapping[str, Any]) -> ModelVariantConfig:
+    def from_boto3(cls, data: Mapping[str, object]) -> ModelVariantConfig:
         """Read a ``ModelVariantConfig`` dict (a describe response's variant, with its
         ``Status``, is accepted too)."""
-        return _from_boto3(cls, data)  # type: ignore[no-any-return]
+        return _from_boto3(cls, data)
 
     @classmethod
     def _read(cls, data: object, c: Checker) -> dict[str, Any]:
@@ -289,7 +311,7 @@ shadow_model_variant_name='shadow', sampling_percentage=50)
         c.check_int("sampling_percentage", self.sampling_percentage,
                     ge=0, le=MAX_SAMPLING_PERCENTAGE, why="a percentage of requests")
 
-    def to_boto3(self) -> dict[str, Any]:
+    def to_boto3(self) -> ShadowModeConfigTypeDef:
         """The API's ``ShadowModeConfig`` dict, with its one-item ``ShadowModelVariants``."""
         return {
             "SourceModelVariantName": self.source_model_variant_name,
@@ -300,9 +322,9 @@ shadow_model_variant_name='shadow', sampling_percentage=50)
         }
 
     @classmethod
-    def from_boto3(cls, data: Mapping[str, Any]) -> ShadowModeConfig:
+    def from_boto3(cls, data: Mapping[str, object]) -> ShadowModeConfig:
         """Read a ``ShadowModeConfig`` dict."""
-        return _from_boto3(cls, data)  # type: ignore[no-any-return]
+        return _from_boto3(cls, data)
 
     @classmethod
     def _read(cls, data: object, c: Checker) -> dict[str, Any]:
@@ -388,9 +410,9 @@ class InferenceExperimentSchedule(_Validated):
             c.fail(cls.__name__)
         return cls(start_time=start_time, end_time=end_time)
 
-    def to_boto3(self) -> dict[str, Any]:
+    def to_boto3(self) -> InferenceExperimentScheduleTypeDef:
         """The API's ``Schedule`` dict, datetimes in UTC, unset ends omitted."""
-        out: dict[str, Any] = {}
+        out: InferenceExperimentScheduleTypeDef = {}
         if self.start_time is not None:
             out["StartTime"] = _utc(self.start_time)
         if self.end_time is not None:
@@ -398,9 +420,9 @@ class InferenceExperimentSchedule(_Validated):
         return out
 
     @classmethod
-    def from_boto3(cls, data: Mapping[str, Any]) -> InferenceExperimentSchedule:
+    def from_boto3(cls, data: Mapping[str, object]) -> InferenceExperimentSchedule:
         """Read a ``Schedule`` dict."""
-        return _from_boto3(cls, data)  # type: ignore[no-any-return]
+        return _from_boto3(cls, data)
 
     @classmethod
     def _read(cls, data: object, c: Checker) -> dict[str, Any]:
@@ -440,12 +462,12 @@ class DataStorageConfig(_Validated):
                 for i, value in enumerate(values):
                     c.check_string(f"{field}[{i}]", value, CONTENT_TYPE)
 
-    def to_boto3(self) -> dict[str, Any]:
+    def to_boto3(self) -> InferenceExperimentDataStorageConfigTypeDef:
         """The API's ``DataStorageConfig`` dict."""
-        out: dict[str, Any] = {"Destination": self.destination}
+        out: InferenceExperimentDataStorageConfigTypeDef = {"Destination": self.destination}
         if self.kms_key is not None:
             out["KmsKey"] = self.kms_key
-        content: dict[str, list[str]] = {}
+        content: CaptureContentTypeHeaderTypeDef = {}
         if self.csv_content_types:
             content["CsvContentTypes"] = list(self.csv_content_types)
         if self.json_content_types:
@@ -455,9 +477,9 @@ class DataStorageConfig(_Validated):
         return out
 
     @classmethod
-    def from_boto3(cls, data: Mapping[str, Any]) -> DataStorageConfig:
+    def from_boto3(cls, data: Mapping[str, object]) -> DataStorageConfig:
         """Read a ``DataStorageConfig`` dict."""
-        return _from_boto3(cls, data)  # type: ignore[no-any-return]
+        return _from_boto3(cls, data)
 
     @classmethod
     def _read(cls, data: object, c: Checker) -> dict[str, Any]:
@@ -580,9 +602,9 @@ class InferenceExperimentConfig(_Validated):
         return attrs.evolve(self, shadow_mode_config=attrs.evolve(
             self.shadow_mode_config, sampling_percentage=percentage))
 
-    def to_boto3(self) -> dict[str, Any]:
+    def to_boto3(self) -> CreateInferenceExperimentRequestTypeDef:
         """The keyword arguments of ``create_inference_experiment`` (``Type`` included)."""
-        out: dict[str, Any] = {
+        out: CreateInferenceExperimentRequestTypeDef = {
             "Name": self.name,
             "Type": EXPERIMENT_TYPE,
             "RoleArn": self.role_arn,
@@ -602,14 +624,16 @@ class InferenceExperimentConfig(_Validated):
             out["Tags"] = [{"Key": key, "Value": value} for key, value in self.tags.items()]
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """:meth:`to_boto3` made JSON-safe: the same PascalCase keys, timestamps as ISO 8601
         UTC strings (``"2026-12-01T09:00:00Z"``) — the ``--cli-input-json`` shape of
         ``aws sagemaker create-inference-experiment``."""
-        out = self.to_boto3()
-        if "Schedule" in out:
-            out["Schedule"] = {key: value.isoformat().replace("+00:00", "Z")
-                               for key, value in out["Schedule"].items()}
+        out: dict[str, object] = dict(self.to_boto3())
+        if self.schedule is not None:
+            out["Schedule"] = {key: _utc(when).isoformat().replace("+00:00", "Z")
+                               for key, when in (("StartTime", self.schedule.start_time),
+                                                 ("EndTime", self.schedule.end_time))
+                               if when is not None}
         return out
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -630,7 +654,7 @@ class InferenceExperimentConfig(_Validated):
         return config_from_json(text)
 
     @classmethod
-    def from_boto3(cls, data: Mapping[str, Any]) -> InferenceExperimentConfig:
+    def from_boto3(cls, data: Mapping[str, object]) -> InferenceExperimentConfig:
         """Read ``create_inference_experiment`` keyword arguments, or a
         ``describe_inference_experiment`` response (which has no tags; its
         ``EndpointMetadata.EndpointName`` is used). Every problem is reported at once,

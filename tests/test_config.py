@@ -356,6 +356,7 @@ class TestSerialisation:
         sent = schedule(start_time=T0.astimezone(pacific)).to_boto3()
 
         assert sent["StartTime"] == T0
+        assert isinstance(sent["StartTime"], datetime)
         assert sent["StartTime"].tzinfo == UTC
         assert InferenceExperimentSchedule(end_time=T0).to_boto3() == {"EndTime": T0}
         assert InferenceExperimentSchedule().to_boto3() == {}
@@ -407,8 +408,8 @@ class TestSerialisation:
         """A describe response (endpoint under EndpointMetadata, variant Status, no tags)
         reads back to the config that created it."""
         config = full_experiment()
-        response = {k: v for k, v in config.to_boto3().items() if k not in ("Tags",
-                                                                          "EndpointName")}
+        response: dict[str, Any] = {k: v for k, v in config.to_boto3().items()
+                                    if k not in ("Tags", "EndpointName")}
         response.update(
             Arn="arn:aws:sagemaker:us-east-1:123456789012:inference-experiment/churn-shadow",
             Status="Running", EndpointMetadata={"EndpointName": "churn"},
@@ -450,8 +451,8 @@ class TestSerialisation:
 
     def test_from_boto3_shadow_variants_must_be_one(self) -> None:
         """ShadowModelVariants must hold exactly one item."""
-        data = shadow_mode().to_boto3()
-        data["ShadowModelVariants"] *= 2
+        data: dict[str, Any] = dict(shadow_mode().to_boto3())
+        data["ShadowModelVariants"] = [*data["ShadowModelVariants"]] * 2
 
         with pytest.raises(ConfigValidationError) as info:
             ShadowModeConfig.from_boto3(data)
@@ -468,7 +469,7 @@ class TestSerialisation:
 
     def test_from_boto3_wrong_infrastructure_type(self) -> None:
         """Only RealTimeInference infrastructure exists."""
-        data = variant().to_boto3()
+        data: Any = variant().to_boto3()
         data["InfrastructureConfig"]["InfrastructureType"] = "Serverless"
 
         with pytest.raises(ConfigValidationError) as info:

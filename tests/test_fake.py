@@ -74,7 +74,7 @@ def sm(fake: FakeSageMaker) -> SageMakerClient:
 
 def params(**changes: Any) -> dict[str, Any]:
     """Create parameters of a valid experiment, with config ``changes``."""
-    return sample_config(**changes).to_boto3()
+    return dict(sample_config(**changes).to_boto3())
 
 
 def create(fake: FakeSageMaker, name: str = NAME, settle: bool = True, **changes: Any) -> None:

@@ -817,7 +817,7 @@ def test_a_deeply_nested_value_is_shown_briefly() -> None:
 def test_messages_are_capped() -> None:
     """A response with 100,000 variants: at most 20 problems listed, then "and N more";
     each value cut short."""
-    data = sample_config().to_boto3()
+    data: dict[str, Any] = dict(sample_config().to_boto3())
     data["ModelVariants"] = [{"ModelName": "x" * 10_000}] * 100_000
     with pytest.raises(ConfigValidationError) as caught:
         InferenceExperimentConfig.from_boto3(data)

@@ -114,7 +114,7 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...
 def broken_requests(draw: st.DrawFn) -> dict[str, Any]:
     """A valid request with one leaf replaced by a value invalid for it, or a required
     leaf removed."""
-    request = draw(configs()).to_boto3()
+    request: dict[str, Any] = dict(draw(configs()).to_boto3())
     path, old = draw(st.sampled_from(_leaves(request)))
     *parents, last = path
     holder: Any = request

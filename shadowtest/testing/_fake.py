@@ -680,7 +680,7 @@ class FakeSageMaker:
     def _seed(self, config: InferenceExperimentConfig, wanted: ExperimentStatus) -> str:
         if config.name in self._experiments:
             raise ValueError(f"an inference experiment called {config.name!r} exists already")
-        params = config.to_boto3()
+        params: dict[str, Any] = dict(config.to_boto3())
         start, end = self._window(params.get("Schedule", {}))
         if wanted is S.CREATED and start <= self._now:
             shift = self._now + SEEDED_START_DELAY - start
