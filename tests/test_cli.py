@@ -3,6 +3,7 @@ codes, stdout, and stderr as one `FILE: path: message` line per problem."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import attrs
 import pytest
 
+import shadowtest
 from shadowtest import ExperimentStatus, InferenceExperimentConfig, InferenceExperimentSchedule
 from shadowtest.cli import main
 from shadowtest.testing import FakeSageMaker, sample_config
@@ -102,11 +104,51 @@ class TestValidate:
         assert run(None, "validate", write(tmp_path, sample_config())) == 0
 
 
+class TestWaitOutput:
+    def test_a_terminal_gets_one_live_status_line(self, monkeypatch: pytest.MonkeyPatch,
+                                                  fake: FakeSageMaker) -> None:
+        """On a TTY the status line is rewritten in place (\\r), not one line per change."""
+
+        class Terminal(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        fake.experiment_client().create(sample_config())
+        assert run(fake, "wait", NAME, "Running") == 0
+        shown = terminal.getvalue()
+        assert shown.startswith("\r")
+        assert shown.endswith("\n")
+        assert shown.count("\n") == 1
+        assert "Running" in shown
+
+
 class TestUsage:
     @pytest.mark.parametrize("argv", [["nope"], [], ["apply"], ["wait", NAME, "Sleeping"]])
     def test_usage_errors_exit_2(self, argv: list[str], capsys: Capture) -> None:
         assert main(argv) == 2
         assert "usage: shadowtest" in capsys.readouterr().err
+
+    def test_python_dash_m_shadowtest(self, capsys: Capture,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+        import runpy
+
+        monkeypatch.setattr(sys, "argv", ["shadowtest", "--help"])
+        with pytest.raises(SystemExit) as exit:
+            runpy.run_path(str(Path(shadowtest.__file__).with_name("__main__.py")),
+                           run_name="__main__")
+        assert exit.value.code == 0
+        assert capsys.readouterr().out.startswith("usage: shadowtest")
+
+    def test_a_bad_file_sends_nothing(self, tmp_path: Path, capsys: Capture,
+                                      fake: FakeSageMaker) -> None:
+        bad = tmp_path / "bad.json"
+        bad.write_text('{"Name": "churn-shadow", "Bogus": 1}')
+        for command in ("plan", "apply"):
+            assert run(fake, command, str(bad)) == 1
+        assert fake.calls == []
+        assert "Traceback" not in capsys.readouterr().err
 
 
 class TestPlanApply:
