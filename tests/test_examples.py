@@ -81,8 +81,15 @@ def test_judge_then_promote_example(tmp_path: Path) -> None:
     assert lines[-1] == "no stop request sent: experiment Running"
 
 
-def test_pipeline_step_example_re_runs_without_sending_anything(tmp_path: Path) -> None:
-    out = run_example("pipeline_step.py", tmp_path).splitlines()
+def test_pipeline_step_example_re_runs_without_sending_anything(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Run in-process (its offline mode makes no client of its own), to spare the suite a
+    second interpreter."""
+    import runpy
+
+    main = runpy.run_path(str(ROOT / "examples" / "pipeline_step.py"))["main"]
+    assert main([]) == 0
+    out = capsys.readouterr().out.splitlines()
     assert out[0] == "shadowtest pipeline step against FakeSageMaker (offline)"
     assert out[2] == "+ create inference experiment 'churn-shadow' (does not exist)"
     run2 = out.index("run 2: same file, six hours later (from_now() moved with the clock)")

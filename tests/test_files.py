@@ -62,7 +62,8 @@ class TestWrite:
             k: v for k, v in config.to_boto3().items() if k != "Schedule"}
         assert json.loads(config.to_json()) == out
 
-    @settings(max_examples=10, deadline=None)
+    # a third of the profile's examples (tests/conftest.py): building configs is the slow part
+    @settings(max_examples=max(5, settings().max_examples // 3), deadline=None)
     @given(configs())
     def test_every_config_round_trips_through_json(self, config: InferenceExperimentConfig,
                                                    ) -> None:
