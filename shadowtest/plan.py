@@ -29,6 +29,7 @@ from shadowtest.status import TRANSIENT, ExperimentStatus, StrEnum, status_advic
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping
 
+    from shadowtest._display import PrettyPrinter
     from shadowtest.config import InferenceExperimentConfig
     from shadowtest.experiment import InferenceExperiment
 
@@ -487,7 +488,7 @@ class Plan:
                          "UpdateNotAllowedError and sends nothing")
         return "\n".join(lines)
 
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
         p.text(str(self) if not cycle else "Plan(...)")
 
     def _repr_html_(self) -> str:

@@ -229,6 +229,16 @@ class TestPlanApply:
         assert "&lt;b&gt;x&lt;/b&gt;" in html
         assert "<b>x</b>" not in html
         assert isinstance(plan, Plan)
+        printed: list[str] = []
+
+        class Printer:
+            def text(self, obj: str) -> None:
+                printed.append(obj)
+
+        plan._repr_pretty_(Printer(), False)
+        assert printed == [str(plan)]
+        assert str(plan).splitlines()[1] == (
+            "    ~ description: (none) -> '<b>x</b>'")
 
 
 def mutating(fake: FakeSageMaker, since: int = 0) -> list[str]:
