@@ -238,7 +238,7 @@ class TestPlanApply:
         plan._repr_pretty_(Printer(), False)
         assert printed == [str(plan)]
         assert str(plan).splitlines()[1] == (
-            "    ~ description: (none) -> '<b>x</b>'")
+            "    + description: (none) -> '<b>x</b>'")
 
 
 def mutating(fake: FakeSageMaker, since: int = 0) -> list[str]:
