@@ -269,7 +269,7 @@ class _Cli:
         experiment: InferenceExperiment = self.call(path, lambda: client.apply(
             config, desired_state=desired, replace=self.args.replace,
             timeout=self.args.timeout))
-        if self.args.wait:
+        if self.args.wait and not experiment.is_terminal:  # ended and unchanged: done
             until = ("Running",) if desired else ("Created", "Running")
             experiment = self.wait(path, config.name, until, self.args.timeout)
         if self.json:

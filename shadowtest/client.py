@@ -289,7 +289,8 @@ class ExperimentClient:
         unless ``replace=True`` (then: stop if running, wait, delete, create — each
         step logged). ``desired_state="Running"`` starts a Created experiment. With
         ``wait=True``, returns once the experiment is Created or Running (Running
-        when so desired). Returns the experiment as described last.
+        when so desired) — or at once if it has ended and nothing changed. Returns the
+        experiment as described last.
 
         A schedule built with ``from_now()`` does not cause an update on re-runs: see
         :func:`shadowtest.plan.plan_apply`.
@@ -325,15 +326,17 @@ class ExperimentClient:
         if not plan:
             log.info("inference experiment %r matches the config; nothing to do", name)
         self._carry_out(name, plan.requests, deadline)
-        if wait:
+        current = self.describe(name)
+        if wait and current.status not in TERMINAL:  # an ended, unchanged one stays ended
             until = {ExperimentStatus.RUNNING} if desired_state == "Running" else _SETTLED_LIVE
             return self.wait(name, until, timeout=max(deadline - self._clock(), 0.0))
-        return self.describe(name)
+        return current
 
     def _carry_out(self, name: str, requests: Iterable[tuple[str, Mapping[str, object]]],
                    deadline: float) -> None:
         """Send a plan's requests in order, waiting where the service needs it: a stopped
-        experiment must end before it is deleted, a new one be Created before it starts."""
+        experiment must end before it is deleted, a new or updated one be Created again
+        before it starts."""
         sagemaker = self.sagemaker
         sent: builtins.list[str] = []
         for operation, params in requests:
@@ -342,10 +345,10 @@ class ExperimentClient:
                 log.info("apply %r: waiting for the stop to finish", name)
                 self.wait(name, TERMINAL, timeout=remaining)
             if (operation == "start_inference_experiment"
-                    and "create_inference_experiment" in sent
+                    and {"create_inference_experiment", "update_inference_experiment"} & {*sent}
                     and self.wait(name, _SETTLED_LIVE, timeout=remaining).status
                     is ExperimentStatus.RUNNING):
-                continue  # its start time came while it was being created
+                continue  # its start time came while it was being created or updated
             short = operation.replace("_inference_experiment", "")
             self._call(short, name, getattr(sagemaker, operation), params)
             sent.append(operation)

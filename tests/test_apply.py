@@ -319,6 +319,27 @@ class TestApply:
         assert mutating(fake) == ["StartInferenceExperiment"]
         assert result.status is S.RUNNING
 
+    def test_a_from_now_config_starts_a_created_experiment_after_updating_its_end(
+            self, fake: FakeSageMaker) -> None:
+        """Created with a start tomorrow; the config says 'from now, for 2 days': the end
+        is updated (allowed in Created), the update is waited out, then it starts."""
+        fake.seed(sample_config(), status=S.CREATED)
+        config = sample_config(schedule=InferenceExperimentSchedule.from_now(
+            timedelta(days=2), now=fake.now))
+        plan = fake.experiment_client().plan(config)
+        assert plan.actions == ("update", "start")
+        result = fake.experiment_client().apply(config, wait=True)
+        assert mutating(fake) == ["UpdateInferenceExperiment", "StartInferenceExperiment"]
+        assert result.status is S.RUNNING
+        assert result.schedule is not None
+        assert result.schedule.end_time == T0 + timedelta(days=2)
+
+    def test_an_ended_unchanged_experiment_is_left_alone_even_with_wait(
+            self, fake: FakeSageMaker) -> None:
+        fake.seed(sample_config(), status=S.COMPLETED)
+        assert fake.experiment_client().apply(sample_config(), wait=True).status is S.COMPLETED
+        assert mutating(fake) == []
+
     def test_tags_are_brought_in_line(self, fake: FakeSageMaker) -> None:
         fake.seed(sample_config(tags={"team": "ml", "old": "x"}))
         client = fake.experiment_client()
