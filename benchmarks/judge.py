@@ -36,7 +36,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from shadowtest import InferenceExperimentSchedule
-from shadowtest.judge import judge
+from shadowtest.judgement import judge
 from shadowtest.metrics import (
     DEFAULT_METRICS,
     METRICS,

@@ -112,7 +112,7 @@ __all__ = [
 if TYPE_CHECKING:
     from shadowtest.capture import CaptureRecord, PredictionComparison, compare_captures
     from shadowtest.files import load
-    from shadowtest.judge import (
+    from shadowtest.judgement import (
         Gate,
         Judgement,
         MetricJudgement,
@@ -134,13 +134,13 @@ _LAZY: dict[str, str] = {
     "ExperimentList": "shadowtest.listing",
     "ExperimentMetrics": "shadowtest.metrics",
     "MetricSeries": "shadowtest.metrics",
-    "Gate": "shadowtest.judge",
-    "Judgement": "shadowtest.judge",
-    "MetricJudgement": "shadowtest.judge",
-    "Policy": "shadowtest.judge",
-    "SeriesSummary": "shadowtest.judge",
-    "Verdict": "shadowtest.judge",
-    "judge": "shadowtest.judge",
+    "Gate": "shadowtest.judgement",
+    "Judgement": "shadowtest.judgement",
+    "MetricJudgement": "shadowtest.judgement",
+    "Policy": "shadowtest.judgement",
+    "SeriesSummary": "shadowtest.judgement",
+    "Verdict": "shadowtest.judgement",
+    "judge": "shadowtest.judgement",
     "CaptureRecord": "shadowtest.capture",
     "PredictionComparison": "shadowtest.capture",
     "compare_captures": "shadowtest.capture",

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from shadowtest.client import ExperimentClient
     from shadowtest.experiment import InferenceExperiment
-    from shadowtest.judge import Judgement, Policy
+    from shadowtest.judgement import Judgement, Policy
     from shadowtest.plan import Plan
     from shadowtest.status import StatusName
 
@@ -313,7 +313,7 @@ class _Cli:
             return None
         import json
 
-        from shadowtest.judge import Policy
+        from shadowtest.judgement import Policy
 
         def read() -> Policy:
             with open(path, "rb") as file:

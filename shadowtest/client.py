@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker.paginator import ListInferenceExperimentsPaginator
 
     from shadowtest.capture import PredictionComparison
-    from shadowtest.judge import Judgement, Policy, Verdict
+    from shadowtest.judgement import Judgement, Policy, Verdict
     from shadowtest.metrics import ExperimentMetrics
     from shadowtest.plan import Plan
     from shadowtest.status import StatusName, StopState, VariantActionName
@@ -593,7 +593,7 @@ class ExperimentClient:
     ) -> Judgement:
         """Judge the shadow of experiment ``name``: :func:`shadowtest.judge` of
         :meth:`metrics` (same arguments) with ``policy`` (default ``Policy.default()``)."""
-        from shadowtest.judge import Policy
+        from shadowtest.judgement import Policy
 
         if policy is not None and not isinstance(policy, Policy):
             c = Checker()
@@ -605,7 +605,7 @@ class ExperimentClient:
     def _evaluate(self, current: InferenceExperiment, policy: Policy | None,
                   start: datetime | None, end: datetime | None, period: int | None,
                   metrics: Iterable[str] | None) -> Judgement:
-        from shadowtest.judge import judge
+        from shadowtest.judgement import judge
         from shadowtest.metrics import check_arguments
 
         names = check_arguments(start, end, period, metrics)
@@ -940,7 +940,7 @@ def _required(require: object) -> tuple[Verdict | None, Policy | None]:
     """``promote``'s ``require``: the verdict wanted and the policy to judge with."""
     if require is None:
         return None, None
-    from shadowtest.judge import Policy, Verdict
+    from shadowtest.judgement import Policy, Verdict
 
     if isinstance(require, Policy):
         return Verdict.PASS, require

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from botocore.exceptions import ClientError
 
     from shadowtest._display import PrettyPrinter
-    from shadowtest.judge import Judgement
+    from shadowtest.judgement import Judgement
 
 __all__ = [
     "MAX_PROBLEMS_SHOWN",
@@ -317,6 +317,17 @@ class PromotionBlockedError(ShadowTestError):
     def __reduce__(self) -> tuple[object, ...]:
         kw = {"name": self.name, "required": self.required, "judgement": self.judgement}
         return (_rebuild_kw, (type(self), self.args, kw))
+
+    def _repr_html_(self) -> str:
+        """The refusal, then the judgement's table, in a notebook."""
+        from shadowtest._display import escape
+
+        return (f"<div><strong>PromotionBlockedError</strong>: {escape(self.args[0])}</div>"
+                + self.judgement._repr_html_())
+
+    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
+        p.text(f"PromotionBlockedError: {self.args[0]}" if cycle else
+               f"PromotionBlockedError: {self.args[0]}\n\n{self.judgement}")
 
 
 class CaptureFormatError(ShadowTestError, ValueError):

@@ -39,6 +39,7 @@ from shadowtest.status import ExperimentStatus
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
 
+    from shadowtest._display import PrettyPrinter
     from shadowtest.experiment import InferenceExperiment
 
 __all__ = [
@@ -251,6 +252,40 @@ class ExperimentMetrics:
     def has_data(self) -> bool:
         """Whether any series of either variant has a data point."""
         return any(len(s) for side in (self.production, self.shadow) for s in side.values())
+
+    def _rows(self) -> list[tuple[str, str, str, str, int, str]]:
+        rows = []
+        for role, variant, side in (("production", self.production_variant, self.production),
+                                    ("shadow", self.shadow_variant, self.shadow)):
+            for key, series in side.items():
+                mean = (f"{sum(series.values) / len(series):.4g}" if len(series) else
+                        "no data")
+                who = role if variant in ("", role) else f"{role} ({variant})"
+                rows.append((who, key, series.statistic, series.unit, len(series), mean))
+        return rows
+
+    _HEADERS: Final = ("variant", "series", "statistic", "unit", "periods", "mean")
+
+    def _title(self) -> str:
+        start, end = self.window
+        return (f"Metrics of {self.name!r}: {start.isoformat()} .. {end.isoformat()}, "
+                f"period {self.period} s")
+
+    def __str__(self) -> str:
+        from shadowtest._display import text_table
+
+        return f"{self._title()}\n\n{text_table(self._HEADERS, self._rows())}"
+
+    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
+        p.text(repr(self) if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        from shadowtest._display import html_card, html_table
+
+        return html_card(self._title(), [("sampling", self.sampling_percentage),
+                                         ("instance types", f"{self.production_instance_type}"
+                                                            f" / {self.shadow_instance_type}")],
+                         html_table(self._HEADERS, self._rows()))
 
     def __repr__(self) -> str:
         start, end = self.window

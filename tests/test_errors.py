@@ -32,7 +32,7 @@ from shadowtest.errors import (
     WaitTimeoutError,
     translate_client_error,
 )
-from shadowtest.judge import Judgement, Policy, Verdict
+from shadowtest.judgement import Judgement, Policy, Verdict
 from shadowtest.testing import ExperimentStubber, sample_config
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from shadowtest import ConfigValidationError
-from shadowtest.judge import (
+from shadowtest.judgement import (
     Gate,
     Judgement,
     Policy,
@@ -459,3 +459,18 @@ def test_judgement_is_pure() -> None:
     assert (first.verdict, first.score, first.reasons) == (second.verdict, second.score,
                                                            second.reasons)
     assert dict(first.metrics) == dict(second.metrics)
+
+
+def test_the_judge_function_stays_a_function() -> None:
+    """``shadowtest.judge`` is the function even after the module that defines it has
+    been imported (a submodule of the same name would replace it on the package)."""
+    import importlib
+
+    import shadowtest
+
+    importlib.import_module("shadowtest.judgement")
+    assert shadowtest.judge is judge
+    from shadowtest import judge as imported
+
+    assert callable(imported)
+    assert imported is judge

@@ -422,3 +422,23 @@ def test_the_fakes_cbor_is_what_botocore_reads() -> None:
         model.output_shape)
     parsed.pop("ResponseMetadata", None)
     assert parsed == response
+
+
+def test_metrics_show_themselves() -> None:
+    """ExperimentMetrics prints a table of its series and renders escaped HTML; a blocked
+    promotion renders its judgement."""
+    fake, client = running(hours=1)
+    fake.record_traffic(NAME, "production", minutes=30)
+    m = client.metrics(NAME, metrics=["ModelLatency"])
+    text = str(m).splitlines()
+    assert text[0].startswith("Metrics of 'churn-shadow': ")
+    assert text[2].split() == ["variant", "series", "statistic", "unit", "periods", "mean"]
+    assert any(line.split()[:5] == ["production", "ModelLatency", "Average", "Milliseconds",
+                                    "30"] for line in text)
+    assert any(line.split()[:2] == ["shadow", "ModelLatency"] and "no data" in line
+               for line in text)
+    assert "<table>" in m._repr_html_()
+    assert "&#x27;churn-shadow&#x27;" in m._repr_html_()
+    with pytest.raises(PromotionBlockedError) as caught:
+        client.promote(NAME, require="PASS")
+    assert "NO_DATA" in caught.value._repr_html_()

@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 
     from matplotlib.figure import Figure
 
+    from shadowtest._display import PrettyPrinter
+
 __all__ = [
     "Gate",
     "Judgement",
@@ -557,7 +559,7 @@ class Judgement:
             lines += ["", "reasons:"] + [f"  - {reason}" for reason in self.reasons]
         return "\n".join(lines)
 
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
         p.text(repr(self) if cycle else str(self))
 
     def _repr_html_(self) -> str:
