@@ -174,6 +174,12 @@ class _Validated:
 
         _display.pretty(self, p, cycle)
 
+    def __str__(self) -> str:
+        """The fields as readable multi-line text (``repr()`` stays the one-line repr)."""
+        from shadowtest import _display
+
+        return _display.to_text(self)
+
 
 def _build(cls: type[Any], values: dict[str, Any], c: Checker) -> Any:
     """``cls(**values)`` for values read by ``_read``; on any problem, every problem of the

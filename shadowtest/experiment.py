@@ -98,6 +98,12 @@ class _Displayed:
             text = f"{self!r}\n  malformed response: {error}"
         p.text(f"{type(self).__name__}(...)" if cycle else text)
 
+    def __str__(self) -> str:
+        """Readable multi-line text (``repr()`` stays the one-line repr)."""
+        from shadowtest import _display
+
+        return _display.to_text(self)
+
 
 @attrs.frozen(kw_only=True)
 class EndpointMetadata(_Displayed):

@@ -211,6 +211,15 @@ class TestConfigDisplay:
         assert max(map(len, lines)) <= 88
         assert " ".join(text.split()).count("word") == 60
 
+    def test_str_is_the_pretty_text(self) -> None:
+        config = full_config()
+        assert str(config) == pretty(config)
+        assert f"{config}".splitlines()[0] == "InferenceExperimentConfig churn-shadow"
+        assert str(config.model_variants[0]) == pretty(config.model_variants[0])
+        found = experiment()
+        assert str(found) == pretty(found)
+        assert str(found.endpoint) == pretty(found.endpoint)
+
     def test_pretty_cycle_gives_a_short_form(self) -> None:
         printer = Printer()
         sample_config()._repr_pretty_(printer, True)
@@ -447,9 +456,10 @@ class TestListResults:
             "role_arn": sample_config().role_arn}
         assert type(record["status"]) is str
 
-    def test_repr_fetches_nothing(self) -> None:
+    def test_repr_and_str_fetch_nothing(self) -> None:
         fake, result = listed(12)
         assert repr(result) == "<ExperimentList: 0 fetched, more to fetch>"
+        assert str(result) == repr(result)
         assert list_calls(fake) == 0
 
 
