@@ -334,7 +334,7 @@ class Policy:
     with fewer periods with traffic on either side has no data. Verdict: ``FAIL`` if a
     critical gate fails; ``NO_DATA`` if half or more of the gates have no data; otherwise
     ``PASS`` at a score >= ``pass_score``, ``MARGINAL`` at >= ``marginal_score``, else
-    ``FAIL``. :meth:`default` is the table of SPEC §8.2; change one thing with
+    ``FAIL``. :meth:`default` gives the documented gates; change one thing with
     ``attrs.evolve``.
 
     >>> Policy.default().confidence

@@ -328,7 +328,7 @@ class TestPolicy:
     """Policy and Gate validate like the configs and read/write plain data."""
 
     def test_default_is_the_documented_table(self) -> None:
-        """SPEC's table, spelled out."""
+        """The documented default gates, spelled out."""
         table = {(g.metric, g.tolerance, g.change, g.direction, g.critical)
                  for g in Policy.default().gates}
         assert table == {
