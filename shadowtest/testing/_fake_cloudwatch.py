@@ -34,6 +34,7 @@ import re
 import struct
 import uuid
 from datetime import datetime, timezone
+from operator import mul
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
@@ -211,10 +212,13 @@ def _column(metric: str, statistic: str, instances: float
 def _summary(minutes: list[Minute]) -> tuple[float, ...]:
     """A period's minutes as (minutes, requests, request-weighted latency sums, error sums,
     utilisation sums), from which every statistic is one division."""
-    requests = math.fsum(m[0] for m in minutes)
-    return (float(len(minutes)), requests,
-            math.fsum(m[0] * m[1] for m in minutes), math.fsum(m[0] * m[2] for m in minutes),
-            *(math.fsum(m[i] for m in minutes) for i in range(3, 9)))
+    if len(minutes) == 1:  # 60 s periods: nothing to add up
+        m = minutes[0]
+        return (1.0, m[0], m[0] * m[1], m[0] * m[2], *m[3:])
+    columns = list(zip(*minutes, strict=True))
+    requests = columns[0]
+    return (float(len(minutes)), sum(requests), sum(map(mul, requests, columns[1])),
+            sum(map(mul, requests, columns[2])), *map(sum, columns[3:]))
 
 
 class FakeCloudWatch:
