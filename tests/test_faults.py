@@ -532,32 +532,39 @@ def test_malformed_response_is_a_shadowtest_error() -> None:
 
 
 def test_fake_lists_safely_while_another_thread_deletes() -> None:
+    """A list pauses after reading its first experiment while another thread deletes a
+    later one: the delete waits for the list (one lock serves each request whole), so
+    the list never meets an experiment half gone (it was ResourceNotFound)."""
     fake = FakeSageMaker(now=T0)
-    for i in range(60):
+    for i in range(5):
         fake.seed(sample_config(name=f"exp-{i}"), status="Completed")
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
+    paused, deleted = threading.Event(), threading.Event()
+    settled = fake._settled
 
-    def delete_all() -> None:
-        start.wait()
-        for i in range(60):
-            fake.client.delete_inference_experiment(Name=f"exp-{i}")
+    def pausing(name: str) -> Any:
+        if threading.current_thread() is lister and not paused.is_set():
+            paused.set()
+            deleted.wait(0.1)  # the delete gets its chance now, unless it must wait
+        return settled(name)
 
-    def list_all() -> None:
-        start.wait()
-        try:
-            for _ in range(30):
-                fake.client.list_inference_experiments(MaxResults=100)
-        except BaseException as error:
-            errors.append(error)
+    def delete() -> None:
+        paused.wait()
+        fake.client.delete_inference_experiment(Name="exp-3")
+        deleted.set()
 
-    threads = [threading.Thread(target=delete_all), threading.Thread(target=list_all)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert fake.experiments == {}
+    listed: list[Any] = []
+    lister = threading.Thread(target=lambda: listed.append(
+        fake.client.list_inference_experiments(MaxResults=100)))
+    deleter = threading.Thread(target=delete)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fake, "_settled", pausing)
+        lister.start()
+        deleter.start()
+        lister.join()
+        deleter.join()
+    assert len(listed) == 1  # the list did not fail
+    assert len(listed[0]["InferenceExperiments"]) == 5
+    assert sorted(fake.experiments) == ["exp-0", "exp-1", "exp-2", "exp-4"]
 
 
 def test_fake_list_pages_share_one_sort(monkeypatch: pytest.MonkeyPatch) -> None:
