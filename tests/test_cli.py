@@ -307,6 +307,18 @@ class TestJudgeCommands:
         assert capsys.readouterr().out.startswith("promoted: arn:")
 
 
+def test_validate_reads_the_instance_types_botocore_would() -> None:
+    """validate reads the instance-type list straight from the model file (no botocore
+    import): the same set botocore's loader gives."""
+    from botocore.loaders import create_loader
+
+    from shadowtest.rules import instance_types_from_model_file
+
+    model = create_loader().load_service_model("sagemaker", "service-2")
+    expected = frozenset(model["shapes"]["ProductionVariantInstanceType"]["enum"])
+    assert instance_types_from_model_file() == expected
+
+
 def test_the_installed_script_runs_offline(tmp_path: Path) -> None:
     """The console script is installed and runs with no AWS environment at all (a missing
     file keeps it short: the good-file path is tested in-process above)."""
