@@ -31,6 +31,7 @@ Exit status 1 if a bar is missed, or if boto3/botocore/_display are imported, un
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
@@ -57,11 +58,17 @@ def cli_commands(request_file: str) -> dict[str, list[str]]:
             "shadowtest validate FILE": [*prefix, "validate", request_file]}
 
 
+# Bytecode is written and reused as in any installed package: with PYTHONDONTWRITEBYTECODE
+# set (as on some CI machines), an editable shadowtest would be compiled from source on
+# every sample while boto3's wheel-installed .pyc files are not, an unfair comparison.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def sample(code: str | list[str]) -> float:
     """Seconds for one fresh interpreter to run ``code`` (``-c`` text, or a whole argv)."""
     argv = [sys.executable, "-c", code] if isinstance(code, str) else code
     start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=ENV)
     return time.perf_counter() - start
 
 
