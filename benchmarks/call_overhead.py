@@ -107,8 +107,8 @@ class Case:
 def cases(sagemaker: SageMakerClient, client: ExperimentClient,
           config: InferenceExperimentConfig) -> list[Case]:
     request = config.to_boto3()
-    running = describe_response(config, "Running", now=NOW)
-    created = describe_response(config, "Created", now=NOW)
+    running: dict[str, Any] = dict(describe_response(config, "Running", now=NOW))
+    created: dict[str, Any] = dict(describe_response(config, "Created", now=NOW))
     summaries = [{"Name": f"exp-{i:03d}", "Type": "ShadowMode",
                   "Status": "Running", "CreationTime": NOW, "LastModifiedTime": NOW}
                  for i in range(100)]

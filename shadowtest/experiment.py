@@ -115,14 +115,15 @@ class EndpointMetadata(_Displayed):
     failure_reason: str | None = None
 
     @classmethod
-    def from_boto3(cls, data: Mapping[str, Any]) -> EndpointMetadata:
+    def from_boto3(cls, data: Mapping[str, object]) -> EndpointMetadata:
         """Read an ``EndpointMetadata`` dict."""
-        status = data.get("EndpointStatus")
+        d: Mapping[str, Any] = data  # its shape is checked where it is read
+        status = d.get("EndpointStatus")
         return cls(
-            endpoint_name=data["EndpointName"],
-            endpoint_config_name=data.get("EndpointConfigName"),
+            endpoint_name=d["EndpointName"],
+            endpoint_config_name=d.get("EndpointConfigName"),
             endpoint_status=None if status is None else EndpointStatus.parse(status),
-            failure_reason=data.get("FailureReason"),
+            failure_reason=d.get("FailureReason"),
         )
 
 
@@ -144,13 +145,14 @@ class ModelVariantSummary(_Displayed):
                                   instance_count=self.instance_count)
 
     @classmethod
-    def from_boto3(cls, data: Mapping[str, Any]) -> ModelVariantSummary:
+    def from_boto3(cls, data: Mapping[str, object]) -> ModelVariantSummary:
         """Read a ``ModelVariantConfigSummary`` dict."""
-        real_time = data["InfrastructureConfig"]["RealTimeInferenceConfig"]
-        status = data["Status"]
+        d: Mapping[str, Any] = data  # its shape is checked where it is read
+        real_time = d["InfrastructureConfig"]["RealTimeInferenceConfig"]
+        status = d["Status"]
         return cls(
-            model_name=data["ModelName"],
-            variant_name=data["VariantName"],
+            model_name=d["ModelName"],
+            variant_name=d["VariantName"],
             instance_type=real_time["InstanceType"],
             instance_count=real_time["InstanceCount"],
             status=ModelVariantStatus.parse(status),
@@ -198,7 +200,7 @@ class _ResponseView(_Displayed):
     _OPERATION: ClassVar[str] = ""
     _SHAPE: ClassVar[Shape] = ()
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, object]) -> None:
         _set_data(self, data)
 
     _data: Mapping[str, Any]
@@ -210,15 +212,15 @@ class _ResponseView(_Displayed):
         raise attrs.exceptions.FrozenInstanceError
 
     @classmethod
-    def from_boto3(cls, data: Mapping[str, Any]) -> Self:
+    def from_boto3(cls, data: Mapping[str, object]) -> Self:
         """Read the response dict (it is kept, not copied: don't change it afterwards)."""
         return cls(data)
 
-    def to_boto3(self) -> dict[str, Any]:
+    def to_boto3(self) -> dict[str, object]:
         """The response dict this was read from (a shallow copy, ``ResponseMetadata`` aside)."""
         return {key: value for key, value in self._data.items() if key != "ResponseMetadata"}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The fields as a dict with snake_case keys, e.g. for a DataFrame row."""
         return {field: getattr(self, field) for field in self._FIELDS}
 

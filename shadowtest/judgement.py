@@ -326,6 +326,11 @@ def _default_gates() -> tuple[Gate, ...]:
     )
 
 
+def _gates(value: Iterable[Gate]) -> tuple[Gate, ...]:
+    # typed for the constructor; anything else is kept for Policy's checks to report
+    return to_tuple(value)  # type: ignore[no-any-return]
+
+
 @attrs.frozen(kw_only=True)
 class Policy:
     """The gates a judgement applies, and how it turns them into a verdict.
@@ -341,7 +346,7 @@ class Policy:
     0.98
     """
 
-    gates: tuple[Gate, ...] = attrs.field(factory=_default_gates, converter=to_tuple)
+    gates: tuple[Gate, ...] = attrs.field(factory=_default_gates, converter=_gates)
     confidence: float = 0.98
     min_periods: int = 10
     pass_score: float = 95.0

@@ -141,7 +141,11 @@ def _unit(info: MetricInfo, statistic: str) -> str:
     return info.unit
 
 
-def _as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+def _timestamps(value: Iterable[datetime]) -> tuple[datetime, ...]:
+    return value if isinstance(value, tuple) else tuple(value)
+
+
+def _values(value: Iterable[float]) -> tuple[float, ...]:
     return value if isinstance(value, tuple) else tuple(value)
 
 
@@ -161,8 +165,8 @@ class MetricSeries:
     metric: str
     statistic: str
     unit: str
-    timestamps: tuple[datetime, ...] = attrs.field(converter=_as_tuple)
-    values: tuple[float, ...] = attrs.field(converter=_as_tuple)
+    timestamps: tuple[datetime, ...] = attrs.field(converter=_timestamps)
+    values: tuple[float, ...] = attrs.field(converter=_values)
 
     def __attrs_post_init__(self) -> None:
         if len(self.timestamps) != len(self.values):

@@ -8,7 +8,7 @@ The client, the Stubber helper and the fake all use it, so they cannot disagree.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
@@ -28,6 +28,8 @@ from shadowtest.status import TRANSIENT, ExperimentStatus, StrEnum, status_advic
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping
+
+    from mypy_boto3_sagemaker.type_defs import UpdateInferenceExperimentRequestTypeDef
 
     from shadowtest._display import PrettyPrinter
     from shadowtest.config import InferenceExperimentConfig
@@ -76,7 +78,7 @@ class UpdatePlan:
 
     name: str
     status: ExperimentStatus
-    request: Mapping[str, Any]
+    request: UpdateInferenceExperimentRequestTypeDef
     refused: tuple[Problem, ...] = ()
     dropped: tuple[str, ...] = ()
 
@@ -196,7 +198,8 @@ def plan_checked(
         else:
             _not_in_status(refused, status, updatable, F.DATA_STORAGE_CONFIG,
                            "the data storage config")
-    return UpdatePlan(name, status, request, refused=tuple(refused), dropped=tuple(dropped))
+    return UpdatePlan(name, status, cast("UpdateInferenceExperimentRequestTypeDef", request),
+                      refused=tuple(refused), dropped=tuple(dropped))
 
 
 def _refusers(
@@ -415,6 +418,21 @@ class PlannedChange:
         return ACTION_SYMBOLS.get(self.action, "~")
 
 
+# typed converters: the attrs plugin makes each the type of its __init__ parameter
+def _actions(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _changes(value: Iterable[PlannedChange]) -> tuple[PlannedChange, ...]:
+    return tuple(value)
+
+
+def _requests(
+    value: Iterable[tuple[str, Mapping[str, object]]],
+) -> tuple[tuple[str, Mapping[str, object]], ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Plan:
     """What ``ExperimentClient.apply`` would do to make the experiment match a config.
@@ -433,10 +451,10 @@ class Plan:
 
     name: str
     status: ExperimentStatus | str | None
-    actions: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
-    changes: tuple[PlannedChange, ...] = attrs.field(default=(), converter=to_tuple)
+    actions: tuple[str, ...] = attrs.field(default=(), converter=_actions)
+    changes: tuple[PlannedChange, ...] = attrs.field(default=(), converter=_changes)
     requests: tuple[tuple[str, Mapping[str, object]], ...] = attrs.field(
-        default=(), converter=to_tuple)
+        default=(), converter=_requests)
 
     def __bool__(self) -> bool:
         return bool(self.actions)

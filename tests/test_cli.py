@@ -240,7 +240,7 @@ class TestReadCommands:
         assert capsys.readouterr().err.splitlines() == [f"{NAME}: Stopping", f"{NAME}: Completed"]
         assert run(fake, "conclude", "other-shadow", "--cancel") == 0
         fake.advance(timedelta(seconds=1))
-        assert fake.describe("other-shadow")["Status"] == ExperimentStatus.CANCELLED
+        assert fake.describe("other-shadow")["Status"] == "Cancelled"
 
     def test_service_errors_exit_5_and_refusals_exit_1(self, capsys: Capture,
                                                        fake: FakeSageMaker) -> None:

@@ -253,10 +253,10 @@ class TestMessages:
 
     def test_class_names_take_the_right_article(self) -> None:
         with pytest.raises(ConfigValidationError) as caught:
-            sample_config(schedule=5)
+            sample_config(schedule=5)  # type: ignore[arg-type]
         assert "must be an InferenceExperimentSchedule or None" in str(caught.value)
         with pytest.raises(ConfigValidationError) as caught:
-            sample_config(data_storage_config=5)
+            sample_config(data_storage_config=5)  # type: ignore[arg-type]
         assert "must be a DataStorageConfig or None" in str(caught.value)
 
     def test_arguments_are_invalid_a_config_is_invalid(self) -> None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from datetime import timedelta, timezone
 from html.parser import HTMLParser
+from typing import Any
 
 import attrs
 import hypothesis
@@ -129,7 +130,7 @@ def pretty(obj: object) -> str:
     return "".join(printer.parts)
 
 
-def full_config(**changes: object) -> InferenceExperimentConfig:
+def full_config(**changes: Any) -> InferenceExperimentConfig:
     return sample_config(**{
         "description": EVIL,
         "schedule": InferenceExperimentSchedule(start_time=NOW,
@@ -330,7 +331,7 @@ class TestExperimentDisplay:
         assert pretty(found.endpoint).splitlines()[0] == "EndpointMetadata churn"
 
     def test_a_malformed_response_displays_what_it_lacks(self) -> None:
-        data = describe_response(full_config(), "Running", now=NOW)
+        data: dict[str, Any] = dict(describe_response(full_config(), "Running", now=NOW))
         del data["ModelVariants"]
         found = InferenceExperiment(data)
         facts = Tables(found._repr_html_()).facts()

@@ -384,7 +384,7 @@ def test_progress_line_names_the_fault_being_retried(monkeypatch: pytest.MonkeyP
 
 
 def described(fake: FakeSageMaker, **changes: Any) -> dict[str, Any]:
-    data = fake.describe(NAME)
+    data: dict[str, Any] = dict(fake.describe(NAME))
     data.update(changes)
     return data
 
@@ -816,7 +816,7 @@ def test_a_deeply_nested_value_is_shown_briefly() -> None:
     for _ in range(5_000):
         nested = [nested]
     with pytest.raises(ConfigValidationError) as caught:
-        sample_config(description=nested)
+        sample_config(description=nested)  # type: ignore[arg-type]
     assert "[[[[...]]]]" in str(caught.value)
     assert len(str(caught.value)) < 500
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import subprocess
 import sys
 
@@ -96,3 +98,45 @@ def test_ci_python3_wrapper_runs_python_not_itself() -> None:
     result = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
                             timeout=60, check=False)
     assert (result.returncode, result.stdout.strip()) == (0, "42")
+
+
+def _public_callables() -> list[tuple[str, object]]:
+    """Every public function, and every public method, property and constructor of a
+    public class (inherited ones too), of ``shadowtest`` and ``shadowtest.testing``."""
+    found: list[tuple[str, object]] = []
+    for module in (shadowtest, shadowtest.testing):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if not inspect.isclass(obj):
+                if callable(obj):
+                    found.append((f"{module.__name__}.{name}", obj))
+                continue
+            members: dict[str, object] = {}
+            for klass in reversed(obj.__mro__):
+                if klass.__module__.startswith("shadowtest"):
+                    members.update(vars(klass))
+            for attr, member in members.items():
+                if attr.startswith("_") and attr != "__init__":
+                    continue
+                if isinstance(member, (classmethod, staticmethod)):
+                    member = member.__func__
+                if isinstance(member, property):
+                    member = member.fget
+                member = getattr(member, "func", member)  # cached properties
+                if callable(member):
+                    found.append((f"{module.__name__}.{name}.{attr}", member))
+    return found
+
+
+def test_no_any_in_a_public_signature() -> None:
+    """A user's type checker sees real types everywhere it meets shadowtest: no parameter
+    or return of a public function, method or constructor is typed ``Any``."""
+    any_word = re.compile(r"\bAny\b")
+    offenders = [
+        f"{where} {param}: {annotation}"
+        for where, member in _public_callables()
+        for param, annotation in inspect.get_annotations(member).items()  # type: ignore[arg-type]
+        if any_word.search(str(annotation))
+    ]
+    assert offenders == []
+    assert len(_public_callables()) > 100  # the scan reaches the API

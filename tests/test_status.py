@@ -397,6 +397,7 @@ class TestPlanUpdate:
         plan = plan_update(experiment(S.CREATED),
                            schedule=InferenceExperimentSchedule(start_time=new_start))
         sent = plan.request["Schedule"]["StartTime"]
+        assert isinstance(sent, datetime)
         assert sent == datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
         assert sent.utcoffset() == timedelta(0)
         assert "EndTime" not in plan.request["Schedule"]

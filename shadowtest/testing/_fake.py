@@ -36,7 +36,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import EndpointConnectionError, ParamValidationError, ReadTimeoutError
@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker.type_defs import DescribeInferenceExperimentResponseTypeDef
 
     from shadowtest.status import StatusName
     from shadowtest.testing._fake_cloudwatch import FakeCloudWatch
@@ -634,17 +635,18 @@ class FakeSageMaker:
         with self._lock:
             self._faults.setdefault(api, deque()).extend([fault] * times)
 
-    def describe(self, name: str) -> dict[str, Any]:
+    def describe(self, name: str) -> DescribeInferenceExperimentResponseTypeDef:
         """A copy of what DescribeInferenceExperiment would return for ``name`` now
         (``ResponseMetadata`` aside); :class:`KeyError` if there is none. Not recorded
         in :attr:`calls`."""
         with self._lock:
             if name not in self._experiments:
                 raise KeyError(name)
-            return self._describe_dict(self._settled(name))
+            return cast("DescribeInferenceExperimentResponseTypeDef",
+                        self._describe_dict(self._settled(name)))
 
     @property
-    def experiments(self) -> Mapping[str, Mapping[str, Any]]:
+    def experiments(self) -> Mapping[str, DescribeInferenceExperimentResponseTypeDef]:
         """A read-only snapshot: every experiment's :meth:`describe`, by name."""
         with self._lock:
             return MappingProxyType({name: self.describe(name) for name in self._experiments})
@@ -658,7 +660,7 @@ class FakeSageMaker:
 
     def seed(
         self,
-        config: InferenceExperimentConfig | Mapping[str, Any],
+        config: InferenceExperimentConfig | Mapping[str, object],
         *,
         status: ExperimentStatus | StatusName = S.RUNNING,
     ) -> str:
@@ -846,7 +848,7 @@ class FakeSageMaker:
             raise _invalid(list(error.errors)) from None
         if plan.refused:
             raise _invalid(list(plan.refused))
-        request = plan.request
+        request: dict[str, Any] = dict(plan.request)
         schedule = request.get("Schedule", {})
         exp.start, exp.end = schedule.get("StartTime", exp.start), schedule.get("EndTime", exp.end)
         for variant in request.get("ModelVariants", ()):

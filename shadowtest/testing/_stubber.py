@@ -19,7 +19,7 @@ output shape by botocore as they are queued.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.stub import Stubber
 
@@ -39,10 +39,16 @@ from shadowtest.testing._responses import build_describe, experiment_arn
 
 if TYPE_CHECKING:
     from collections import deque
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from types import TracebackType
 
     from mypy_boto3_sagemaker.client import SageMakerClient
+    from mypy_boto3_sagemaker.type_defs import (
+        DescribeInferenceExperimentResponseTypeDef,
+        InferenceExperimentSummaryTypeDef,
+        StopInferenceExperimentRequestTypeDef,
+        UpdateInferenceExperimentRequestTypeDef,
+    )
 
     from shadowtest.status import StopState, VariantActionName
 
@@ -80,7 +86,7 @@ def describe_response(
     variant_statuses: Mapping[str, str] | None = None,
     region: str = "us-east-1",
     account_id: str = "123456789012",
-) -> dict[str, Any]:
+) -> DescribeInferenceExperimentResponseTypeDef:
     """A realistic ``describe_inference_experiment`` response for ``config`` in ``status``.
 
     The schedule is the config's, with the service's defaults filled in (start at
@@ -104,7 +110,7 @@ def describe_response(
     end = schedule.end_time or start + timedelta(days=7)
     statuses = dict(variant_statuses or {})
     default = _VARIANT_STATUS.get(status_text, "InService")
-    return build_describe(
+    return build_describe(  # type: ignore[return-value]  # a dict of that shape
         request, arn=experiment_arn(config.name, region, account_id), status=status_text,
         start=start, end=end, created=now, modified=now,
         variant_statuses={variant.variant_name: statuses.get(variant.variant_name, default)
@@ -179,9 +185,19 @@ class ExperimentStubber:
             raise AssertionError(f"{len(pending)} expected call(s) were not made: "
                                  + ", ".join(pending))
 
-    def experiment_client(self, **kwargs: Any) -> ExperimentClient:
-        """An :class:`~shadowtest.ExperimentClient` on the stubbed client (``kwargs`` go to
-        it, e.g. ``clock`` and ``sleep`` for :meth:`~shadowtest.ExperimentClient.wait`)."""
+    def experiment_client(
+        self,
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        now: Callable[[], datetime] | None = None,
+        random: Callable[[], float] | None = None,
+    ) -> ExperimentClient:
+        """An :class:`~shadowtest.ExperimentClient` on the stubbed client, with ``clock``,
+        ``sleep``, ``now`` and ``random`` (see :class:`~shadowtest.ExperimentClient`) if
+        given."""
+        given = (("clock", clock), ("sleep", sleep), ("now", now), ("random", random))
+        kwargs: dict[str, Any] = {key: value for key, value in given if value is not None}
         return ExperimentClient(self.client, **kwargs)
 
     # -- expectations ------------------------------------------------------------------------
@@ -196,20 +212,25 @@ class ExperimentStubber:
 
     def expect_describe(
         self,
-        config: InferenceExperimentConfig | Mapping[str, Any],
+        config: InferenceExperimentConfig | Mapping[str, object],
         status: ExperimentStatus | str = ExperimentStatus.RUNNING,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+        *,
+        now: datetime | None = None,
+        status_reason: str | None = None,
+        variant_statuses: Mapping[str, str] | None = None,
+    ) -> DescribeInferenceExperimentResponseTypeDef:
         """Expect ``describe_inference_experiment`` for ``config.name``, answering with
         :func:`describe_response` (``kwargs`` go to it). ``config`` may also be a ready
         response dict (e.g. one changed by hand), sent as it is. Returns the response."""
         if isinstance(config, InferenceExperimentConfig):
-            response = describe_response(config, status, region=self._region, **kwargs)
+            response = describe_response(config, status, region=self._region, now=now,
+                                         status_reason=status_reason,
+                                         variant_statuses=variant_statuses)
         else:
-            response = dict(config)
-        self.stubber.add_response("describe_inference_experiment", response,
-                                  {"Name": response["Name"]})
-        self._described[response["Name"]] = response
+            response = cast("DescribeInferenceExperimentResponseTypeDef", dict(config))
+        name = str(response["Name"])
+        self.stubber.add_response("describe_inference_experiment", response, {"Name": name})
+        self._described[name] = dict(response)
         return response
 
     def expect_update(
@@ -222,7 +243,7 @@ class ExperimentStubber:
         shadow_mode_config: ShadowModeConfig | None = None,
         data_storage_config: DataStorageConfig | None = None,
         arn: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> UpdateInferenceExperimentRequestTypeDef:
         """Expect ``update_inference_experiment`` with these changes; returns the request.
 
         If ``name`` was described (:meth:`expect_describe`), the request is what
@@ -246,7 +267,7 @@ class ExperimentStubber:
                                  f"{error}")
             request = dict(plan.request)
             if len(request) == 1:  # nothing left to change: the client sends no update
-                return request
+                return cast("UpdateInferenceExperimentRequestTypeDef", request)
         else:
             request = {"Name": name}
             serialised = {
@@ -262,7 +283,7 @@ class ExperimentStubber:
                     request[key] = value if isinstance(value, str) else value.to_boto3()
         self.stubber.add_response("update_inference_experiment",
                                   {"InferenceExperimentArn": arn or self._arn(name)}, request)
-        return request
+        return cast("UpdateInferenceExperimentRequestTypeDef", request)
 
     def expect_start(self, name: str, *, arn: str | None = None) -> None:
         """Expect ``start_inference_experiment`` for ``name``."""
@@ -279,7 +300,7 @@ class ExperimentStubber:
         desired_state: StopState = "Completed",
         reason: str | None = None,
         arn: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> StopInferenceExperimentRequestTypeDef:
         """Expect ``stop_inference_experiment`` with these actions; returns the request."""
         request: dict[str, Any] = {
             "Name": name,
@@ -293,7 +314,7 @@ class ExperimentStubber:
             request["Reason"] = reason
         self.stubber.add_response("stop_inference_experiment",
                                   {"InferenceExperimentArn": arn or self._arn(name)}, request)
-        return request
+        return cast("StopInferenceExperimentRequestTypeDef", request)
 
     def expect_promote(
         self,
@@ -301,7 +322,7 @@ class ExperimentStubber:
         *,
         desired_model_variants: Iterable[ModelVariantConfig] | None = None,
         reason: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> StopInferenceExperimentRequestTypeDef:
         """Expect the stop that :meth:`ExperimentClient.promote` sends for the experiment
         last described as ``name``: shadow Promote, source Remove."""
         source, shadow = self._roles(name)
@@ -316,7 +337,7 @@ class ExperimentStubber:
         remove_shadow: bool = False,
         desired_state: StopState = "Completed",
         reason: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> StopInferenceExperimentRequestTypeDef:
         """Expect the stop that :meth:`ExperimentClient.conclude` sends for the experiment
         last described as ``name``: source Retain, shadow Retain (or Remove)."""
         source, shadow = self._roles(name)
@@ -332,14 +353,14 @@ class ExperimentStubber:
 
     def expect_list(
         self,
-        experiments: Iterable[InferenceExperimentConfig | Mapping[str, Any]] = (),
+        experiments: Iterable[InferenceExperimentConfig | Mapping[str, object]] = (),
         *,
         status: ExperimentStatus | str = ExperimentStatus.RUNNING,
         next_token: str | None = None,
         returns_next_token: str | None = None,
         now: datetime | None = None,
-        **filters: Any,
-    ) -> list[dict[str, Any]]:
+        **filters: object,
+    ) -> list[InferenceExperimentSummaryTypeDef]:
         """Expect one page of ``list_inference_experiments``; returns its summaries.
 
         ``experiments`` are configs (summarised in ``status``) or ready summary dicts.
@@ -350,7 +371,8 @@ class ExperimentStubber:
         summaries: list[dict[str, Any]] = []
         for experiment in experiments:
             if isinstance(experiment, InferenceExperimentConfig):
-                full = describe_response(experiment, status, now=now, region=self._region)
+                full: Mapping[str, object] = describe_response(experiment, status, now=now,
+                                                               region=self._region)
                 summaries.append({key: full[key] for key in _SUMMARY_KEYS if key in full})
             else:
                 summaries.append(dict(experiment))
@@ -361,7 +383,7 @@ class ExperimentStubber:
         if returns_next_token is not None:
             response["NextToken"] = returns_next_token
         self.stubber.add_response("list_inference_experiments", response, request)
-        return summaries
+        return cast("list[InferenceExperimentSummaryTypeDef]", summaries)
 
     def expect_error(
         self,
@@ -370,7 +392,7 @@ class ExperimentStubber:
         message: str = "",
         *,
         http_status: int = 400,
-        expected_params: Mapping[str, Any] | None = None,
+        expected_params: Mapping[str, object] | None = None,
     ) -> None:
         """Expect a call of ``operation`` (``"create"`` … ``"delete"``, or the boto3 method
         name) and answer with a ``ClientError`` of ``code``."""
