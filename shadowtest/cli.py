@@ -214,6 +214,8 @@ class _Cli:
         """``action()``, with any error it raises printed and turned into an exit code."""
         try:
             return action()
+        except _Failed:
+            raise  # printed already (making the client, say)
         except Exception as error:
             raise self.fail(source, error) from None
 
@@ -361,6 +363,8 @@ class _Cli:
             return EXIT_USAGE
         try:
             arn = self.client.promote(self.args.name, require=require)
+        except _Failed:
+            raise
         except PromotionBlockedError as blocked:
             self.problem(None, str(blocked).splitlines()[0])
             for reason in blocked.judgement.reasons:

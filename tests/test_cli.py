@@ -130,6 +130,15 @@ class TestUsage:
         assert main(argv) == 2
         assert "usage: shadowtest" in capsys.readouterr().err
 
+    def test_an_unknown_profile_is_a_credentials_error(self, capsys: Capture) -> None:
+        """--profile (before or after the command) reaches boto3; an unknown one exits 5
+        before any request."""
+        for argv in (["--profile", "nope", "describe", NAME],
+                     ["describe", NAME, "--profile", "nope"]):
+            assert main(argv) == 5
+            assert capsys.readouterr().err == (
+                "shadowtest: The config profile (nope) could not be found\n")
+
     def test_python_dash_m_shadowtest(self, capsys: Capture,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
         import runpy
