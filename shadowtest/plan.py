@@ -430,7 +430,10 @@ def _changes(value: Iterable[PlannedChange]) -> tuple[PlannedChange, ...]:
 def _requests(
     value: Iterable[tuple[str, Mapping[str, object]]],
 ) -> tuple[tuple[str, Mapping[str, object]], ...]:
-    return tuple(value)
+    """``(operation, read-only params)`` pairs: a plan is frozen."""
+    from types import MappingProxyType
+
+    return tuple((operation, MappingProxyType(dict(params))) for operation, params in value)
 
 
 @attrs.frozen(kw_only=True)

@@ -225,6 +225,9 @@ class TestPlanApply:
         plan = plan_apply(attrs.evolve(BASE, description="<b>x</b>"), live(BASE), now=T0)
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             plan.actions = ()  # type: ignore[misc]
+        params: Any = plan.requests[0][1]
+        with pytest.raises(TypeError):
+            params["Name"] = "other"
         html = plan._repr_html_()
         assert "&lt;b&gt;x&lt;/b&gt;" in html
         assert "<b>x</b>" not in html
