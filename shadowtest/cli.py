@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
 
     from shadowtest.client import ExperimentClient
+    from shadowtest.config import InferenceExperimentConfig
     from shadowtest.experiment import InferenceExperiment
     from shadowtest.judgement import Judgement, Policy
     from shadowtest.plan import Plan
@@ -173,7 +174,7 @@ class _Cli:
             for problem in error.errors:
                 self.problem(source, str(problem))
             return _Failed(EXIT_FAIL)
-        if isinstance(error, OSError) and error.strerror:
+        if isinstance(error, OSError) and error.filename is not None and error.strerror:
             self.problem(source, f"cannot read: {error.strerror}")
             return _Failed(EXIT_FAIL)
         lines = str(error).splitlines() or [type(error).__name__]
@@ -219,10 +220,11 @@ class _Cli:
         except Exception as error:
             raise self.fail(source, error) from None
 
-    def load(self, path: str) -> Any:
+    def load(self, path: str) -> InferenceExperimentConfig:
         from shadowtest.files import load
 
-        return self.call(path, lambda: load(path))
+        config: InferenceExperimentConfig = self.call(path, lambda: load(path))
+        return config
 
     def cmd_validate(self) -> int:
         from shadowtest.rules import botocore_instance_types, instance_type_problems
