@@ -179,7 +179,8 @@ def check_summaries(page: object) -> list[Any]:
 
 def arn_of(operation: str, response: object) -> str:
     """The ``InferenceExperimentArn`` of a create/update/start/stop/delete response."""
-    arn = response.get("InferenceExperimentArn") if isinstance(response, Mapping) else None
-    if type(arn) is str:
-        return arn
+    if type(response) is dict:  # botocore's answer always is; no ABC check on the way
+        arn = response.get("InferenceExperimentArn")
+        if type(arn) is str:
+            return arn
     fail(operation, response, ARN_RESPONSE)
