@@ -439,9 +439,7 @@ _VERDICT_CODES: Final = {"PASS": EXIT_OK, "FAIL": EXIT_FAIL, "MARGINAL": EXIT_MA
 
 
 def _judgement_dict(judgement: Judgement) -> dict[str, object]:
-    return {"name": judgement.name, "verdict": judgement.verdict.value,
-            "score": judgement.score, "window": list(judgement.window),
-            "reasons": list(judgement.reasons), "policy": judgement.policy.to_dict()}
+    return judgement.to_dict()
 
 
 def _plan_dict(plan: Plan) -> dict[str, object]:

@@ -86,12 +86,6 @@ class Verdict(StrEnum):
     FAIL = "FAIL"
     NO_DATA = "NO_DATA"
 
-    @property
-    def exit_code(self) -> int:
-        """The exit status a CI step can branch on: 0 PASS, 1 FAIL, 3 MARGINAL, 4 NO_DATA
-        (what ``shadowtest evaluate`` exits with)."""
-        return {"PASS": 0, "FAIL": 1, "MARGINAL": 3, "NO_DATA": 4}[self.value]
-
 
 # -- the statistics ----------------------------------------------------------------------------
 
@@ -479,6 +473,17 @@ class MetricJudgement:
     note: str | None = None
     reason: str | None = None
 
+    def to_dict(self) -> dict[str, object]:
+        """The gate's judgement as JSON-safe data (non-finite numbers become ``None``)."""
+        return {
+            "outcome": self.outcome, "critical": self.gate.critical,
+            "change": _finite(self.change), "change_unit": _change_unit(self.gate),
+            "tolerance": self.gate.tolerance, "relative_change": _finite(self.relative_change),
+            "p_value": self.p_value, "test": self.test, "periods": self.periods,
+            "note": self.note, "reason": self.reason,
+            "production": attrs.asdict(self.production), "shadow": attrs.asdict(self.shadow),
+        }
+
     @property
     def failed(self) -> bool:
         """Whether the gate failed (outcome ``high`` or ``low``)."""
@@ -515,6 +520,20 @@ class Judgement:
     shadow_variant: str = ""
     period: int = 0
     data: ExperimentMetrics | None = attrs.field(default=None, repr=False, eq=False)
+
+    def to_dict(self) -> dict[str, object]:
+        """The judgement as JSON-safe data: verdict, score, window (ISO 8601), reasons,
+        each gate's outcome, change, p-value, test and both variants' summaries, and the
+        policy (non-finite numbers become ``None``)."""
+        start, end = self.window
+        return {
+            "name": self.name, "verdict": self.verdict.value, "score": self.score,
+            "window": [start.isoformat(), end.isoformat()], "period": self.period,
+            "production_variant": self.production_variant,
+            "shadow_variant": self.shadow_variant, "reasons": list(self.reasons),
+            "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
+            "policy": self.policy.to_dict(),
+        }
 
     @property
     def passed(self) -> bool:
@@ -609,6 +628,10 @@ class Judgement:
                 ax.legend(loc="upper right", fontsize=8)
         figure.suptitle(self._title())
         return figure
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _change_unit(gate: Gate) -> str:

@@ -431,6 +431,21 @@ class TestShowing:
         judgement._repr_pretty_(type("P", (), {"text": printer.text_})(), False)
         assert printer.text == str(judgement)
 
+    def test_to_dict_is_strict_json(self) -> None:
+        """to_dict() passes json.dumps(allow_nan=False), with every gate's figures."""
+        import json
+
+        judgement = judge(make_metrics(shadow_5xx=0.02))
+        data = json.loads(json.dumps(judgement.to_dict(), allow_nan=False))
+        assert data["verdict"] == "FAIL"
+        errors = data["metrics"]["Invocation5XXErrors"]
+        assert errors["outcome"] == "high"
+        assert errors["change_unit"] == "pp"
+        assert errors["relative_change"] is None  # production had no errors: infinite
+        assert errors["production"]["mean"] == 0.0
+        assert data["window"][0] == "2026-11-01T00:00:00+00:00"
+        assert Policy.from_dict(data["policy"]) == Policy.default()
+
     def test_plot_draws_both_variants_per_metric(self) -> None:
         """One axes per gate metric, each with the production and the shadow line."""
         import matplotlib
