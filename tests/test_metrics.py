@@ -311,6 +311,41 @@ class TestFakeCloudWatch:
         assert caught.value.response["Error"]["Code"] == "ValidationError"
         assert message in caught.value.response["Error"]["Message"]
 
+    @pytest.mark.parametrize("scan", ["TimestampAscending", "TimestampDescending"])
+    def test_pages_join_to_the_whole_answer(self, scan: str) -> None:
+        """MaxDatapoints=7 over two series of 30 points: NextToken pages, each at most 7
+        points, join to exactly the one-page answer, in the order ScanBy asks."""
+        fake, _ = running(hours=1)
+        fake.record_traffic(NAME, "production", minutes=30)
+        queries = [{"Id": f"q{i}", "MetricStat": {"Metric": {
+            "Namespace": "AWS/SageMaker", "MetricName": metric,
+            "Dimensions": [{"Name": "EndpointName", "Value": "churn"},
+                           {"Name": "VariantName", "Value": "production"}]},
+            "Period": 60, "Stat": "Sum"}} for i, metric in enumerate(
+                ["Invocations", "Invocation5XXErrors"])]
+        params: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": NOW,
+                                  "EndTime": fake.now, "ScanBy": scan}
+        whole = fake.cloudwatch.get_metric_data(**params)["MetricDataResults"]
+        joined: dict[str, list[Any]] = {"q0": [], "q1": []}
+        token, pages = None, 0
+        while True:
+            paging: dict[str, Any] = {"MaxDatapoints": 7}
+            if token:
+                paging["NextToken"] = token
+            page = fake.cloudwatch.get_metric_data(**params, **paging)
+            pages += 1
+            assert sum(len(r["Values"]) for r in page["MetricDataResults"]) <= 7
+            for r in page["MetricDataResults"]:
+                joined[r["Id"]] += list(zip(r["Timestamps"], r["Values"], strict=True))
+            token = page.get("NextToken")
+            if not token:
+                break
+        assert pages == 9  # 60 points, 7 a page
+        for r in whole:
+            assert joined[r["Id"]] == list(zip(r["Timestamps"], r["Values"], strict=True))
+            assert len(r["Values"]) == 30
+            assert (r["Timestamps"] == sorted(r["Timestamps"])) == (scan == "TimestampAscending")
+
     def test_bad_next_token(self) -> None:
         """A token it did not issue for this request is InvalidNextToken."""
         fake = FakeSageMaker(now=NOW)
