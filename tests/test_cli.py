@@ -303,6 +303,22 @@ class TestJudgeCommands:
         assert run(fake, "promote", NAME, "--require", "pass", "--policy", str(loose)) == 0
         assert mutating(fake) == ["CreateInferenceExperiment", "StopInferenceExperiment"]
 
+    def test_marginal_exits_3_and_promote_require_marginal_goes_ahead(
+            self, tmp_path: Path, capsys: Capture) -> None:
+        """A policy whose only latency gate is not critical: a slower shadow scores 50,
+        MARGINAL (its marginal_score is 10)."""
+        fake = self.running(45.5)
+        policy = tmp_path / "lenient.json"
+        policy.write_text(json.dumps({"gates": [
+            {"metric": "ModelLatency", "tolerance": 10, "critical": False},
+            {"metric": "Invocation5XXErrors", "tolerance": 1}], "marginal_score": 10}))
+        assert run(fake, "evaluate", NAME, "--policy", str(policy)) == 3
+        assert run(fake, "promote", NAME, "--require", "pass", "--policy", str(policy)) == 3
+        assert "StopInferenceExperiment" not in mutating(fake)
+        assert run(fake, "promote", NAME, "--require", "marginal", "--policy",
+                   str(policy)) == 2  # a policy's verdict must be PASS
+        capsys.readouterr()
+
     def test_promote_require_pass_blocks_on_fail_and_sends_no_stop(self,
                                                                    capsys: Capture) -> None:
         fake = self.running(45.5)
