@@ -489,3 +489,15 @@ def test_the_judge_function_stays_a_function() -> None:
 
     assert callable(imported)
     assert imported is judge
+
+
+def test_a_judgement_survives_pickling() -> None:
+    """A judgement (with the series it was made from) pickles, so PromotionBlockedError
+    crosses process boundaries with it."""
+    import pickle
+
+    judgement = judge(make_metrics(minutes=30, latency_factor=1.3))
+    copy = pickle.loads(pickle.dumps(judgement))
+    assert copy == judgement
+    assert copy.data is not None
+    assert dict(copy.data.shadow) == dict(judgement.data.shadow)  # type: ignore[union-attr]
