@@ -17,8 +17,11 @@ side does what a user needs from the call:
              shadowtest: client.update(name, shadow_mode_config=...) (describe, rules,
              update)
 
-The bar (issue #5): a shadowtest call costs at most 1.10x the raw call (the ratio printed
-is the median over rounds of each round's shadowtest/raw ratio). Also
+The bars (issue #10): where users feel it — botocore parsing the service's JSON, part B
+— a shadowtest call costs at most 1.05x the raw call; on a stubbed client, where
+botocore parses nothing and shadowtest's own work is all that differs (part A), at most
+1.15x. The ratio printed is the median over rounds of each round's shadowtest/raw
+ratio. Also
 printed: building, validating and serialising a full InferenceExperimentConfig.
 
     python benchmarks/call_overhead.py            # 41 rounds of 100 calls per side
@@ -61,7 +64,8 @@ if TYPE_CHECKING:
 
     from mypy_boto3_sagemaker import SageMakerClient
 
-BAR = 1.10
+BAR = 1.05  # part B: botocore parses the service's JSON, as in a real call
+STUBBED_BAR = 1.15  # part A: a stubbed client, shadowtest's own work only
 UTC = timezone.utc
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 NAME = "churn-shadow"
@@ -319,24 +323,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"per-call cost, median of {rounds} alternating rounds of {calls} calls per side "
           f"(shadowtest {shadowtest.__version__}, boto3 {boto3.__version__}, botocore "
           f"{botocore.__version__}, Python {platform.python_version()}, {platform.machine()})")
-    print("A. one Stubber-backed client (the bar applies here: botocore parses nothing)")
+    print(f"A. one Stubber-backed client (botocore parses nothing; bar <= {STUBBED_BAR:.2f}x)")
     with Stubber(sagemaker) as stubber:
-        worst = compare(StubberResponder(stubber), cases(sagemaker, client, config),
+        worst_stubbed = compare(StubberResponder(stubber), cases(sagemaker, client, config),
                         rounds, calls)
     print("B. one client answered with the service's JSON at the HTTP layer (botocore parses "
-          "it, as in a real call; no network)")
+          f"it, as in a real call; no network; bar <= {BAR:.2f}x)")
     parsed = boto3.session.Session(region_name="us-east-1").client("sagemaker")
     responder = JsonResponder(parsed)
-    compare(responder, cases(parsed, ExperimentClient(parsed, now=lambda: NOW), config),
-            rounds, calls)
+    worst = compare(responder, cases(parsed, ExperimentClient(parsed, now=lambda: NOW),
+                                     config), rounds, calls)
 
     build, serialise = config_build_us(calls * 5)
     print(f"  full InferenceExperimentConfig: build + validate + to_boto3 {build:.1f} us "
           f"(to_boto3 alone {serialise:.1f} us)")
-    ok = worst <= BAR
+    ok = worst <= BAR and worst_stubbed <= STUBBED_BAR
     verdict = ("not judged (--quick: too few calls to tell 10% from noise)" if args.quick
-               else "meets the bar" if ok else "MISSES the bar")
-    print(f"worst ratio {worst:.3f}x (bar: <= {BAR:.2f}x): {verdict}")
+               else "meets the bars" if ok else "MISSES a bar")
+    print(f"worst ratio B {worst:.3f}x (bar: <= {BAR:.2f}x), A {worst_stubbed:.3f}x "
+          f"(bar: <= {STUBBED_BAR:.2f}x): {verdict}")
     return 0 if ok or not args.strict else 1
 
 

@@ -11,7 +11,6 @@ classes of :mod:`shadowtest.errors`.
 
 from __future__ import annotations
 
-import functools
 import logging
 import random as _random
 import threading
@@ -416,7 +415,7 @@ class ExperimentClient:
         # every argument is checked, and every problem reported together, before a client
         # is made or anything is sent
         c = Checker()
-        if not (type(name) is str and _good_name(name)):
+        if not _good_name(name):
             c.check_string("name", name, EXPERIMENT_NAME)
         variants = None
         if (model_variants is None and schedule is None and description is None
@@ -911,15 +910,15 @@ class ExperimentClient:
         return known
 
 
-@functools.lru_cache(maxsize=256)
-def _good_name(name: str) -> bool:
+def _good_name(name: object) -> bool:
     rule = EXPERIMENT_NAME
-    return rule.min_len <= len(name) <= rule.max_len and rule.matches(name)
+    return (isinstance(name, str) and rule.min_len <= len(name) <= rule.max_len
+            and rule.matches(name))
 
 
 def _check_name(name: object) -> None:
-    if type(name) is str and _good_name(name):
-        return  # the common case: a name seen before, without a regex or a Checker
+    if _good_name(name):
+        return  # the common case, without a Checker
     c = Checker()
     if not c.check_string("name", name, EXPERIMENT_NAME):
         c.fail("experiment name")
