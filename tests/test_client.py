@@ -29,6 +29,7 @@ from shadowtest import (
     WaitTimeoutError,
 )
 from shadowtest.testing import ExperimentStubber, FakeSageMaker, describe_response, sample_config
+from tests.clocks import FakeClock
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,20 +38,6 @@ UTC = timezone.utc
 NAME = "churn-shadow"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:inference-experiment/churn-shadow"
 
-
-class FakeClock:
-    """time.monotonic and time.sleep that take no real time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ from shadowtest import (
 )
 from shadowtest import _responses as responses
 from shadowtest.testing import ExperimentStubber, FakeSageMaker, describe_response, sample_config
+from tests.clocks import FakeClock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -171,18 +172,6 @@ def test_throttled_at_the_deadline_never_sleeps_past_it() -> None:
     assert clock.sleeps == [2.0, 4.0, 4.0]
     assert caught.value.waited == 10
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.mark.parametrize(("draw", "pauses"), [

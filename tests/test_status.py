@@ -40,7 +40,7 @@ from shadowtest.status import (
 from shadowtest.testing import ExperimentStubber, describe_response, sample_config
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 UTC = timezone.utc
 NAME = "churn-shadow"
@@ -640,12 +640,22 @@ def _stop_request(actions: dict[str, str], **extra: Any) -> dict[str, Any]:
 
 
 class TestPromoteConclude:
-    def test_promote(self, stub: ExperimentStubber, client: ExperimentClient) -> None:
+    @pytest.mark.parametrize(("call", "actions"), [
+        pytest.param(lambda c: c.promote(NAME), {"shadow": "Promote", "production": "Remove"},
+                     id="promote"),
+        pytest.param(lambda c: c.conclude(NAME), {"production": "Retain", "shadow": "Retain"},
+                     id="conclude"),
+        pytest.param(lambda c: c.conclude(NAME, remove_shadow=True),
+                     {"production": "Retain", "shadow": "Remove"}, id="conclude-remove-shadow"),
+    ])
+    def test_exact_stop_request(
+        self, stub: ExperimentStubber, client: ExperimentClient,
+        call: Callable[[ExperimentClient], str], actions: dict[str, str],
+    ) -> None:
         stub.expect_describe(CONFIG, S.RUNNING, now=NOW)
-        stub.stubber.add_response(
-            "stop_inference_experiment", {"InferenceExperimentArn": ARN},
-            _stop_request({"shadow": "Promote", "production": "Remove"}))
-        assert client.promote(NAME) == ARN
+        stub.stubber.add_response("stop_inference_experiment", {"InferenceExperimentArn": ARN},
+                                  _stop_request(actions))
+        assert call(client) == ARN
 
     def test_promote_with_desired_variants_and_reason(
         self, stub: ExperimentStubber, client: ExperimentClient
@@ -658,22 +668,6 @@ class TestPromoteConclude:
                           Reason="v2 wins"))
         desired = [MODEL_VARIANTS_2[1]]
         assert client.promote(NAME, desired_model_variants=desired, reason="v2 wins") == ARN
-
-    def test_conclude_retains_both(self, stub: ExperimentStubber, client: ExperimentClient) -> None:
-        stub.expect_describe(CONFIG, S.RUNNING, now=NOW)
-        stub.stubber.add_response(
-            "stop_inference_experiment", {"InferenceExperimentArn": ARN},
-            _stop_request({"production": "Retain", "shadow": "Retain"}))
-        assert client.conclude(NAME) == ARN
-
-    def test_conclude_remove_shadow(
-        self, stub: ExperimentStubber, client: ExperimentClient
-    ) -> None:
-        stub.expect_describe(CONFIG, S.RUNNING, now=NOW)
-        stub.stubber.add_response(
-            "stop_inference_experiment", {"InferenceExperimentArn": ARN},
-            _stop_request({"production": "Retain", "shadow": "Remove"}))
-        assert client.conclude(NAME, remove_shadow=True) == ARN
 
     @pytest.mark.parametrize("state", ["Cancelled", S.CANCELLED], ids=["str", "enum"])
     def test_conclude_cancelled_with_reason(
