@@ -2,7 +2,7 @@
 module that calls boto3.
 
 Every method refuses, before anything is sent, what the service would refuse
-or no user could mean (SPEC §7), and turns the service's errors into the
+or no user could mean, and turns the service's errors into the
 classes of :mod:`shadowtest.errors`.
 
 >>> from shadowtest import ExperimentClient
@@ -649,7 +649,8 @@ class ExperimentClient:
     def delete(self, name: str) -> str:
         """Delete a Created, Completed or Cancelled experiment's record; returns its ARN.
 
-        The endpoint, its variants and the captured data stay (SPEC §3).
+        The endpoint, its variants and the captured data stay: delete removes only the
+        experiment's record (the API reference for DeleteInferenceExperiment).
         """
         current = self.describe(name)
         check_operation("delete", name, current.status)

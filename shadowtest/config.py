@@ -1,7 +1,8 @@
 """The request side: immutable config objects that cannot hold an invalid shadow test.
 
 Every class is a frozen, slotted, keyword-only ``attrs`` class. Building one
-checks every rule of SPEC §1, §2 and §7 that concerns its shape and raises one
+checks every rule of the API (field lengths, patterns, counts, the schedule) that
+concerns its shape and raises one
 :class:`~shadowtest.ConfigValidationError` listing every problem. ``to_boto3()``
 gives exactly the dict the API takes; ``from_boto3()`` is its inverse and also
 reads the shapes of a ``describe_inference_experiment`` response.
@@ -99,7 +100,8 @@ TAG_KEY: Final = StringRule(
 TAG_VALUE: Final = StringRule(
     "TagValue", 0, 256, r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)",
     "letters, digits, spaces and _ . : / = + - @", tag_text_matches)
-# Not a model pattern (the model has an enum, checked at call time, SPEC §7.5): the form.
+# Not a model pattern (the model has an enum, checked against the installed botocore's list when a
+# request is sent): the form.
 INSTANCE_TYPE: Final = StringRule.regex(
     "ProductionVariantInstanceType", 1, 64, r"ml\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+",
     "an instance type of the form ml.<family>.<size>, such as 'ml.m5.xlarge'")
@@ -117,7 +119,8 @@ STRING_RULES: Final = (
 )
 """Every string rule copied from the service model (INSTANCE_TYPE is ours)."""
 
-MAX_SAMPLING_PERCENTAGE: Final = 100  # Percentage: max 100 (our minimum, 0, is SPEC §7.4)
+# Percentage: max 100 (the model sets no minimum; a share below 0 means nothing)
+MAX_SAMPLING_PERCENTAGE: Final = 100
 MAX_CONTENT_TYPES: Final = 10  # CsvContentTypes / JsonContentTypes: 1–10 items
 MAX_MODEL_VARIANTS: Final = 2  # ModelVariantConfigList: 1–2 items
 MAX_TAGS: Final = 50  # TagList: 0–50 items

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from shadowtest.judgement import Judgement
 
 __all__ = [
+    "ERROR_CODES",
     "MAX_PROBLEMS_SHOWN",
     "CaptureFormatError",
     "ConfigValidationError",
@@ -66,6 +67,7 @@ __all__ = [
     "UnexpectedStatusError",
     "UpdateNotAllowedError",
     "WaitTimeoutError",
+    "translate_client_error",
 ]
 
 

@@ -2,7 +2,8 @@
 
 Responses are the service's word, so they are read, not judged: nothing here
 raises because a value breaks a request-side rule, and a status, variant status
-or endpoint status this version doesn't know is kept as its string (SPEC §7.10).
+or endpoint status this version doesn't know is kept as a stand-in member carrying
+its string, never a crash.
 """
 
 from __future__ import annotations

@@ -56,7 +56,9 @@ class UpdateField(StrEnum):
 
 F = UpdateField
 
-#: What an update may change in each status (SPEC §7.7); in any other status, nothing.
+#: What an update may change in each status (the developer guide's "View, monitor, and
+#: edit shadow tests": in Created the schedule, description, shadow variant and data capture;
+#: in Running only the description, sampling and end date); in any other status, nothing.
 #: The variant names of the shadow mode config never change: that is a new experiment.
 UPDATABLE_FIELDS: Final[Mapping[ExperimentStatus, frozenset[UpdateField]]] = {
     S.CREATED: frozenset({F.START_TIME, F.END_TIME, F.DESCRIPTION, F.MODEL_VARIANTS,

@@ -151,7 +151,9 @@ S = ExperimentStatus
 TRANSIENT: Final = frozenset({S.CREATING, S.UPDATING, S.STARTING, S.STOPPING})
 TERMINAL: Final = frozenset({S.COMPLETED, S.CANCELLED})
 
-#: Which status each operation needs (SPEC §7.6). Anything else is refused before sending.
+#: Which status each operation needs (update in Created or Running, start only before it
+#: starts, stop while it runs, delete once it is not running). Anything else is refused
+#: before sending.
 ALLOWED_STATUSES: Final[Mapping[str, frozenset[ExperimentStatus]]] = {
     "update": frozenset({S.CREATED, S.RUNNING}),
     "start": frozenset({S.CREATED}),
@@ -186,7 +188,7 @@ def status_advice(operation: str, status: ExperimentStatus | str) -> str:
 
 def check_operation(operation: str, name: str, status: ExperimentStatus | str) -> None:
     """Raise :class:`InvalidStatusError` unless ``operation`` ("start", "stop", "delete",
-    "update") is allowed in ``status`` (SPEC §7.6)."""
+    "update") is allowed in ``status`` (:data:`ALLOWED_STATUSES`)."""
     if status in ALLOWED_STATUSES[operation]:
         return
     allowed = " or ".join(sorted(str(s) for s in ALLOWED_STATUSES[operation]))

@@ -4,7 +4,8 @@
 It plugs into a real boto3 SageMaker client through botocore's event hooks, so every
 request is still validated and serialised by botocore; only the HTTP round trip is
 replaced. Nothing touches the network and no credentials are needed. Experiments move
-through the service's statuses (SPEC §3) on the fake's own clock, which moves only
+through the service's statuses (Creating, Created, Starting, Running, Updating,
+Stopping, Completed, Cancelled) on the fake's own clock, which moves only
 when you move it, and each request is checked with shadowtest's own rules, so the
 fake refuses what the service would refuse, with the service's error codes.
 
@@ -710,7 +711,8 @@ class FakeSageMaker:
 
     def _window(self, schedule: Mapping[str, datetime]) -> tuple[datetime, datetime]:
         """The schedule the service applies: start now unless given, end 7 days after start
-        unless given (SPEC §2)."""
+        unless given (the API reference: with no schedule a test starts at once and runs
+        7 days)."""
         start = schedule.get("StartTime") or self._now
         return start, schedule.get("EndTime") or start + DEFAULT_DURATION
 
@@ -753,7 +755,8 @@ class FakeSageMaker:
             exp.completed = exp.since
 
     def _finish_stop(self, exp: _Experiment) -> None:
-        """Apply a stop's variant actions and desired variants (SPEC §4)."""
+        """Apply a stop's variant actions and desired variants: a promoted shadow replaces
+        the production variant, a removed variant is deleted, a retained one stays."""
         stop, exp.stop = exp.stop or {}, None
         for desired in stop.get("DesiredModelVariants", ()):
             exp.variant(desired["VariantName"])["InfrastructureConfig"] = copy.deepcopy(
@@ -772,7 +775,8 @@ class FakeSageMaker:
         exp.deleted |= removed
 
     def _require(self, exp: _Experiment, operation: str) -> None:
-        """ConflictException unless ``operation`` is allowed in the status (SPEC §7.6)."""
+        """ConflictException unless ``operation`` is allowed in the status (the table in
+        :mod:`shadowtest.status`)."""
         allowed = ALLOWED_STATUSES[operation]
         if exp.status not in allowed:
             raise _Refusal("ConflictException", (
@@ -878,7 +882,7 @@ class FakeSageMaker:
     def _start(self, p: dict[str, Any]) -> dict[str, Any]:
         exp = self._settled(p["Name"])
         self._require(exp, "start")
-        exp.start = self._now  # starting early keeps the end, within 30 days (SPEC §2)
+        exp.start = self._now  # starting early keeps the end, within the 30-day maximum
         exp.end = min(exp.end, self._now + MAX_DURATION)
         self._enter(exp, S.STARTING, self._now)
         return {"InferenceExperimentArn": self._arn(p["Name"])}
