@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +27,41 @@ INSTANCE_TYPES = sorted(t for t in _MODEL.shape_for("ProductionVariantInstanceTy
                         if not t.startswith("ml.inf1."))
 
 
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _hyphenated(rest: str, max_size: int) -> st.SearchStrategy[str]:
+    """``[a-zA-Z0-9](-*[rest])*`` of at most ``max_size`` characters, built directly:
+    ``from_regex`` plus a length filter took 2–8 ms an example, most of the config
+    strategy's time (the length limits' edges are tested in test_config.py)."""
+    return st.builds(lambda head, parts: head + "".join("-" * n + c for n, c in parts),
+                     st.sampled_from(_ALNUM),
+                     st.lists(st.tuples(st.integers(0, 2), st.sampled_from(rest)),
+                              max_size=(max_size - 1) // 3))
+
+
+# Patterns built directly (checked against the model's own by test_properties.py)
+_BUILT: dict[str, st.SearchStrategy[str]] = {
+    # [a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}, 1-120
+    rules.EXPERIMENT_NAME.shape: _hyphenated(_ALNUM, 120),
+    # [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}, 1-63
+    rules.ENDPOINT_NAME.shape: _hyphenated(_ALNUM, 63),
+    # [a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?, 1-63
+    rules.MODEL_NAME.shape: _hyphenated(_ALNUM, 63),
+    rules.VARIANT_NAME.shape: _hyphenated(_ALNUM, 63),
+    # arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+
+    rules.ROLE_ARN.shape: st.builds(
+        lambda partition, account, path: f"arn:aws{partition}:iam::{account}:role/{path}",
+        st.sampled_from(["", "-cn", "-us-gov"]), st.integers(0, 10**12 - 1).map("{:012d}".format),
+        st.text(_ALNUM + "+=,.@-_/", min_size=1, max_size=60)),
+}
+
+
 def text_for(rule: StringRule, *, min_size: int = 0) -> st.SearchStrategy[str]:
     """Strings that fully match ``rule``'s pattern and fit its length limits."""
     low = max(rule.min_len, min_size)
+    if rule.shape in _BUILT:
+        return _BUILT[rule.shape]
     if "\\p{" in rule.pattern:
         alphabet = st.characters(categories=["L", "Z", "N"]) | st.sampled_from("_.:/=+-@")
         return st.text(alphabet, min_size=low, max_size=min(rule.max_len, 40))
@@ -38,7 +71,9 @@ def text_for(rule: StringRule, *, min_size: int = 0) -> st.SearchStrategy[str]:
 
 names = text_for(rules.EXPERIMENT_NAME)
 variant_names = text_for(rules.VARIANT_NAME, min_size=1)
-content_types = text_for(rules.CONTENT_TYPE)
+# the model's ``[a-zA-Z0-9](-*[a-zA-Z0-9])*\/[a-zA-Z0-9](-*[a-zA-Z0-9.])*``, at most 183 long
+content_types = st.builds(lambda kind, sub: f"{kind}/{sub}", _hyphenated(_ALNUM, 91),
+                          _hyphenated(_ALNUM + ".", 91))
 tag_keys = text_for(rules.TAG_KEY).filter(lambda k: not k.lower().startswith("aws:"))
 
 

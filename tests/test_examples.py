@@ -27,7 +27,24 @@ def run_example(name: str, tmp_path: Path, *args: str) -> str:
     return result.stdout
 
 
+def run_in_process(name: str, monkeypatch: pytest.MonkeyPatch,
+                   capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """The example as ``python examples/NAME ARGS`` would run it, in this process (a fresh
+    interpreter per example cost seconds of the suite), with no AWS_* variable set."""
+    import runpy
+
+    for key in [key for key in os.environ if key.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setattr(sys, "argv", [name, *args])
+    capsys.readouterr()
+    runpy.run_path(str(ROOT / "examples" / name), run_name="__main__")
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    return captured.out
+
+
 def test_quickstart_runs_the_whole_lifecycle_offline(tmp_path: Path) -> None:
+    # the README's first command: in a fresh interpreter, as a user runs it
     out = run_example("quickstart.py", tmp_path).splitlines()
     assert out[0] == "shadowtest quickstart against FakeSageMaker (offline)"
     steps = [line.split(" ", 1)[0] for line in out[1:] if line[:1].isdigit()]
@@ -42,15 +59,17 @@ def test_quickstart_runs_the_whole_lifecycle_offline(tmp_path: Path) -> None:
     assert out[-1] == "6. promoted 'shadow'; experiment Completed"
 
 
-def test_build_config_example(tmp_path: Path) -> None:
-    out = run_example("build_config.py", tmp_path)
+def test_build_config_example(monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_in_process("build_config.py", monkeypatch, capsys)
     assert "'Type': 'ShadowMode'" in out
     assert "ShadowModeConfig is invalid (2 problems):" in out
     assert "sampling_percentage: got 150" in out
 
 
-def test_compare_models_example(tmp_path: Path) -> None:
-    out = run_example("compare_models.py", tmp_path)
+def test_compare_models_example(monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_in_process("compare_models.py", monkeypatch, capsys)
     assert "captured 600 requests into 2 files" in out
     assert "paired               334" in out
     assert "unpaired production  266" in out  # the shadow sees half the requests
@@ -62,12 +81,13 @@ def test_compare_models_example(tmp_path: Path) -> None:
     assert readme[start:readme.index("```", start)] in out
 
 
-def test_judge_then_promote_example(tmp_path: Path) -> None:
+def test_judge_then_promote_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
     """Judged on CloudWatch metrics (from the fake): the 2 % slower shadow passes and is
     promoted, the 25 % slower one is blocked with its reason and nothing is sent; the
     figure is saved."""
     figure = tmp_path / "judgement.png"
-    env_out = run_example("judge_then_promote.py", tmp_path, "--out", str(figure))
+    env_out = run_in_process("judge_then_promote.py", monkeypatch, capsys, "--out", str(figure))
     lines = env_out.splitlines()
     assert lines[0] == "shadowtest: judge the shadow, then promote only on a pass (offline)"
     assert lines[1] == "Judgement of 'churn-shadow': PASS (score 100.0/100)"

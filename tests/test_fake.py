@@ -604,9 +604,9 @@ class TestList:
     @pytest.fixture
     def many(self, fake: FakeSageMaker) -> FakeSageMaker:
         """230 experiments a minute apart (every 10th stopped, alternately Cancelled)."""
-        for i in range(self.COUNT):
-            create(fake, name=f"exp-{i:03d}", settle=False,
-                   description=f"experiment {i}")
+        for i in range(self.COUNT):  # seeded, not created: 230 calls would cost 0.3 s a test
+            fake.seed(sample_config(name=f"exp-{i:03d}", description=f"experiment {i}"),
+                      status=ExperimentStatus.RUNNING)
             fake.advance(timedelta(minutes=1))
         for i in range(0, self.COUNT, 10):
             fake.client.stop_inference_experiment(
