@@ -125,7 +125,8 @@ class TestPlugin:
                 experiment_stubber.expect_start("x")
                 assert False, "own failure"
         """)
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-ra")
+        # in-process: pytest loads the plugin from its entry point as a user's run would
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-ra")
         result.assert_outcomes(passed=4, failed=1, errors=1)
         result.stdout.fnmatch_lines([
             "*ERROR at teardown of test_stubber_unmade_call*",
