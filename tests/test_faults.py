@@ -451,6 +451,40 @@ def test_repr_of_a_malformed_experiment_never_raises(data: dict[str, Any]) -> No
     assert "malformed response" in summary._repr_html_()
 
 
+def _described_with(**changes: object) -> dict[str, Any]:
+    data: dict[str, Any] = dict(describe_response(sample_config(), "Running"))
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"Status": 5}, "Status"),
+    ({"Status": None}, "Status"),
+    ({"CreationTime": "yesterday"}, "CreationTime"),
+    ({"Schedule": {"StartTime": "x"}}, "Schedule.StartTime"),
+    ({"EndpointMetadata": {"EndpointName": "e", "EndpointStatus": 7}},
+     "EndpointMetadata.EndpointStatus"),
+], ids=["int-status", "none-status", "str-time", "str-schedule", "int-endpoint-status"])
+def test_a_wrong_type_in_a_response_given_by_hand_is_malformed(
+    changes: dict[str, object], field: str
+) -> None:
+    """A response given to from_boto3 by hand, with a value of the wrong type: reading the
+    field raises MalformedResponseError naming it; repr, str and HTML never raise."""
+    experiment = InferenceExperiment.from_boto3(_described_with(**changes))
+    for shown in (repr(experiment), str(experiment), experiment._repr_html_()):
+        assert shown
+    with pytest.raises(MalformedResponseError) as caught:
+        (experiment.status, experiment.creation_time, experiment.schedule,  # noqa: B018
+         experiment.endpoint)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("data", [None, [1], "text"])
+def test_a_response_that_is_not_a_mapping_is_malformed(data: object) -> None:
+    with pytest.raises(MalformedResponseError):
+        InferenceExperiment.from_boto3(data)  # type: ignore[arg-type]
+
+
 def test_a_read_field_of_the_wrong_shape_is_a_malformed_response() -> None:
     with pytest.raises(MalformedResponseError) as caught:
         InferenceExperiment.from_boto3({"Schedule": "soon"}).schedule  # noqa: B018
