@@ -201,8 +201,9 @@ class Checker:
             utc = value.astimezone(timezone.utc)
             utc + _MARGIN, utc - _MARGIN
         except OverflowError:
-            self.add(path, f"got {value.isoformat()}, too close to the limits of datetime "
-                           "(years 1 and 9999) to be sent in UTC with a 30-day schedule")
+            self.add(path, f"got {value.isoformat()}, within 30 days of the limits of "
+                           "datetime (years 1 and 9999); shadowtest sends times in UTC and "
+                           "works 30 days either side of them, so it refuses those")
             return False
         return True
 

@@ -1056,6 +1056,11 @@ def compare_captures(
         raise ValueError(f"since must be a timezone-aware datetime, got {since!r}")
     if not isinstance(window, timedelta) or window <= timedelta(0):
         raise ValueError(f"window must be a positive timedelta, got {window!r}")
+    if labels is not None and not (isinstance(labels, Mapping)
+                                   and all(isinstance(key, str) for key in labels)):
+        # the values are not shown: they are the user's ground truth
+        raise ValueError(f"labels must be a mapping of inference id (a string) to the true "
+                         f"value, got {type(labels).__name__}")
     problems = _Problems()
     after = _iso(since)[:19] if since is not None else ""
     tally = _Tally(labels, keep_disagreements)

@@ -11,10 +11,12 @@ classes of :mod:`shadowtest.errors`.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import random as _random
 import threading
 import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -53,8 +55,7 @@ from shadowtest.rules import (
 from shadowtest.status import TERMINAL, ExperimentStatus, VariantAction, check_operation
 
 if TYPE_CHECKING:
-    import builtins
-    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Collection, Iterable, Iterator
 
     import boto3
     from botocore.config import Config
@@ -263,7 +264,7 @@ class ExperimentClient:
         """
         from shadowtest.plan import plan_apply
 
-        self._check_apply_arguments(config)
+        self._check_apply_arguments(config, desired_state)
         live = self._find(config.name)
         tags = self._tags(live.arn) if live is not None and config.tags is not None else None
         return plan_apply(config, live, now=self._now(), desired_state=desired_state,
@@ -298,7 +299,8 @@ class ExperimentClient:
         from shadowtest.plan import plan_apply
         from shadowtest.status import TRANSIENT
 
-        self._check_apply_arguments(config)
+        self._check_apply_arguments(config, desired_state, wait=wait, replace=replace,
+                                    timeout=timeout)
         name = config.name
         deadline = self._clock() + timeout
         live = self._find(name)
@@ -355,12 +357,24 @@ class ExperimentClient:
                 keys = [key for key in params if key not in ("Name", "ResourceArn")]
                 log.info("apply %r: %s%s", name, short, f" ({', '.join(keys)})" if keys else "")
 
-    def _check_apply_arguments(self, config: InferenceExperimentConfig) -> None:
+    def _check_apply_arguments(self, config: InferenceExperimentConfig,
+                               desired_state: object, **flags: object) -> None:
+        """Every argument of plan/apply, before anything is sent."""
         c = Checker()
         if c.check_instance("config", config, InferenceExperimentConfig,
                             "an InferenceExperimentConfig"):
             c.problems += instance_type_problems(config.model_variants, self._known_types(),
                                                  "config.model_variants")
+        if desired_state is not None:
+            c.check_choice("desired_state", desired_state, ("Running",))
+        for flag, value in flags.items():
+            if flag == "timeout":
+                if (isinstance(value, bool) or not isinstance(value, (int, float))
+                        or not 0 <= value < float("inf")):
+                    c.add("timeout", f"got {value!r}; must be a finite number of seconds >= 0")
+            elif not isinstance(value, bool):
+                c.add(flag, f"got {builtins.type(value).__name__} {value!r}; must be True or "
+                            "False")
         c.raise_if_any("apply arguments")
 
     def _find(self, name: str) -> InferenceExperiment | None:
@@ -574,10 +588,7 @@ class ExperimentClient:
         >>> m.shadow["ModelLatency"].values[:3]                      # doctest: +SKIP
         (41.2, 40.8, 39.9)
         """
-        from shadowtest.metrics import check_arguments
-
-        _check_name(name)
-        names = check_arguments(start, end, period, metrics)
+        names = _check_metrics_call("metrics", name, start, end, period, metrics)
         return self._metrics(self.describe(name), start, end, period, names)
 
     def evaluate(
@@ -592,13 +603,7 @@ class ExperimentClient:
     ) -> Judgement:
         """Judge the shadow of experiment ``name``: :func:`shadowtest.judge` of
         :meth:`metrics` (same arguments) with ``policy`` (default ``Policy.default()``)."""
-        from shadowtest.judgement import Policy
-
-        if policy is not None and not isinstance(policy, Policy):
-            c = Checker()
-            c.check_instance("policy", policy, Policy, "a Policy (or None for the default)")
-            c.fail("evaluate arguments")
-        _check_name(name)
+        _check_metrics_call("evaluate", name, start, end, period, metrics, policy=policy)
         return self._evaluate(self.describe(name), policy, start, end, period, metrics)
 
     def _evaluate(self, current: InferenceExperiment, policy: Policy | None,
@@ -768,6 +773,18 @@ class ExperimentClient:
         """
         from shadowtest.capture import compare_captures, read_s3_captures, variant_prefix
 
+        c = Checker()  # every argument, before anything is sent
+        if not _good_name(name):
+            c.check_string("name", name, EXPERIMENT_NAME)
+        if labels is not None and not (isinstance(labels, Mapping)
+                                       and all(isinstance(key, str) for key in labels)):
+            c.add("labels", f"got {builtins.type(labels).__name__}; must be a mapping of "
+                            "inference id (a string) to the true value, or None")
+        if limit is not None:
+            c.check_int("limit", limit, ge=1, why="pairs to compare")
+        if since is not None:
+            c.check_aware("since", since)
+        c.raise_if_any("compare_predictions arguments")
         current = self.describe(name)
         storage = current.data_storage_config
         if storage is None:
@@ -915,6 +932,29 @@ def _good_name(name: object) -> bool:
     rule = EXPERIMENT_NAME
     return (isinstance(name, str) and rule.min_len <= len(name) <= rule.max_len
             and rule.matches(name))
+
+
+def _check_metrics_call(operation: str, name: object, start: object, end: object,
+                        period: object, metrics: object, *, policy: object = None,
+                        ) -> tuple[str, ...]:
+    """The checks of metrics()/evaluate() that need no experiment, all reported together
+    before anything is sent; returns the metric names to fetch."""
+    from shadowtest.errors import ConfigValidationError
+    from shadowtest.judgement import Policy
+    from shadowtest.metrics import check_arguments
+
+    c = Checker()
+    if not _good_name(name):
+        c.check_string("name", name, EXPERIMENT_NAME)
+    if policy is not None:
+        c.check_instance("policy", policy, Policy, "a Policy (or None for the default)")
+    names: tuple[str, ...] = ()
+    try:
+        names = check_arguments(start, end, period, metrics)
+    except ConfigValidationError as error:
+        c.merge(error, "")
+    c.raise_if_any(f"{operation} arguments")
+    return names
 
 
 def _check_name(name: object) -> None:

@@ -445,8 +445,13 @@ def check_arguments(start: object, end: object, period: object,
     for path, value in (("start", start), ("end", end)):
         if value is not None:
             c.check_aware(path, value)
-    if period is not None:
-        c.check_int("period", period, ge=60, why="seconds, a multiple of 60")
+    if (period is not None and c.check_int("period", period, ge=60, why="seconds, a multiple "
+                                           "of 60") and isinstance(period, int) and period % 60):
+        c.add("period", f"got {period}; CloudWatch periods are multiples of 60 seconds")
+    if (isinstance(start, datetime) and isinstance(end, datetime) and not c.problems
+            and end <= start):
+        c.add("end", f"got {end.isoformat()}, not after the start {start.isoformat()}; the "
+                     "window must end after it starts")
     names = DEFAULT_METRICS if metrics is None else check_metric_names(c, "metrics", metrics)
     c.raise_if_any("metrics arguments")
     assert names is not None
@@ -470,7 +475,11 @@ def resolve_request(experiment: InferenceExperiment, *, start: datetime | None,
     schedule = experiment.schedule
     began = (schedule.start_time if schedule and schedule.start_time else None) \
         or experiment.creation_time
-    if status in _NOT_RUN or began is None or began >= now or (
+    if began is not None and began >= now and status not in _NOT_RUN:
+        # it started this very second, or its start is ahead of this machine's clock: a
+        # minute's window, with no data yet (a clear result, not a refusal)
+        began = now - timedelta(seconds=60)
+    if status in _NOT_RUN or began is None or (
             experiment.completion_time is not None and experiment.completion_time <= began):
         raise InvalidStatusError(
             f"inference experiment {name!r} has not run (status {status}), so CloudWatch has "

@@ -268,7 +268,9 @@ class TestPairing:
         assert (wide.paired, wide.unpaired_production) == (1500, 0)
 
     @pytest.mark.parametrize("bad", [{"limit": 0}, {"limit": True}, {"window": timedelta(0)},
-                                     {"since": datetime(2026, 1, 1)}])
+                                     {"since": datetime(2026, 1, 1)}, {"labels": 5},
+                                     {"labels": [1, 2]}, {"labels": "abc"},
+                                     {"labels": {1: 1.0}}])
     def test_bad_arguments(self, bad: dict[str, object]) -> None:
         with pytest.raises(ValueError, match=next(iter(bad))):
             compare_captures([], [], **bad)  # type: ignore[arg-type]

@@ -882,8 +882,22 @@ def test_tag_values_are_not_echoed() -> None:
     lambda c: c.list(max_results=0),
     lambda c: c.create(sample_config(model_variants=[
         attrs.evolve(v, instance_type="ml.m5.notreal") for v in sample_config().model_variants])),
+    lambda c: c.metrics(NAME, start=datetime(2030, 1, 1)),
+    lambda c: c.evaluate(NAME, period=61),
+    lambda c: c.evaluate(NAME, start=datetime(2030, 1, 2, tzinfo=timezone.utc),
+                         end=datetime(2030, 1, 1, tzinfo=timezone.utc)),
+    lambda c: c.plan(sample_config(), desired_state="Bogus"),
+    lambda c: c.apply(sample_config(), wait="yes"),
+    lambda c: c.apply(sample_config(), replace=2),
+    lambda c: c.apply(sample_config(), timeout=math.nan),
+    lambda c: c.compare_predictions(NAME, limit=0),
+    lambda c: c.compare_predictions(NAME, since=datetime(2030, 1, 1)),
+    lambda c: c.compare_predictions(NAME, labels=5),
+    lambda c: c.compare_predictions(NAME, labels={1: 1.0}),
 ], ids=["update", "describe", "start", "delete", "promote", "conclude", "stop", "wait", "list",
-        "create"])
+        "create", "metrics-naive-start", "evaluate-period", "evaluate-end-before-start",
+        "plan-desired-state", "apply-wait", "apply-replace", "apply-timeout",
+        "compare-limit", "compare-naive-since", "compare-labels", "compare-label-keys"])
 def test_arguments_are_checked_before_a_client_is_made(
     monkeypatch: pytest.MonkeyPatch, call: Callable[[ExperimentClient], object]
 ) -> None:
@@ -894,6 +908,23 @@ def test_arguments_are_checked_before_a_client_is_made(
     with pytest.raises(ConfigValidationError):
         call(client)
     assert "not made yet" in repr(client)
+
+
+def test_every_metrics_argument_problem_is_reported_together() -> None:
+    with pytest.raises(ConfigValidationError) as caught:
+        ExperimentClient().metrics("bad name!", period=61)
+    assert sorted(problem.path for problem in caught.value.errors) == ["name", "period"]
+
+
+def test_metrics_of_an_experiment_that_started_this_second_is_no_data() -> None:
+    """Running, but started at this very second (or ahead of this machine's clock): an
+    empty result and a NO_DATA verdict, not a refusal to 'wait until it is Running'."""
+    fake = FakeSageMaker(now=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    fake.seed(sample_config())
+    client = fake.experiment_client()
+    found = client.metrics(NAME)
+    assert all(not series.values for series in found.production.values())
+    assert client.evaluate(NAME).verdict == "NO_DATA"
 
 
 def test_describe_response_refuses_a_naive_now() -> None:
