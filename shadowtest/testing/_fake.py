@@ -79,10 +79,11 @@ from shadowtest.status import (
     VariantAction,
 )
 from shadowtest.testing._clients import lazy_client, offline_sagemaker
+from shadowtest.testing._http import Body, json_default
 from shadowtest.testing._responses import build_describe, experiment_arn
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from botocore.model import OperationModel, Shape
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -203,28 +204,13 @@ class _Fault:
     body: bytes = b""
 
 
-class _Body:
-    """The raw body of an ``AWSResponse`` (botocore reads it through ``stream()``)."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.body
-
-
-def _json_default(value: object) -> float:
-    # the JSON protocol sends timestamps as epoch seconds
-    if isinstance(value, datetime):
-        return value.timestamp()
-    raise TypeError(f"not JSON serialisable: {value!r}")
 
 
 def _http_response(url: str, status: int, body: bytes) -> AWSResponse:
     headers = HTTPHeaders()
     headers["x-amzn-requestid"] = str(uuid.uuid4())
     headers["content-type"] = "application/x-amz-json-1.1"
-    return AWSResponse(url, status, headers, _Body(body))
+    return AWSResponse(url, status, headers, Body(body))
 
 
 class FakeSageMaker:
@@ -391,7 +377,7 @@ class FakeSageMaker:
             else:  # "body"
                 return _http_response(url, fault.http_status, fault.body)
         self._check_response(operation, response, model)
-        return _http_response(url, 200, json.dumps(response, default=_json_default).encode())
+        return _http_response(url, 200, json.dumps(response, default=json_default).encode())
 
     @staticmethod
     def _check_response(operation: str, response: dict[str, Any], model: OperationModel) -> None:

@@ -49,9 +49,10 @@ from shadowtest.metrics import (
     RETENTION,
 )
 from shadowtest.testing._clients import offline_client
+from shadowtest.testing._http import Body, json_default
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
     from botocore.model import OperationModel
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -123,21 +124,6 @@ def _cbor_into(out: bytearray, value: object) -> None:
         raise TypeError(f"no CBOR form for {value!r}")
 
 
-class _Body:
-    """The raw body of an ``AWSResponse`` (botocore reads it through ``stream()``)."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.body
-
-
-def _json_default(value: object) -> float:
-    # the JSON protocol sends timestamps as epoch seconds
-    if isinstance(value, datetime):
-        return value.timestamp()
-    raise TypeError(f"no JSON form for {value!r}")
 
 
 def _http_response(url: str, status: int, data: dict[str, Any], protocol: str) -> AWSResponse:
@@ -151,11 +137,11 @@ def _http_response(url: str, status: int, data: dict[str, Any], protocol: str) -
         body = cbor_encode(data)
     elif protocol == "json":
         headers["content-type"] = "application/x-amz-json-1.0"
-        body = json.dumps(data, default=_json_default).encode()
+        body = json.dumps(data, default=json_default).encode()
     else:
         raise NotImplementedError(f"FakeCloudWatch answers over HTTP in CBOR or JSON, not "
                                   f"{protocol}")
-    return AWSResponse(url, status, headers, _Body(body))
+    return AWSResponse(url, status, headers, Body(body))
 
 
 class _Refusal(Exception):
