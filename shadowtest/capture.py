@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypeAlias, Union
 
 import attrs
 
+from shadowtest._numbers import quantile
 from shadowtest.errors import CaptureFormatError
 
 if TYPE_CHECKING:
@@ -350,15 +351,8 @@ class DifferenceSummary:
             return None
         ordered = sorted(values)
         return cls(count=len(ordered), mean=math.fsum(ordered) / len(ordered),
-                   p50=_percentile(ordered, 0.50), p90=_percentile(ordered, 0.90),
-                   p99=_percentile(ordered, 0.99), max=ordered[-1])
-
-
-def _percentile(ordered: list[float], q: float) -> float:
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+                   p50=quantile(ordered, 0.50), p90=quantile(ordered, 0.90),
+                   p99=quantile(ordered, 0.99), max=ordered[-1])
 
 
 @attrs.frozen(kw_only=True)

@@ -550,8 +550,12 @@ class ExperimentClient:
         current = self.describe(name)
         if wanted is not None:
             from shadowtest.errors import PromotionBlockedError
+            from shadowtest.judgement import judge
+            from shadowtest.metrics import check_arguments
 
-            judgement = self._evaluate(current, policy, None, None, None, None)
+            # the experiment's whole window, every default metric (as evaluate(name) does)
+            names = check_arguments(None, None, None, None)
+            judgement = judge(self._metrics(current, None, None, None, names), policy)
             if not judgement.allows(wanted):
                 why = "; ".join(judgement.reasons) or "no reason given"
                 raise PromotionBlockedError(
@@ -603,17 +607,11 @@ class ExperimentClient:
     ) -> Judgement:
         """Judge the shadow of experiment ``name``: :func:`shadowtest.judge` of
         :meth:`metrics` (same arguments) with ``policy`` (default ``Policy.default()``)."""
-        _check_metrics_call("evaluate", name, start, end, period, metrics, policy=policy)
-        return self._evaluate(self.describe(name), policy, start, end, period, metrics)
-
-    def _evaluate(self, current: InferenceExperiment, policy: Policy | None,
-                  start: datetime | None, end: datetime | None, period: int | None,
-                  metrics: Iterable[str] | None) -> Judgement:
         from shadowtest.judgement import judge
-        from shadowtest.metrics import check_arguments
 
-        names = check_arguments(start, end, period, metrics)
-        return judge(self._metrics(current, start, end, period, names), policy)
+        names = _check_metrics_call("evaluate", name, start, end, period, metrics,
+                                    policy=policy)
+        return judge(self._metrics(self.describe(name), start, end, period, names), policy)
 
     def _metrics(self, current: InferenceExperiment, start: datetime | None,
                  end: datetime | None, period: int | None,

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from shadowtest._checks import Checker, to_tuple
+from shadowtest._numbers import quantile
 from shadowtest.errors import ConfigValidationError
 from shadowtest.metrics import (
     METRICS,
@@ -415,14 +416,6 @@ class Policy:
 # -- results -----------------------------------------------------------------------------------
 
 
-def _quantile(ordered: Sequence[float], q: float) -> float:
-    # linear interpolation between closest ranks (numpy's default, statistics' "inclusive")
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 @attrs.frozen(kw_only=True)
 class SeriesSummary:
     """One variant's values of one metric: how many periods, their mean and percentiles
@@ -444,8 +437,8 @@ class SeriesSummary:
             return cls(count=0, mean=mean, p50=None, p90=None, p99=None, unit=unit)
         return cls(count=len(ordered),
                    mean=sum(ordered) / len(ordered) if mean is None else mean,
-                   p50=_quantile(ordered, 0.5), p90=_quantile(ordered, 0.9),
-                   p99=_quantile(ordered, 0.99), unit=unit)
+                   p50=quantile(ordered, 0.5), p90=quantile(ordered, 0.9),
+                   p99=quantile(ordered, 0.99), unit=unit)
 
 
 @attrs.frozen(kw_only=True)
