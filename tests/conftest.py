@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -29,3 +30,17 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move everything imported while collecting (botocore's service models, the test
+    modules) out of the garbage collector's sight, and collect less often.
+
+    Each fake or stubbed client leaves reference cycles (event hooks hold bound methods),
+    so the collector runs often; a full collection walked every object botocore had
+    loaded, 0.2-0.4 s each time, in what looked like slow fixture setups. Frozen objects
+    are never walked again: the suite went from 28 s to 19 s on a 2-core machine.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
