@@ -1,0 +1,273 @@
+"""What a comparison reports: :class:`PredictionComparison` (with its rendering and the
+Athena SQL of the same pairing), the problems it found, its difference summaries and the
+disagreements it kept."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Final, Literal
+
+import attrs
+
+from shadowtest._numbers import quantile
+from shadowtest.capture import sql
+
+if TYPE_CHECKING:
+    from array import array
+    from collections.abc import Mapping
+
+    from matplotlib.axes import Axes
+
+    from shadowtest._display import Card, PrettyPrinter
+
+__all__ = ["SIDES", "CaptureProblem", "DifferenceSummary", "Disagreement",
+           "PredictionComparison", "Side"]
+
+Side = Literal["production", "shadow"]
+SIDES: Final[tuple[Side, Side]] = ("production", "shadow")
+
+
+@attrs.frozen(kw_only=True)
+class CaptureProblem:
+    """A record that was skipped or set aside: which side, where (``source`` is the file,
+    S3 object or ``<production>``/``<shadow>`` for lines given directly; ``line`` counts
+    from 1) and what was wrong. Never holds the record's content."""
+
+    side: Side
+    source: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.source}:{self.line}: {self.message}"
+
+
+@attrs.frozen(kw_only=True)
+class DifferenceSummary:
+    """Differences between paired numeric outputs (one value per scalar, or per element
+    of equal-length vectors): ``count`` values, their mean, percentiles (linear
+    interpolation between closest ranks, as numpy's default) and maximum."""
+
+    count: int
+    mean: float
+    p50: float
+    p90: float
+    p99: float
+    max: float
+
+    @classmethod
+    def of(cls, values: array[float]) -> DifferenceSummary | None:
+        """The summary of ``values``; ``None`` when there are none."""
+        if not values:
+            return None
+        ordered = sorted(values)
+        return cls(count=len(ordered), mean=math.fsum(ordered) / len(ordered),
+                   p50=quantile(ordered, 0.50), p90=quantile(ordered, 0.90),
+                   p99=quantile(ordered, 0.99), max=ordered[-1])
+
+
+@attrs.frozen(kw_only=True)
+class Disagreement:
+    """One pair whose outputs differ, with both inputs: the only object shadowtest
+    returns that holds payloads, because you asked for it."""
+
+    key: str
+    production_input: object
+    production_output: object
+    shadow_input: object
+    shadow_output: object
+    production_where: str
+    shadow_where: str
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class PredictionComparison:
+    """How the shadow's predictions compare with production's, over paired records.
+
+    Counts: ``paired``, ``unpaired_production``, ``unpaired_shadow`` (records whose
+    partner never came, within the pairing window), ``malformed`` and ``duplicates``
+    (records skipped; each listed in ``problems`` with where and what, the first
+    :data:`KEPT_PROBLEMS`). ``exact_match_rate`` compares decoded outputs for equality.
+    Numeric outputs give ``differences`` (absolute) and ``relative_differences``
+    (relative to production; pairs where production is 0 are left out); label outputs
+    (strings, integers, booleans, or probability vectors by argmax) give
+    ``agreement_rate`` and ``confusion`` (``(production label, shadow label) -> count``).
+    With ``labels``: ``accuracy`` for labels, ``mae``/``rmse`` for numbers, each a
+    mapping ``{"production": …, "shadow": …}``, over the ``labelled`` pairs.
+    """
+
+    paired: int
+    unpaired_production: int
+    unpaired_shadow: int
+    exact_matches: int
+    numeric_pairs: int
+    label_pairs: int
+    label_agreements: int
+    differences: DifferenceSummary | None
+    relative_differences: DifferenceSummary | None
+    confusion: Mapping[tuple[object, object], int]
+    labelled: int
+    accuracy: Mapping[str, float] | None
+    mae: Mapping[str, float] | None
+    rmse: Mapping[str, float] | None
+    malformed: int
+    duplicates: int
+    problems: tuple[CaptureProblem, ...]
+    _kept: tuple[Disagreement, ...] = attrs.field(alias="kept", repr=False)
+    _absolute: array[float] = attrs.field(alias="absolute", repr=False)
+
+    @property
+    def exact_match_rate(self) -> float | None:
+        """Share of pairs whose decoded outputs are equal; ``None`` with no pairs."""
+        return self.exact_matches / self.paired if self.paired else None
+
+    @property
+    def agreement_rate(self) -> float | None:
+        """Share of label pairs whose labels agree; ``None`` when no pair had labels."""
+        return self.label_agreements / self.label_pairs if self.label_pairs else None
+
+    def disagreements(self, n: int = 10) -> tuple[Disagreement, ...]:
+        """The first ``n`` pairs (in reading order) whose outputs differ, with both inputs
+        and outputs, so you can look at them. At most ``keep_disagreements`` (given to
+        :func:`compare_captures`) were kept."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"n must be an integer >= 0, got {n!r}")
+        return self._kept[:n]
+
+    def __repr__(self) -> str:
+        return (f"PredictionComparison(paired={self.paired}, "
+                f"unpaired_production={self.unpaired_production}, "
+                f"unpaired_shadow={self.unpaired_shadow}, "
+                f"exact_match_rate={self.exact_match_rate!r}, "
+                f"problems={self.malformed + self.duplicates})")
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def _facts(self) -> list[tuple[str, object]]:
+        facts: list[tuple[str, object]] = [
+            ("paired", f"{self.paired:,}"),
+            ("unpaired production", f"{self.unpaired_production:,}"),
+            ("unpaired shadow", f"{self.unpaired_shadow:,}"),
+            ("exact match", _percent(self.exact_match_rate)),
+        ]
+        if self.label_pairs:
+            facts.append(("label agreement",
+                          f"{_percent(self.agreement_rate)} of {self.label_pairs:,} pairs"))
+        if self.labelled:
+            facts.append(("labelled pairs", f"{self.labelled:,}"))
+            for name, scores in (("accuracy", self.accuracy), ("MAE", self.mae),
+                                 ("RMSE", self.rmse)):
+                if scores is not None:
+                    show = _percent if name == "accuracy" else _number_text
+                    facts.append((name, f"production {show(scores['production'])}, "
+                                        f"shadow {show(scores['shadow'])}"))
+        if self.malformed or self.duplicates:
+            facts.append(("skipped", f"{self.malformed:,} malformed, "
+                                     f"{self.duplicates:,} duplicate"))
+        return facts
+
+    def _difference_rows(self) -> list[list[object]]:
+        rows: list[list[object]] = []
+        for name, summary in (("absolute", self.differences),
+                              ("relative", self.relative_differences)):
+            if summary is not None:
+                rows.append([name, f"{summary.count:,}", *(
+                    _number_text(v) for v in (summary.mean, summary.p50, summary.p90,
+                                              summary.p99, summary.max))])
+        return rows
+
+    def _confusion_rows(self, limit: int = 12) -> tuple[list[str], list[list[object]]]:
+        labels = _top_labels(self.confusion, limit)
+        headers = ["production \\ shadow", *(str(label) for label in labels)]
+        rows: list[list[object]] = [[str(p), *(self.confusion.get((p, s), 0) for s in labels)]
+                                    for p in labels]
+        return headers, rows
+
+    def _card(self) -> Card:
+        """What both the text and the HTML form show: one description for both."""
+        from shadowtest._display import Card, Table
+
+        tables = []
+        diff = self._difference_rows()
+        if diff:
+            tables.append(Table("Differences (shadow - production)", _DIFF_HEADERS, diff))
+        if self.confusion:
+            headers, rows = self._confusion_rows()
+            tables.append(Table("Labels (rows: production, columns: shadow)", headers, rows))
+        if self.problems:
+            shown = self.problems[:_PROBLEMS_SHOWN]
+            total = self.malformed + self.duplicates
+            tables.append(Table(
+                "Problems (records skipped)", ("side", "where", "line", "what"),
+                [[p.side, p.source, p.line, p.message] for p in shown],
+                more=f"… and {total - len(shown):,} more" if total > len(shown) else None))
+        return Card("Prediction comparison (production vs shadow)", self._facts(), tables)
+
+    def __str__(self) -> str:
+        from shadowtest._display import card_text
+
+        return card_text(self._card())
+
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
+        printer.text(repr(self) if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        from shadowtest._display import card_html
+
+        return card_html(self._card())
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Draw the histogram of absolute differences (numeric outputs) or the confusion
+        heat map (labels) on ``ax`` (a new figure's axes if none); returns the axes.
+        Needs matplotlib: ``pip install 'shadowtest[plot]'``."""
+        try:
+            import matplotlib  # noqa: F401  (pyplot, slower to import, only without an ax)
+        except ImportError as error:
+            raise ImportError("PredictionComparison.plot() needs matplotlib: "
+                              "pip install 'shadowtest[plot]'") from error
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots()
+        if self._absolute:
+            ax.hist(list(self._absolute), bins=min(50, max(5, len(self._absolute) // 20)))
+            ax.set_xlabel("|shadow - production|")
+            ax.set_ylabel("pairs")
+            ax.set_title(f"Prediction differences ({len(self._absolute):,} values)")
+        elif self.confusion:
+            labels = _top_labels(self.confusion, 20)
+            grid = [[self.confusion.get((p, s), 0) for s in labels] for p in labels]
+            image = ax.imshow(grid, cmap="Blues")
+            names = [str(label) for label in labels]
+            ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+            ax.set_yticks(range(len(names)), names)
+            ax.set_xlabel("shadow")
+            ax.set_ylabel("production")
+            ax.set_title("Label agreement")
+            ax.figure.colorbar(image, ax=ax)
+        else:
+            ax.set_title("No numeric or label pairs to plot")
+        return ax
+
+    athena_sql = staticmethod(sql.athena_sql)
+
+
+_DIFF_HEADERS: Final = ("difference", "count", "mean", "p50", "p90", "p99", "max")
+_PROBLEMS_SHOWN: Final = 10
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+def _number_text(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _top_labels(confusion: Mapping[tuple[object, object], int], limit: int) -> list[object]:
+    totals: dict[object, int] = {}
+    for (p, s), count in confusion.items():
+        totals[p] = totals.get(p, 0) + count
+        totals[s] = totals.get(s, 0) + count
+    ranked = sorted(totals, key=lambda label: (-totals[label], str(label)))[:limit]
+    return sorted(ranked, key=str)
