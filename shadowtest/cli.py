@@ -326,6 +326,9 @@ class _Cli:
                 except json.JSONDecodeError as error:
                     raise ValueError(f"not valid JSON: {error.msg} at line {error.lineno}, "
                                      f"column {error.colno}") from None
+                except RecursionError:  # the parser recurses once per level of nesting
+                    raise ValueError("the JSON document is nested too deeply to read (a "
+                                     "policy is Policy.to_dict's shape)") from None
             if not isinstance(data, dict):
                 raise ValueError(f"the JSON document is {type(data).__name__}; it must be one "
                                  "object (Policy.to_dict's shape)")

@@ -85,6 +85,8 @@ def config_from_json(text: str | bytes) -> InferenceExperimentConfig:
         raise ConfigValidationError(
             [Problem("", f"not valid JSON: not UTF-8 text ({error.reason} at byte "
                          f"{error.start})")], subject=_SUBJECT) from None
+    except RecursionError:  # the parser recurses once per level of nesting
+        raise _too_deep("JSON") from None
     return config_from_data(data, "JSON")
 
 
@@ -100,7 +102,18 @@ def config_from_yaml(text: str | bytes) -> InferenceExperimentConfig:
         what = getattr(error, "problem", None) or type(error).__name__
         raise ConfigValidationError([Problem("", f"not valid YAML: {what}{where}")],
                                     subject=_SUBJECT) from None
+    except RecursionError:  # PyYAML composes and constructs nested nodes recursively
+        raise _too_deep("YAML") from None
     return config_from_data(data, "YAML")
+
+
+def _too_deep(kind: str) -> ConfigValidationError:
+    """A document nested deeper than the parser can follow: far past any request, which
+    nests objects and lists five levels deep (ModelVariants[0].InfrastructureConfig...)."""
+    return ConfigValidationError(
+        [Problem("", f"the {kind} document is nested too deeply to read; a "
+                     "create-inference-experiment request nests at most 5 levels")],
+        subject=_SUBJECT)
 
 
 def load(path: str | os.PathLike[str]) -> InferenceExperimentConfig:

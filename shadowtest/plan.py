@@ -23,6 +23,7 @@ from shadowtest.config import (
     ShadowModeConfig,
 )
 from shadowtest.errors import Problem, UpdateNotAllowedError
+from shadowtest.experiment import InferenceExperiment
 from shadowtest.rules import botocore_instance_types, instance_type_problems
 from shadowtest.status import TRANSIENT, ExperimentStatus, StrEnum, status_advice
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
     from shadowtest._display import PrettyPrinter
     from shadowtest.config import InferenceExperimentConfig
-    from shadowtest.experiment import InferenceExperiment
 
 __all__ = ["ACTION_SYMBOLS", "UPDATABLE_FIELDS", "Plan", "PlannedChange", "UpdateField",
            "UpdatePlan", "check_update_arguments", "plan_apply", "plan_checked", "plan_update"]
@@ -123,8 +123,9 @@ def plan_update(
 
     A pure function: it sends nothing. Arguments left as ``None`` are not part of
     the update. Raises :class:`ConfigValidationError` for arguments that are wrong
-    whatever the status (a wrong type, three variants, an instance type not in
-    ``instance_types``, by default the installed botocore's list); returns an
+    whatever the status (``current`` not an :class:`InferenceExperiment`, a wrong type,
+    three variants, an instance type not in ``instance_types``, by default the installed
+    botocore's list); returns an
     :class:`UpdatePlan` whose ``error()`` is the :class:`UpdateNotAllowedError` the
     client would raise.
 
@@ -133,6 +134,9 @@ def plan_update(
     (True, {'Name': 'churn-shadow', 'Description': 'now at 100%'})
     """
     c = Checker()
+    # the experiment first: its status and fields decide everything after
+    c.check_instance("current", current, InferenceExperiment,
+                     "an InferenceExperiment (what client.describe(name) returns)")
     variants = check_update_arguments(c, schedule, description, model_variants,
                                       shadow_mode_config, data_storage_config,
                                       instance_types=instance_types)

@@ -61,6 +61,9 @@ class TestValidate:
         ("missing.json", "", "cannot read: No such file or directory"),
         ("dir", "", "cannot read: Is a directory"),
         ("e.json", None, "model_variants[0].instance_type: got 'ml.m5.xlarg', which is not"),
+        ("f.json", "[" * 100_000 + "]" * 100_000,
+         "the JSON document is nested too deeply to read; a create-inference-experiment"),
+        ("g.yml", "- " * 100_000 + "x", "the YAML document is nested too deeply to read"),
     ])
     def test_bad_input_is_one_clear_line_per_problem_and_exit_1(
             self, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch,
@@ -302,6 +305,14 @@ class TestJudgeCommands:
         assert capsys.readouterr().err.startswith(f"{bad}: the JSON document is list")
         assert run(fake, "promote", NAME, "--require", "pass", "--policy", str(loose)) == 0
         assert mutating(fake) == ["CreateInferenceExperiment", "StopInferenceExperiment"]
+
+    def test_a_policy_file_nested_100000_deep_exits_1_without_a_traceback(
+            self, tmp_path: Path, capsys: Capture) -> None:
+        deep = tmp_path / "deep.json"
+        deep.write_text("[" * 100_000 + "]" * 100_000)
+        assert run(None, "evaluate", NAME, "--policy", str(deep)) == 1
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith(f"{deep}: the JSON document is nested too deeply to read")
 
     def test_marginal_exits_3_and_promote_require_marginal_goes_ahead(
             self, tmp_path: Path, capsys: Capture) -> None:

@@ -145,6 +145,19 @@ class TestRead:
         (problem,) = problems(error)
         assert problem.startswith(f"the JSON document is {what}; it must be one object")
 
+    @pytest.mark.parametrize("text", [
+        "[" * 100_000 + "]" * 100_000,
+        '{"Name": "churn-shadow", "Tags": ' + '{"a": ' * 100_000 + "1" + "}" * 100_001,
+        ("[" * 100_000 + "]" * 100_000).encode(),
+    ], ids=["array", "value-in-an-object", "bytes"])
+    def test_a_document_nested_100000_deep_is_a_validation_error(self, text: str) -> None:
+        """json's parser recurses once per level; its RecursionError is not a crash here."""
+        with pytest.raises(ConfigValidationError) as error:
+            InferenceExperimentConfig.from_json(text)
+        assert problems(error) == [
+            "the JSON document is nested too deeply to read; a create-inference-experiment "
+            "request nests at most 5 levels"]
+
     def test_the_cli_skeleton_lists_what_to_fill_in(self) -> None:
         """`aws sagemaker create-inference-experiment --generate-cli-skeleton input` (the
         fixture) loads into one error naming every placeholder, never a crash."""
@@ -189,6 +202,23 @@ class TestLoad:
         (problem,) = problems(error)
         assert problem.startswith("not valid YAML: ")
         assert "at line 3, column 1" in problem
+
+    @pytest.mark.parametrize(("name", "text"), [
+        ("deep.json", "[" * 100_000 + "]" * 100_000),
+        ("deep.yaml", "- " * 100_000 + "x"),  # a sequence in a sequence ... on one line
+    ])
+    def test_a_file_nested_too_deep_to_parse_is_a_validation_error(
+            self, tmp_path: Path, name: str, text: str) -> None:
+        """One problem, never json's or PyYAML's RecursionError. (A YAML flow sequence
+        ``[[[...`` that deep is refused the same way, but PyYAML's scanner takes a second
+        to get there.)"""
+        (tmp_path / name).write_text(text)
+        with pytest.raises(ConfigValidationError) as error:
+            load(tmp_path / name)
+        kind = "JSON" if name.endswith(".json") else "YAML"
+        assert problems(error) == [
+            f"the {kind} document is nested too deeply to read; a create-inference-experiment "
+            "request nests at most 5 levels"]
 
     def test_yaml_without_the_extra_names_the_extra(self, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:

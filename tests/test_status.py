@@ -506,6 +506,18 @@ class TestPlanUpdate:
             plan_update(experiment(S.CREATED), **kwargs)
         assert [problem.path for problem in info.value.errors] == [path]
 
+    @pytest.mark.parametrize("current", [None, "churn-shadow", {"Status": "Created"}])
+    def test_current_that_is_not_an_experiment_is_a_config_validation_error(
+            self, current: object) -> None:
+        """Not an AttributeError on ``.name``: the documented error, with every other
+        problem of the call beside it."""
+        with pytest.raises(ConfigValidationError) as info:
+            plan_update(current, description=3)  # type: ignore[arg-type]
+        assert str(info.value.errors[0]) == (
+            f"current: got {type(current).__name__} {current!r}; must be an "
+            "InferenceExperiment (what client.describe(name) returns)")
+        assert [problem.path for problem in info.value.errors] == ["current", "description"]
+
     def test_wrong_argument_type_through_the_client_sends_no_update(
         self, stub: ExperimentStubber, client: ExperimentClient
     ) -> None:
