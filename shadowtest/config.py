@@ -658,9 +658,9 @@ class InferenceExperimentConfig(_Validated):
         timestamps as ISO 8601 strings with a zone, or epoch seconds). Stricter than
         :meth:`from_boto3`: an unknown key is an error naming it, and JSON syntax errors
         give their line and column — all in one :class:`ConfigValidationError`."""
-        from shadowtest.files import config_from_json
+        from shadowtest._request import parse_json, read_request
 
-        return config_from_json(text)
+        return read_request(parse_json(text), "JSON", cls.from_boto3)
 
     @classmethod
     def from_boto3(cls, data: Mapping[str, object]) -> InferenceExperimentConfig:
