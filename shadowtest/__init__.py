@@ -28,6 +28,7 @@ from shadowtest.errors import (
     ExperimentNotFoundError,
     InvalidStatusError,
     MalformedResponseError,
+    PreflightError,
     Problem,
     PromotionBlockedError,
     ReplacementRequiredError,
@@ -68,6 +69,7 @@ __all__ = [
     "ExperimentMetrics",
     "ExperimentNotFoundError",
     "ExperimentStatus",
+    "Finding",
     "Gate",
     "InferenceExperiment",
     "InferenceExperimentConfig",
@@ -85,6 +87,8 @@ __all__ = [
     "PlannedChange",
     "Policy",
     "PredictionComparison",
+    "Preflight",
+    "PreflightError",
     "Problem",
     "PromotionBlockedError",
     "ReplacementRequiredError",
@@ -124,6 +128,7 @@ if TYPE_CHECKING:
     from shadowtest.listing import ExperimentList
     from shadowtest.metrics import ExperimentMetrics, MetricSeries
     from shadowtest.plan import Plan, PlannedChange, UpdateField, UpdatePlan, plan_update
+    from shadowtest.preflight import Finding, Preflight
 
     __version__: str
 
@@ -150,6 +155,8 @@ _LAZY: dict[str, str] = {
     "load": "shadowtest.files",
     "Plan": "shadowtest.plan",
     "PlannedChange": "shadowtest.plan",
+    "Finding": "shadowtest.preflight",
+    "Preflight": "shadowtest.preflight",
 }
 
 

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from shadowtest.judgement import Judgement, Policy, Verdict
     from shadowtest.metrics import ExperimentMetrics
     from shadowtest.plan import Plan
+    from shadowtest.preflight import Preflight
     from shadowtest.status import StatusName, StopState, VariantActionName
 
 __all__ = ["ExperimentClient"]
@@ -251,6 +252,28 @@ class ExperimentClient:
                 c.problems += schedule_problems_at(config.schedule, self._now(),
                                                    "config.schedule")
         c.raise_if_any(subject)
+
+    def preflight(self, config: InferenceExperimentConfig) -> Preflight:
+        """Check ``config`` against the account before it is created: what would make the
+        experiment fail after ``create`` accepted it (SPEC §13 of the project; the checks
+        are :data:`shadowtest.preflight.CHECKS`). Only reads: DescribeEndpoint,
+        DescribeEndpointConfig, DescribeModel, ListInferenceExperiments and a describe of
+        each live experiment, and S3 HeadBucket of the capture bucket — the independent
+        ones at once. A read refused for lack of a permission, or still throttled after
+        botocore's retries, is a warning that its check could not run, never a pass.
+        The config's own rules are checked first, as :meth:`create` checks them, and a
+        config that breaks one is refused with nothing sent.
+
+        >>> result = client.preflight(config)      # doctest: +SKIP
+        >>> print(result)                          # doctest: +SKIP
+        """
+        from shadowtest.preflight import run
+
+        self._check_create(config, "preflight arguments")
+        result = run(config, sagemaker=self.sagemaker, s3=lambda: self.s3)
+        log.info("preflight of inference experiment %r: %d errors, %d warnings", config.name,
+                 len(result.errors), len(result.warnings))
+        return result
 
     def plan(
         self, config: InferenceExperimentConfig, *,

@@ -27,6 +27,8 @@ The tree::
     ├── PromotionBlockedError            promote(require=...) judged the shadow short of what
     │                                    was required; nothing was sent; .name, .required,
     │                                    .judgement
+    ├── PreflightError                   apply() ran preflight before a create and it found an
+    │                                    error; nothing was sent; .preflight (every finding)
     └── CaptureFormatError               (also a ValueError) a data-capture line or payload is
                                          not what SageMaker writes; says what, never quotes it
 
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 
     from shadowtest._display import PrettyPrinter
     from shadowtest.judgement import Judgement
+    from shadowtest.preflight import Preflight
 
 __all__ = [
     "ERROR_CODES",
@@ -58,6 +61,7 @@ __all__ = [
     "ExperimentNotFoundError",
     "InvalidStatusError",
     "MalformedResponseError",
+    "PreflightError",
     "Problem",
     "PromotionBlockedError",
     "ReplacementRequiredError",
@@ -330,6 +334,19 @@ class PromotionBlockedError(ShadowTestError):
     def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
         p.text(f"PromotionBlockedError: {self.args[0]}" if cycle else
                f"PromotionBlockedError: {self.args[0]}\n\n{self.judgement}")
+
+
+class PreflightError(ShadowTestError):
+    """``apply()`` ran preflight before creating the experiment, and it found an error that
+    would make the experiment fail after creation; nothing was sent. ``preflight`` is the
+    :class:`~shadowtest.Preflight`, with every finding (warnings too)."""
+
+    def __init__(self, message: str, *, preflight: Preflight) -> None:
+        super().__init__(message)
+        self.preflight = preflight
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_kw, (type(self), self.args, {"preflight": self.preflight}))
 
 
 class CaptureFormatError(ShadowTestError, ValueError):

@@ -21,6 +21,7 @@ from shadowtest.errors import (
     ExperimentNotFoundError,
     InvalidStatusError,
     MalformedResponseError,
+    PreflightError,
     Problem,
     PromotionBlockedError,
     ReplacementRequiredError,
@@ -33,6 +34,7 @@ from shadowtest.errors import (
     translate_client_error,
 )
 from shadowtest.judgement import Judgement, Policy, Verdict
+from shadowtest.preflight import Finding, Preflight
 from shadowtest.testing import ExperimentStubber, sample_config
 
 if TYPE_CHECKING:
@@ -230,10 +232,13 @@ INSTANCES: list[BaseException] = [
         window=(datetime(2026, 11, 1, tzinfo=timezone.utc),
                 datetime(2026, 11, 2, tzinfo=timezone.utc)), policy=Policy.default())),
     CaptureFormatError("captureData.endpointOutput.data is not valid base64"),
+    PreflightError("not creating", preflight=Preflight(
+        name=NAME, endpoint_name="churn", findings=[Finding(
+            severity="error", check="endpoint", message="endpoint 'churn' does not exist")])),
 ]
 ATTRIBUTES = ("errors", "subject", "name", "status", "operation", "fields", "code",
               "service_message", "timeout", "reason", "required", "judgement", "waited",
-              "field")
+              "field", "preflight")
 
 
 def test_pickle_instances_cover_every_exception_class() -> None:
