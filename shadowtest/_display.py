@@ -432,6 +432,9 @@ def _experiment_card(e: InferenceExperiment, now: datetime | None) -> Card:
     facts: list[tuple[str, object]] = [("status", status_html(status))]
     if e.status_reason:
         facts.append(("status reason", e.status_reason))
+    diagnosis = e.diagnosis  # a Cancelled experiment's reason, read back (pure)
+    if diagnosis is not None:
+        facts.append(("likely cause", diagnosis.message))
     if endpoint.failure_reason:
         facts.append(("endpoint failure", endpoint.failure_reason))
     facts += [
@@ -469,6 +472,9 @@ def _summary_card(s: InferenceExperimentSummary, now: datetime | None) -> Card:
     facts: list[tuple[str, object]] = [("status", status_html(status))]
     if s.status_reason:
         facts.append(("status reason", s.status_reason))
+    diagnosis = s.diagnosis
+    if diagnosis is not None:
+        facts.append(("likely cause", diagnosis.message))
     facts += [
         ("description", s.description),
         ("schedule", _schedule(s.schedule)),

@@ -3,6 +3,7 @@
 ::
 
     shadowtest validate shadow-test.json            # no AWS credentials, no request
+    shadowtest preflight shadow-test.json       # would it fail after creation? (reads only)
     shadowtest plan shadow-test.json
     shadowtest apply shadow-test.json --wait        # idempotent create-or-update
     shadowtest promote churn-shadow
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from shadowtest.experiment import InferenceExperiment
     from shadowtest.judgement import Judgement, Policy
     from shadowtest.plan import Plan
+    from shadowtest.preflight import Preflight
     from shadowtest.status import StatusName
 
 __all__ = ["EXIT_FAIL", "EXIT_MARGINAL", "EXIT_NO_DATA", "EXIT_OK", "EXIT_SERVICE",
@@ -90,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     p = command("plan", "show what apply would send for FILE, sending nothing")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--start", action="store_true", help="plan for a running experiment")
+    p = command("preflight", "check FILE against the account before creating it: exit 0 "
+                             "when nothing would make it fail (warnings allowed), 1 otherwise")
+    p.add_argument("file", metavar="FILE")
     p = command("apply", "create or update the experiment to match FILE (idempotent)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--wait", action="store_true",
@@ -264,6 +269,18 @@ class _Cli:
         for change in plan.refused:
             self.problem(self.args.file, f"{change.path}: refused: {change.reason}")
         return EXIT_FAIL if plan.refused else EXIT_OK
+
+    def cmd_preflight(self) -> int:
+        path = self.args.file
+        config = self.load(path)
+        result: Preflight = self.call(path, lambda: self.client.preflight(config))
+        if self.json:
+            self.print_json(result.to_dict())
+        else:
+            self.print(str(result))
+        for finding in result.errors:
+            self.problem(path, f"{finding.check}: {finding.message}")
+        return EXIT_OK if result.ok else EXIT_FAIL
 
     def cmd_apply(self) -> int:
         path = self.args.file

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from shadowtest._display import PrettyPrinter
+    from shadowtest.preflight import Finding
 
 __all__ = [
     "EndpointMetadata",
@@ -316,6 +317,17 @@ class _ResponseView(_Displayed):
     @property
     def status_reason(self) -> str | None:
         return self._data.get("StatusReason")
+
+    @property
+    def diagnosis(self) -> Finding | None:
+        """For a Cancelled experiment whose ``status_reason`` matches one of preflight's
+        checks, the likely cause and the fix (:func:`shadowtest.preflight.diagnose`);
+        otherwise ``None``."""
+        if self.status is not ExperimentStatus.CANCELLED:
+            return None
+        from shadowtest.preflight import diagnose
+
+        return diagnose(self.status_reason)
 
     @property
     def description(self) -> str | None:

@@ -662,6 +662,7 @@ def read_account(
     read: Callable[[str, str, Mapping[str, object]], Read],
     *,
     list_live: Callable[[], Sequence[str] | Unread],
+    max_workers: int = MAX_WORKERS,
 ) -> Account:
     """Read what the checks need, the independent reads at once on a small thread pool.
 
@@ -672,12 +673,13 @@ def read_account(
     its config; DescribeModel once per model (the config's two, and any other model the
     endpoint's production variant serves); the list, then one DescribeInferenceExperiment
     per live experiment (the list does not say which endpoint an experiment is on);
-    HeadBucket of the capture bucket.
+    HeadBucket of the capture bucket. ``max_workers=1`` reads one at a time (the
+    benchmark's comparison).
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
     models: dict[str, Future[Read]] = {}
-    with ThreadPoolExecutor(max_workers=MAX_WORKERS,
+    with ThreadPoolExecutor(max_workers=max_workers,
                             thread_name_prefix="shadowtest-preflight") as pool:
 
         def model(name: str) -> None:
@@ -760,7 +762,7 @@ _PARSE_ERRORS: Final = (AttributeError, TypeError, ValueError, KeyError, IndexEr
 
 
 def run(config: InferenceExperimentConfig, *, sagemaker: SageMakerClient,
-        s3: Callable[[], S3Client]) -> Preflight:
+        s3: Callable[[], S3Client], max_workers: int = MAX_WORKERS) -> Preflight:
     """Read the account with these boto3 clients (``s3`` is asked for only when the config
     captures data) and return every finding. Each error answer becomes NOT_FOUND or
     :class:`Unread`; an error that no read can get past (no credentials, no region)
@@ -789,7 +791,7 @@ def run(config: InferenceExperimentConfig, *, sagemaker: SageMakerClient,
             raise error from None  # a list answers no "not found"
         return names
 
-    account = read_account(config, read, list_live=list_live)
+    account = read_account(config, read, list_live=list_live, max_workers=max_workers)
     return Preflight(name=config.name, endpoint_name=config.endpoint_name,
                      findings=findings(config, account))
 

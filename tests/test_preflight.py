@@ -548,3 +548,46 @@ class TestDiagnosis:
                                         "Concluded: shadow slower than production"])
     def test_a_reason_that_matches_none(self, reason: str | None) -> None:
         assert diagnose(reason) is None
+
+
+class TestDiagnosisOfAnExperiment:
+    """describe's result and its display read a Cancelled experiment's reason back."""
+
+    REASON = "Shadow testing is not supported for serverless endpoints."
+
+    def test_describe_gives_the_likely_cause_of_a_cancelled_experiment(self) -> None:
+        from shadowtest.testing import ExperimentStubber
+
+        with ExperimentStubber() as stub:
+            stub.expect_describe(sample_config(), "Cancelled", now=T0,
+                                 status_reason=self.REASON)
+            described = stub.experiment_client().describe("churn-shadow")
+        diagnosis = described.diagnosis
+        assert diagnosis is not None
+        assert diagnosis.check == "endpoint-kind"
+        text = str(described)
+        assert "likely cause" in text
+        assert "serverless" in described._repr_html_()
+
+    @pytest.mark.parametrize(("status", "reason"), [
+        ("Running", REASON), ("Completed", REASON), ("Cancelled", None),
+        ("Cancelled", "Stopped by the release pipeline")])
+    def test_no_cause_otherwise(self, status: str, reason: str | None) -> None:
+        from shadowtest import InferenceExperiment
+        from shadowtest.testing import describe_response
+
+        described = InferenceExperiment(describe_response(
+            sample_config(), status, now=T0, status_reason=reason))
+        assert described.diagnosis is None
+        assert "likely cause" not in str(described)
+
+    def test_a_listed_cancelled_experiment_shows_it_too(self) -> None:
+        from shadowtest import InferenceExperimentSummary
+
+        summary = InferenceExperimentSummary({
+            "Name": "churn-shadow", "Type": "ShadowMode", "Status": "Cancelled",
+            "StatusReason": "Endpoint churn already has an active inference experiment",
+            "CreationTime": T0, "LastModifiedTime": T0})
+        assert summary.diagnosis is not None
+        assert summary.diagnosis.check == "other-experiment"
+        assert "likely cause" in str(summary)
