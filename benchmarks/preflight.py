@@ -38,7 +38,7 @@ from shadowtest import DataStorageConfig, ExperimentClient
 from shadowtest.preflight import run
 from shadowtest.testing import sample_config
 from shadowtest.testing._clients import offline_client
-from shadowtest.testing._http import Body
+from shadowtest.testing._wire import Body
 
 if TYPE_CHECKING:
     from collections.abc import Callable

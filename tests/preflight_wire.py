@@ -16,7 +16,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from shadowtest import DataStorageConfig, ExperimentClient
 from shadowtest.testing import sample_config
 from shadowtest.testing._clients import offline_client, shared_session
-from shadowtest.testing._http import Body
+from shadowtest.testing._wire import Body
 
 if TYPE_CHECKING:
     from collections.abc import Callable

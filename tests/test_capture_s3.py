@@ -194,8 +194,8 @@ def test_the_fakes_s3_client_is_made_only_when_used(monkeypatch: pytest.MonkeyPa
     made: list[FakeS3] = []
 
     class Counted(FakeS3):
-        def __init__(self) -> None:
-            super().__init__()
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(**kwargs)  # type: ignore[arg-type]
             made.append(self)
 
     monkeypatch.setattr(module, "FakeS3", Counted)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -271,6 +272,33 @@ class TestClock:
         with pytest.raises(ValueError, match="forward"):
             fake.advance(-SECOND)
         assert fake.now == T0
+
+    @pytest.mark.parametrize("seconds", [5, 5.0])
+    def test_advance_takes_seconds_too(self, fake: FakeSageMaker, seconds: float) -> None:
+        """advance(5) moves the clock 5 seconds, as advance(timedelta(seconds=5)) does (it
+        was a raw TypeError from comparing an int with a timedelta)."""
+        create(fake, settle=False)
+        fake.advance(seconds)
+        assert fake.now == T0 + timedelta(seconds=5)
+        assert status(fake) == "Running"
+
+    @pytest.mark.parametrize("step", ["5", None, True, [1]])
+    def test_advance_says_what_it_takes(self, fake: FakeSageMaker, step: Any) -> None:
+        with pytest.raises(TypeError, match="advance takes a timedelta or a number of seconds"):
+            fake.advance(step)
+        assert fake.now == T0
+
+    def test_real_time_clock_follows_the_real_time(self) -> None:
+        """real_time=True: experiments move with the real time too (the local server's
+        clock), and advance() still jumps ahead."""
+        fake = FakeSageMaker(now=T0, real_time=True)
+        fake.client.create_inference_experiment(**params())
+        deadline = time.monotonic() + 5
+        while status(fake) == "Creating" and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert status(fake) == "Running"
+        fake.advance(timedelta(days=8))
+        assert status(fake) == "Completed"
 
     def test_experiment_client_runs_on_the_fake_clock(
         self, fake: FakeSageMaker, monkeypatch: pytest.MonkeyPatch
@@ -786,6 +814,27 @@ class TestPromotion:
                                                   strict=True))
         assert fake.production_variant("churn") == production
 
+    def test_production_variant_follows_the_clock(self, fake: FakeSageMaker) -> None:
+        """A promoted shadow is production as soon as the stop has ended on the clock, with
+        nothing having described the experiment (it read as the old production until a
+        describe settled the stop)."""
+        create(fake)
+        fake.client.stop_inference_experiment(Name=NAME,
+                                              ModelVariantActions={"shadow": "Promote"})
+        assert fake.production_variant("churn") == ("production", "churn-v1")  # Stopping
+        fake.advance(SECOND)
+        assert fake.production_variant("churn") == ("shadow", "churn-v2")
+
+    def test_a_later_experiment_outranks_an_earlier_stop(self, fake: FakeSageMaker) -> None:
+        """Stops settle lazily, in any order: a stop that ended before a newer experiment
+        was created on the endpoint does not overwrite what that create set."""
+        create(fake)
+        fake.client.stop_inference_experiment(Name=NAME,
+                                              ModelVariantActions={"shadow": "Promote"})
+        fake.advance(SECOND)  # the promotion ends now, unread
+        create(fake, name="next", settle=False)  # its source: production, churn-v1
+        assert fake.production_variant("churn") == ("production", "churn-v1")
+
     def test_actions_take_effect_when_stopping_ends(self, fake: FakeSageMaker) -> None:
         """While Stopping nothing has changed yet."""
         create(fake)
@@ -920,12 +969,15 @@ class TestResponseShapes:
         assert set(response) == {"InferenceExperimentArn", "ResponseMetadata"}
         validate(fake.client, operation, response)
 
+    @pytest.mark.parametrize("wired", [False, True])
     def test_an_invalid_response_is_an_assertion_error(
-        self, fake: FakeSageMaker, monkeypatch: pytest.MonkeyPatch
+        self, fake: FakeSageMaker, wired: bool
     ) -> None:
-        """Every response is checked against the model before it is returned."""
-        create(fake)
-        monkeypatch.setattr(fake, "_describe_dict", lambda exp: {"Name": NAME})
+        """Every response is checked against the model before it is returned, before the
+        HTTP layer and through it (a handler given with serve() too)."""
+        fake.serve({"DescribeInferenceExperiment": lambda p: {"Name": p["Name"]}})
+        if wired:
+            fake.delay_next("DescribeInferenceExperiment", 0)
         with pytest.raises(AssertionError, match="invalid DescribeInferenceExperiment"):
             fake.client.describe_inference_experiment(Name=NAME)
 
@@ -1004,6 +1056,43 @@ class TestInspection:
         create(fake)
         assert repr(fake) == (
             "FakeSageMaker(region='us-east-1', now=2030-01-01T00:00:01+00:00, experiments=1)")
+
+
+class TestConcurrency:
+    def test_a_list_is_served_whole_while_another_thread_deletes(
+        self, fake: FakeSageMaker
+    ) -> None:
+        """A list held while it is being served, and a delete sent meanwhile from another
+        thread: the delete waits for the list (one lock serves each request whole), so
+        the list never meets an experiment half gone (it was ResourceNotFound)."""
+        for i in range(5):
+            fake.seed(sample_config(name=f"exp-{i}"), status="Completed")
+        listed: list[Any] = []
+        lister = threading.Thread(target=lambda: listed.append(
+            fake.client.list_inference_experiments(MaxResults=100)))
+        deleter = threading.Thread(
+            target=lambda: fake.client.delete_inference_experiment(Name="exp-3"))
+        with fake.hold_next("ListInferenceExperiments") as hold:
+            lister.start()
+            assert hold.arrived.wait(5)
+            deleter.start()
+            deleter.join(0.05)
+            assert deleter.is_alive()  # waiting for the list
+        lister.join(5)
+        deleter.join(5)
+        assert len(listed[0]["InferenceExperiments"]) == 5
+        assert sorted(fake.experiments) == ["exp-0", "exp-1", "exp-2", "exp-4"]
+
+    def test_pages_of_a_long_listing_are_one_sorted_listing(self, fake: FakeSageMaker) -> None:
+        """Paging through 250 experiments ten at a time, both ways, gives each once in
+        order (each page is found by bisection in one sort; the cost of paging, linear
+        in the experiments, is measured by benchmarks/reliability.py)."""
+        for i in range(250):
+            fake.seed(sample_config(name=f"exp-{i:03d}"))
+        client = fake.experiment_client()
+        names = [s.name for s in client.list(sort_by="Name", sort_order="Ascending")]
+        assert names == [f"exp-{i:03d}" for i in range(250)]
+        assert [s.name for s in client.list(sort_by="Name")] == names[::-1]
 
 
 class TestExperimentClientEndToEnd:

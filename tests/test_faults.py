@@ -14,7 +14,6 @@ import itertools
 import json
 import math
 import sys
-import threading
 import time
 import types
 from datetime import datetime, timedelta, timezone
@@ -551,65 +550,8 @@ def test_malformed_response_is_a_shadowtest_error() -> None:
     assert issubclass(MalformedResponseError, ShadowTestError)
 
 
-# -- 4. thread safety and a linear list in the fake ------------------------------------------
-
-
-def test_fake_lists_safely_while_another_thread_deletes() -> None:
-    """A list pauses after reading its first experiment while another thread deletes a
-    later one: the delete waits for the list (one lock serves each request whole), so
-    the list never meets an experiment half gone (it was ResourceNotFound)."""
-    fake = FakeSageMaker(now=T0)
-    for i in range(5):
-        fake.seed(sample_config(name=f"exp-{i}"), status="Completed")
-    paused, deleted = threading.Event(), threading.Event()
-    settled = fake._settled
-
-    def pausing(name: str) -> Any:
-        if threading.current_thread() is lister and not paused.is_set():
-            paused.set()
-            deleted.wait(0.1)  # the delete gets its chance now, unless it must wait
-        return settled(name)
-
-    def delete() -> None:
-        paused.wait()
-        fake.client.delete_inference_experiment(Name="exp-3")
-        deleted.set()
-
-    listed: list[Any] = []
-    lister = threading.Thread(target=lambda: listed.append(
-        fake.client.list_inference_experiments(MaxResults=100)))
-    deleter = threading.Thread(target=delete)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fake, "_settled", pausing)
-        lister.start()
-        deleter.start()
-        lister.join()
-        deleter.join()
-    assert len(listed) == 1  # the list did not fail
-    assert len(listed[0]["InferenceExperiments"]) == 5
-    assert sorted(fake.experiments) == ["exp-0", "exp-1", "exp-2", "exp-4"]
-
-
-def test_fake_list_pages_share_one_sort(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Paging through n experiments sorts them once, not once per page (linear, not
-    quadratic: each page is found by bisection)."""
-    fake = FakeSageMaker(now=T0)
-    for i in range(250):
-        fake.seed(sample_config(name=f"exp-{i:03d}"))
-    built: list[str] = []
-    summary = fake._summary
-
-    def counted(exp: Any) -> dict[str, Any]:
-        built.append(exp.params["Name"])
-        return summary(exp)
-
-    monkeypatch.setattr(fake, "_summary", counted)
-    names = [s.name for s in fake.experiment_client().list(sort_by="Name",
-                                                            sort_order="Ascending")]
-    assert names == [f"exp-{i:03d}" for i in range(250)]  # 25 pages of 10
-    assert len(built) == 250
-    descending = [s.name for s in fake.experiment_client().list(sort_by="Name")]
-    assert descending == names[::-1]
+# -- 4. thread safety and a linear list in the fake: tests/test_fake.py (TestConcurrency)
+# and benchmarks/reliability.py (paging cost) --------------------------------------------
 
 
 # -- 8. faults go through botocore's retry logic ---------------------------------------------

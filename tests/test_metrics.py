@@ -206,9 +206,9 @@ class TestRetrieval:
         monkeypatch.setattr(time, "sleep", fake.sleep)  # botocore's pause between retries
         throttle_second_page(fake, times=2)
         cloudwatch = fake.cloudwatch_fake
-        attempts = cloudwatch.attempts
+        attempts = len(cloudwatch.attempts)
         again = client.metrics(NAME)
-        assert cloudwatch.attempts - attempts == 4  # page 1, page 2 thrice
+        assert cloudwatch.attempts[attempts:] == ["GetMetricData"] * 4  # page 1, page 2 thrice
         assert dict(again.production) == dict(clean.production)
         assert dict(again.shadow) == dict(clean.shadow)
 
@@ -445,7 +445,7 @@ def test_the_fakes_cbor_is_what_botocore_reads() -> None:
     from botocore.parsers import RpcV2CBORParser
 
     from shadowtest.testing._clients import offline_client
-    from shadowtest.testing._fake_cloudwatch import cbor_encode
+    from shadowtest.testing._wire import cbor_encode
 
     model = offline_client("cloudwatch").meta.service_model.operation_model("GetMetricData")
     response = {"MetricDataResults": [{

@@ -144,7 +144,9 @@ def test_api_page_names_every_public_member() -> None:
     from shadowtest.testing import pytest_plugin as plugin
 
     page = (Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text()
-    names = [n for cls in (FakeSageMaker, ExperimentStubber) for n in vars(cls)
+    from shadowtest.testing._base import FakeService
+
+    names = [n for cls in (FakeSageMaker, FakeService, ExperimentStubber) for n in vars(cls)
              if not n.startswith("_")]
     names += ["describe_response", "sample_config"]
     # public instance attributes, set in __init__

@@ -26,24 +26,15 @@ run on the fake clock, so they take no real time).
 
 from __future__ import annotations
 
-import base64
 import bisect
 import copy
-import json
 import operator
-import threading
-import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
-from botocore.awsrequest import AWSResponse, HTTPHeaders
-from botocore.exceptions import EndpointConnectionError, ParamValidationError, ReadTimeoutError
-from botocore.model import ListShape, MapShape, StructureShape
-from botocore.utils import parse_to_aware_datetime
-from botocore.validate import validate_parameters
+from botocore import xform_name
 
 from shadowtest._checks import Checker
 from shadowtest.client import ExperimentClient
@@ -78,14 +69,13 @@ from shadowtest.status import (
     ExperimentStatus,
     VariantAction,
 )
+from shadowtest.testing._base import FakeClock, FakeService, Refusal
 from shadowtest.testing._clients import lazy_client, offline_sagemaker
-from shadowtest.testing._http import Body, json_default
 from shadowtest.testing._responses import build_describe, experiment_arn
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-    from botocore.model import OperationModel, Shape
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
@@ -100,13 +90,7 @@ __all__ = ["FakeSageMaker"]
 S = ExperimentStatus
 Input = TypeVar("Input")  # an input of the models given to capture_traffic
 _UTC: Final = timezone.utc
-_SERVED: Final = (
-    "CreateInferenceExperiment", "DescribeInferenceExperiment", "ListInferenceExperiments",
-    "UpdateInferenceExperiment", "StartInferenceExperiment", "StopInferenceExperiment",
-    "DeleteInferenceExperiment", "AddTags", "DeleteTags", "ListTags",
-)
 _STATUS_VALUES: Final = tuple(status.value for status in ExperimentStatus)
-_PARAMS_KEY: Final = "shadowtest_fake_params"
 DEFAULT_PAGE_SIZE: Final = 10
 """ListInferenceExperiments' page size when MaxResults is not given (see ``_list``)."""
 SEEDED_START_DELAY: Final = timedelta(days=1)
@@ -117,23 +101,19 @@ _TIME_FILTERS: Final = (
     ("LastModifiedTimeAfter", "LastModifiedTime", operator.gt),
     ("LastModifiedTimeBefore", "LastModifiedTime", operator.lt),
 )
+# Operations of the other services a FakeSageMaker brings, and the property holding the
+# fake that serves them: fault injection on the FakeSageMaker reaches it.
+_ROUTED: Final = {"GetMetricData": "cloudwatch_fake", "ListObjectsV2": "fake_s3",
+                  "GetObject": "fake_s3", "HeadBucket": "fake_s3"}
 
 
-class _Refusal(Exception):
-    """The service's answer is an error: ``code`` and ``message`` as the service sends them."""
-
-    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.http_status = code, message, http_status
-
-
-def _invalid(problems: list[Problem]) -> _Refusal:
+def _invalid(problems: list[Problem]) -> Refusal:
     n = len(problems)
     more = f"; and {n - MAX_PROBLEMS_SHOWN} more" if n > MAX_PROBLEMS_SHOWN else ""
-    return _Refusal("ValidationException",
-                    f"{n} validation error{'s' if n != 1 else ''} detected: "
-                    + "; ".join(str(problem) for problem in problems[:MAX_PROBLEMS_SHOWN])
-                    + more)
+    return Refusal("ValidationException",
+                   f"{n} validation error{'s' if n != 1 else ''} detected: "
+                   + "; ".join(str(problem) for problem in problems[:MAX_PROBLEMS_SHOWN])
+                   + more)
 
 
 @dataclass
@@ -165,55 +145,7 @@ class _Experiment:
         return next(v for v in self.params["ModelVariants"] if v["VariantName"] == name)
 
 
-def _normalise(value: Any, shape: Shape | None) -> Any:
-    """A copy of validated request ``value`` with every timestamp as botocore sends it: an
-    aware UTC datetime in whole seconds (the JSON protocol's epoch seconds; naive is UTC)."""
-    if isinstance(shape, StructureShape):
-        return {key: _normalise(item, shape.members.get(key)) for key, item in value.items()}
-    if isinstance(shape, ListShape):
-        return [_normalise(item, shape.member) for item in value]
-    if isinstance(shape, MapShape):
-        return {key: _normalise(item, shape.value) for key, item in value.items()}
-    if shape is not None and shape.type_name == "timestamp":
-        return parse_to_aware_datetime(value).astimezone(_UTC).replace(microsecond=0)
-    return copy.deepcopy(value)
-
-
-def _metadata(http_status: int) -> dict[str, Any]:
-    return {"RequestId": str(uuid.uuid4()), "HTTPStatusCode": http_status,
-            "HTTPHeaders": {}, "RetryAttempts": 0}
-
-
-@dataclass(frozen=True)
-class _Fault:
-    """One fault queued for the HTTP layer: what the next attempt of an operation meets.
-
-    ``kind`` is ``"error"`` (the service's error ``code``/``message`` with ``http_status``),
-    ``"disconnect"`` (no connection: nothing reaches the service), ``"timeout"`` (the
-    response is lost after the request was ``applied``, or before it arrived), ``"slow"``
-    (the answer comes ``seconds`` later on the fake clock) or ``"body"`` (``body`` is the
-    raw response, with ``http_status``).
-    """
-
-    kind: str
-    code: str = ""
-    message: str = ""
-    http_status: int = 200
-    applied: bool = False
-    seconds: float = 0.0
-    body: bytes = b""
-
-
-
-
-def _http_response(url: str, status: int, body: bytes) -> AWSResponse:
-    headers = HTTPHeaders()
-    headers["x-amzn-requestid"] = str(uuid.uuid4())
-    headers["content-type"] = "application/x-amz-json-1.1"
-    return AWSResponse(url, status, headers, Body(body))
-
-
-class FakeSageMaker:
+class FakeSageMaker(FakeService["SageMakerClient"]):
     """A stateful, in-memory SageMaker serving the seven ``*InferenceExperiment`` operations
     (and AddTags, DeleteTags, ListTags on their ARNs)
     through a real boto3 client (``client``, made with dummy credentials if not given).
@@ -226,7 +158,13 @@ class FakeSageMaker:
     (``ResourceInUse``, ``ResourceNotFound``, ``ConflictException``,
     ``ValidationException``) as real botocore ``ClientError``\\ s. Any other SageMaker
     operation raises :class:`NotImplementedError`.
+
+    Fault injection (``fail_next``, ``disconnect_next``, ``time_out_next``,
+    ``delay_next``, ``respond_next``, ``hold_next``) takes any operation the fake or its
+    CloudWatch and S3 serve.
     """
+
+    SERVICE = "sagemaker"
 
     def __init__(
         self,
@@ -234,186 +172,81 @@ class FakeSageMaker:
         *,
         now: datetime | None = None,
         account_id: str = "123456789012",
+        real_time: bool = False,
     ) -> None:
-        if now is None:
-            now = datetime.now(_UTC).replace(microsecond=0)
-        elif now.tzinfo is None or now.utcoffset() is None:
-            raise ValueError(f"now must be a timezone-aware datetime, got {now!r}")
-        if client is None:
-            client = offline_sagemaker()
-        self.client: SageMakerClient = client
-        """The boto3 SageMaker client the fake serves."""
-        self._cloudwatch: FakeCloudWatch | None = None  # made on first use (cloudwatch)
+        super().__init__(client if client is not None else offline_sagemaker(),
+                         clock=FakeClock(now, follows_real_time=real_time))
         self.account_id = account_id
         """The AWS account id in ARNs."""
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        """``(operation name, params as given)`` for every call served, failed ones too."""
-        self._now = now.astimezone(_UTC)
         self._experiments: dict[str, _Experiment] = {}
-        self._production: dict[str, tuple[str, str] | None] = {}
-        self._faults: dict[str, deque[_Fault]] = {}
-        self.attempts: list[str] = []
-        """The operation name of every attempt the fake answered, botocore's retries
-        included (:attr:`calls` has one entry per call)."""
-        # One lock over the fake's state: threads sharing a client see each request served
-        # whole (a list never meets an experiment half deleted).
-        self._lock = threading.RLock()
-        self._local = threading.local()  # the call being served at the HTTP layer, per thread
+        # per endpoint: (when it last changed, (variant, model) or None); stops settle
+        # lazily, so a change never overwrites a later one
+        self._production: dict[str, tuple[datetime, tuple[str, str] | None]] = {}
         self._version = 0  # bumped by every change, so the list cache knows when it is stale
         self._list_cache: tuple[tuple[Any, ...], list[tuple[str, str]], list[dict[str, Any]]] \
             | None = None
-        model = client.meta.service_model
+        model = self.client.meta.service_model
         self._instance_types = frozenset(
             model.shape_for("ProductionVariantInstanceType").enum)  # type: ignore[attr-defined]
         summary = model.shape_for("InferenceExperimentSummary")
         self._summary_keys = tuple(summary.members)  # type: ignore[attr-defined]
-        self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = dict(zip(
-            _SERVED, (self._create, self._describe, self._list, self._update, self._start,
-                      self._stop, self._delete, self._add_tags, self._delete_tags,
-                      self._list_tags), strict=True))
-        self._ids = (f"shadowtest-fake-params-{id(self)}", f"shadowtest-fake-call-{id(self)}",
-                     f"shadowtest-fake-send-{id(self)}")
+        self._cloudwatch: FakeCloudWatch | None = None  # made on first use (cloudwatch)
         self._fake_s3: FakeS3 | None = None  # made on first use: an S3 client costs ~20 ms
-        self.attach()
+        self.serve({
+            "CreateInferenceExperiment": self._create,
+            "DescribeInferenceExperiment": self._describe,
+            "ListInferenceExperiments": self._list,
+            "UpdateInferenceExperiment": self._update,
+            "StartInferenceExperiment": self._start,
+            "StopInferenceExperiment": self._stop,
+            "DeleteInferenceExperiment": self._delete,
+            "AddTags": self._add_tags,
+            "DeleteTags": self._delete_tags,
+            "ListTags": self._list_tags,
+        })
 
     def __repr__(self) -> str:
-        return (f"FakeSageMaker(region={self.region!r}, now={self._now.isoformat()}, "
+        return (f"FakeSageMaker(region={self.region!r}, now={self.now.isoformat()}, "
                 f"experiments={len(self._experiments)})")
-
-    # -- plugging in -----------------------------------------------------------------------
 
     @property
     def region(self) -> str:
         """The client's region, used in ARNs."""
         return self.client.meta.region_name
 
-    def attach(self) -> None:
-        """Serve the client's inference-experiment calls (done on construction; repeating
-        it is harmless)."""
-        events = self.client.meta.events
-        events.register("before-parameter-build.sagemaker.*", self._on_params,
-                        unique_id=self._ids[0])
-        events.register("before-call.sagemaker.*", self._on_call,  # type: ignore[arg-type]
-                        unique_id=self._ids[1])
-        # A before-send handler answers at the HTTP layer (the stubs type handlers -> None)
-        events.register_first("before-send.sagemaker", self._on_send,  # type: ignore[arg-type]
-                              unique_id=self._ids[2])
-
-    def detach(self) -> None:
-        """Stop serving: the client's calls go to AWS again."""
-        events = self.client.meta.events
-        events.unregister("before-parameter-build.sagemaker.*", unique_id=self._ids[0])
-        events.unregister("before-call.sagemaker.*", unique_id=self._ids[1])
-        events.unregister("before-send.sagemaker", unique_id=self._ids[2])
-
-    def _on_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        # the same context dict reaches before-call, once botocore has validated the params
-        context[_PARAMS_KEY] = params
-
-    def _on_call(
-        self, model: OperationModel, params: Mapping[str, Any], context: dict[str, Any], **_: Any
-    ) -> tuple[AWSResponse, dict[str, Any]] | None:
-        operation = model.name
-        if operation not in self._handlers:
-            raise NotImplementedError(
-                f"FakeSageMaker does not serve {operation}: it serves only "
-                f"{', '.join(_SERVED)}. Stub other operations another way "
-                "(e.g. botocore.stub.Stubber on a separate client).")
-        raw = context.pop(_PARAMS_KEY, {})
-        url = str(params.get("url", ""))
-        normalised = _normalise(raw, model.input_shape)
-        with self._lock:
-            self.calls.append((operation, copy.deepcopy(raw)))
-            if self._faults.get(operation):
-                # Go through botocore's HTTP layer, where its retry logic sees each attempt:
-                # _on_send answers there (a fault, or the service's JSON).
-                self._local.pending = (operation, normalised, model)
-                return None
-            self.attempts.append(operation)
-            try:
-                response = self._handlers[operation](normalised)
-            except _Refusal as refusal:
-                error = {"Error": {"Code": refusal.code, "Message": refusal.message},
-                         "ResponseMetadata": _metadata(refusal.http_status)}
-                return AWSResponse(url, refusal.http_status, HTTPHeaders(), None), error
-        self._check_response(operation, response, model)
-        return (AWSResponse(url, 200, HTTPHeaders(), None),
-                {**response, "ResponseMetadata": _metadata(200)})
-
-    def _on_send(self, request: Any, event_name: str, **_: Any) -> AWSResponse:
-        """Answer one HTTP attempt of a call that has faults queued: the next fault, or the
-        service's JSON (which botocore parses as a real response)."""
-        pending = getattr(self._local, "pending", None)
-        operation = event_name.rsplit(".", 1)[-1]
-        if pending is None or pending[0] != operation:
-            # never let a request through to AWS
-            raise AssertionError(f"FakeSageMaker got an HTTP request for {operation} it did "
-                                 "not see being called")
-        _, params, model = pending
-        url = str(request.url)
-        with self._lock:
-            self.attempts.append(operation)
-            queued = self._faults.get(operation)
-            fault = queued.popleft() if queued else None
-            if fault is not None and fault.kind == "slow":
-                self.advance(timedelta(seconds=fault.seconds))
-            if fault is None or fault.kind in ("slow", "timeout"):
-                if fault is not None and fault.kind == "timeout" and not fault.applied:
-                    raise ReadTimeoutError(endpoint_url=url)
-                try:
-                    response = self._handlers[operation](params)
-                except _Refusal as refusal:
-                    if fault is not None and fault.kind == "timeout":  # the answer is lost
-                        raise ReadTimeoutError(endpoint_url=url) from None
-                    return _http_response(url, refusal.http_status, json.dumps(
-                        {"__type": refusal.code, "message": refusal.message}).encode())
-                if fault is not None and fault.kind == "timeout":
-                    raise ReadTimeoutError(endpoint_url=url)
-            elif fault.kind == "disconnect":
-                raise EndpointConnectionError(endpoint_url=url)
-            elif fault.kind == "error":
-                return _http_response(url, fault.http_status, json.dumps(
-                    {"__type": fault.code, "message": fault.message}).encode())
-            else:  # "body"
-                return _http_response(url, fault.http_status, fault.body)
-        self._check_response(operation, response, model)
-        return _http_response(url, 200, json.dumps(response, default=json_default).encode())
-
-    @staticmethod
-    def _check_response(operation: str, response: dict[str, Any], model: OperationModel) -> None:
-        try:
-            validate_parameters(response, model.output_shape)  # type: ignore[arg-type]
-        except ParamValidationError as error:
-            raise AssertionError(f"FakeSageMaker built an invalid {operation} response "
-                                 f"(a bug in the fake): {error}") from error
+    def _queue(self, operation: str, fault: Any, times: int) -> None:
+        # an operation of the CloudWatch or S3 this fake brings goes to the fake serving it
+        for api, owner in _ROUTED.items():
+            if operation in (api, xform_name(api)) and self._api_name(operation) is None:
+                cast("FakeService[object]", getattr(self, owner))._queue(api, fault, times)
+                return
+        super()._queue(operation, fault, times)
 
     # -- the clock ---------------------------------------------------------------------------
 
     @property
     def now(self) -> datetime:
         """The fake's current time (aware, UTC)."""
-        return self._now
+        return self.clock.now
 
-    def advance(self, delta: timedelta) -> None:
-        """Move the clock forward by ``delta`` (>= 0); statuses follow when next read."""
-        if delta < timedelta(0):
-            raise ValueError(f"the clock only moves forward; got {delta!r}")
-        with self._lock:
-            self._now += delta
+    def advance(self, delta: timedelta | float) -> None:
+        """Move the clock forward by ``delta``, a ``timedelta`` or a number of seconds
+        (>= 0); statuses follow when next read."""
+        self.clock.advance(delta)
 
     def sleep(self, seconds: float) -> None:
         """:meth:`advance` by ``seconds``: a ``time.sleep`` that takes no real time."""
-        self.advance(timedelta(seconds=seconds))
+        self.clock.advance(seconds)
 
     def monotonic(self) -> float:
         """The fake clock in seconds: a ``time.monotonic`` for :class:`ExperimentClient`."""
-        return self._now.timestamp()
+        return self.clock.monotonic()
 
     def experiment_client(self) -> ExperimentClient:
         """An :class:`ExperimentClient` on this fake's client and clock (and its S3 and
         CloudWatch, made when the client first reads data capture or metrics)."""
         return ExperimentClient(self.client, clock=self.monotonic, sleep=self.sleep,
-                                now=lambda: self._now, s3=lazy_client(lambda: self.s3),
+                                now=lambda: self.now, s3=lazy_client(lambda: self.s3),
                                 cloudwatch=lazy_client(lambda: self.cloudwatch))
 
     # -- S3 and data capture ------------------------------------------------------------------
@@ -421,11 +254,11 @@ class FakeSageMaker:
     @property
     def fake_s3(self) -> FakeS3:
         """The in-memory S3 holding this fake's capture files (made on first use)."""
-        with self._lock:  # two threads reading capture at once must share one
+        with self.lock:  # two threads reading capture at once must share one
             if self._fake_s3 is None:
                 from shadowtest.testing._fake_s3 import FakeS3
 
-                self._fake_s3 = FakeS3()
+                self._fake_s3 = FakeS3(clock=self.clock)
             return self._fake_s3
 
     @property
@@ -471,7 +304,7 @@ class FakeSageMaker:
             raise KeyError(name)
         return write_capture_traffic(
             self.fake_s3, self._experiments[name].params, inputs, production=production,
-            shadow=shadow, start=self._now if start is None else start, interval=interval,
+            shadow=shadow, start=self.now if start is None else start, interval=interval,
             content_type=content_type, accept=accept, sampling_percentage=sampling_percentage,
             inference_ids=inference_ids, per_file=per_file, seed=seed)
 
@@ -490,10 +323,14 @@ class FakeSageMaker:
         return self._cloudwatch_fake()
 
     def _cloudwatch_fake(self) -> FakeCloudWatch:
+        with self.lock:  # two threads reading metrics at once must share one
+            return self._make_cloudwatch()
+
+    def _make_cloudwatch(self) -> FakeCloudWatch:
         if self._cloudwatch is None:
             from shadowtest.testing._fake_cloudwatch import FakeCloudWatch
 
-            self._cloudwatch = FakeCloudWatch(lambda: self._now)
+            self._cloudwatch = FakeCloudWatch(clock=self.clock)
         return self._cloudwatch
 
     def record_traffic(
@@ -539,7 +376,7 @@ class FakeSageMaker:
             raise ValueError(f"{variant!r} is not a variant of {name!r} (its variants: "
                              f"{', '.join(map(repr, names))})")
         if start is None:
-            start = self._now - timedelta(minutes=minutes)
+            start = self.now - timedelta(minutes=minutes)
         if instance_count is None:
             instance_count = exp.variant(variant)["InfrastructureConfig"][
                 "RealTimeInferenceConfig"]["InstanceCount"]
@@ -553,80 +390,11 @@ class FakeSageMaker:
 
     # -- for tests -----------------------------------------------------------------------------
 
-    def fail_next(
-        self, operation: str, code: str, message: str = "Injected by FakeSageMaker.fail_next",
-        *, times: int = 1, http_status: int = 400,
-    ) -> None:
-        """Make the next ``times`` HTTP attempts of ``operation`` (API name such as
-        ``"DescribeInferenceExperiment"`` or method name such as
-        ``"describe_inference_experiment"``) fail with ``code`` before anything else is done,
-        e.g. ``fake.fail_next("describe_inference_experiment", "ThrottlingException", times=2)``.
-
-        The answer is the service's JSON error at the HTTP layer, so botocore's retry logic
-        sees it as it would a real one: a throttling code or a 5xx status is retried as the
-        client's retry configuration says (each retry takes one queued fault), anything
-        else fails the call at once. botocore pauses between retries with ``time.sleep``;
-        patch it to :meth:`sleep` to keep a test instant.
-
-        ``"GetMetricData"`` (``"get_metric_data"``) queues the fault on :attr:`cloudwatch`
-        the same way (CloudWatch throttles with ``"Throttling"``).
-        """
-        if not 400 <= http_status <= 599:
-            raise ValueError(f"http_status must be an error status (400-599), got {http_status}")
-        if operation in ("GetMetricData", "get_metric_data"):
-            self._cloudwatch_fake().fail_next(code, message, times=times,
-                                              http_status=http_status)
-            return
-        self._queue(operation, _Fault("error", code=code, message=message,
-                                      http_status=http_status), times)
-
-    def disconnect_next(self, operation: str, *, times: int = 1) -> None:
-        """Make the next ``times`` attempts of ``operation`` fail to connect (botocore's
-        ``EndpointConnectionError``, which it retries): the request never arrives."""
-        self._queue(operation, _Fault("disconnect"), times)
-
-    def time_out_next(self, operation: str, *, applied: bool = True, times: int = 1) -> None:
-        """Make the next ``times`` attempts of ``operation`` end in a read timeout (botocore's
-        ``ReadTimeoutError``, which it retries). With ``applied`` (the default) the service
-        carried the request out and only its answer was lost, so a retried create meets
-        ``ResourceInUse`` and a retried update ``ConflictException``; otherwise the request
-        was lost before it arrived."""
-        self._queue(operation, _Fault("timeout", applied=applied), times)
-
-    def delay_next(self, operation: str, seconds: float, *, times: int = 1) -> None:
-        """Make the next ``times`` attempts of ``operation`` answer ``seconds`` later on the
-        fake clock (a slow response), with the state as of then."""
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or \
-                not 0 <= seconds < float("inf"):
-            raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
-        self._queue(operation, _Fault("slow", seconds=float(seconds)), times)
-
-    def respond_next(
-        self, operation: str, body: bytes | str, *, http_status: int = 200, times: int = 1
-    ) -> None:
-        """Answer the next ``times`` attempts of ``operation`` with ``body`` as it is (e.g.
-        ``"{}"``, a truncated JSON document, or HTML from a proxy) and ``http_status``; the
-        request is not carried out."""
-        if not 100 <= http_status <= 599:
-            raise ValueError(f"http_status must be an HTTP status (100-599), got {http_status}")
-        raw = body.encode() if isinstance(body, str) else bytes(body)
-        self._queue(operation, _Fault("body", http_status=http_status, body=raw), times)
-
-    def _queue(self, operation: str, fault: _Fault, times: int) -> None:
-        api = self.client.meta.method_to_api_mapping.get(operation, operation)
-        if api not in self._handlers:
-            raise ValueError(f"FakeSageMaker serves no operation {operation!r}; it serves "
-                             f"{', '.join(_SERVED)} (or their boto3 method names)")
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise ValueError(f"times must be an integer >= 1, got {times!r}")
-        with self._lock:
-            self._faults.setdefault(api, deque()).extend([fault] * times)
-
     def describe(self, name: str) -> DescribeInferenceExperimentResponseTypeDef:
         """A copy of what DescribeInferenceExperiment would return for ``name`` now
         (``ResponseMetadata`` aside); :class:`KeyError` if there is none. Not recorded
         in :attr:`calls`."""
-        with self._lock:
+        with self.lock:
             if name not in self._experiments:
                 raise KeyError(name)
             return cast("DescribeInferenceExperimentResponseTypeDef",
@@ -635,15 +403,24 @@ class FakeSageMaker:
     @property
     def experiments(self) -> Mapping[str, DescribeInferenceExperimentResponseTypeDef]:
         """A read-only snapshot: every experiment's :meth:`describe`, by name."""
-        with self._lock:
+        with self.lock:
             return MappingProxyType({name: self.describe(name) for name in self._experiments})
 
     def production_variant(self, endpoint_name: str) -> tuple[str, str] | None:
         """``(variant name, model name)`` of the endpoint's production variant: the source
         variant of the latest experiment created on it, until a stop promotes the shadow
         (or removes the source without promoting: then ``None``). ``None`` for an endpoint
-        no experiment named."""
-        return self._production.get(endpoint_name)
+        no experiment named. Up to date with the clock: a stop that ended since is applied."""
+        with self.lock:
+            for name, exp in list(self._experiments.items()):
+                if exp.params["EndpointName"] == endpoint_name:
+                    self._settled(name)
+            return self._production.get(endpoint_name, (self.now, None))[1]
+
+    def _set_production(self, endpoint: str, at: datetime,
+                        variant: tuple[str, str] | None) -> None:
+        if endpoint not in self._production or self._production[endpoint][0] <= at:
+            self._production[endpoint] = (at, variant)
 
     def seed(
         self,
@@ -663,7 +440,7 @@ class FakeSageMaker:
         if not isinstance(config, InferenceExperimentConfig):
             config = InferenceExperimentConfig.from_boto3(config)
         wanted = S(status)
-        with self._lock:
+        with self.lock:
             return self._seed(config, wanted)
 
     def _seed(self, config: InferenceExperimentConfig, wanted: ExperimentStatus) -> str:
@@ -671,53 +448,54 @@ class FakeSageMaker:
             raise ValueError(f"an inference experiment called {config.name!r} exists already")
         params: dict[str, Any] = dict(config.to_boto3())
         start, end = self._window(params.get("Schedule", {}))
-        if wanted is S.CREATED and start <= self._now:
-            shift = self._now + SEEDED_START_DELAY - start
+        if wanted is S.CREATED and start <= self.now:
+            shift = self.now + SEEDED_START_DELAY - start
             start, end = start + shift, end + shift
         exp = self._add(params, wanted, start, end)
         if wanted is S.STOPPING:
             exp.stop = {"ModelVariantActions": {}, "DesiredState": S.COMPLETED.value}
         if wanted in TERMINAL:
-            exp.completed = self._now
+            exp.completed = self.now
         return self._arn(config.name)
 
     # -- the state machine ---------------------------------------------------------------------
 
     def _add(self, params: dict[str, Any], status: ExperimentStatus, start: datetime,
              end: datetime) -> _Experiment:
-        now = self._now
+        now = self.now
         exp = _Experiment(params=params, status=status, since=now, created=now, modified=now,
                           start=start, end=end)
         exp.tags = {tag["Key"]: tag["Value"] for tag in params.get("Tags", ())}
         self._experiments[params["Name"]] = exp
         self._version += 1
         source = exp.roles[0]
-        self._production[params["EndpointName"]] = (source, exp.variant(source)["ModelName"])
+        self._set_production(params["EndpointName"], now,
+                             (source, exp.variant(source)["ModelName"]))
         return exp
 
     def _window(self, schedule: Mapping[str, datetime]) -> tuple[datetime, datetime]:
         """The schedule the service applies: start now unless given, end 7 days after start
         unless given (the API reference: with no schedule a test starts at once and runs
         7 days)."""
-        start = schedule.get("StartTime") or self._now
+        start = schedule.get("StartTime") or self.now
         return start, schedule.get("EndTime") or start + DEFAULT_DURATION
 
     def _settled(self, name: str) -> _Experiment:
         """The experiment, with every transition up to now applied; ResourceNotFound if none."""
         exp = self._experiments.get(name)
         if exp is None:
-            raise _Refusal("ResourceNotFound", f"Inference experiment {name!r} does not exist "
+            raise Refusal("ResourceNotFound", f"Inference experiment {name!r} does not exist "
                                                f"in account {self.account_id}.")
         while (step := self._next_step(exp)) is not None:
             if exp.status is S.STOPPING:
-                self._finish_stop(exp)
+                self._finish_stop(exp, step[1])
             self._enter(exp, *step)
         return exp
 
     def _next_step(self, exp: _Experiment) -> tuple[ExperimentStatus, datetime] | None:
         """The next transition due by now and its moment. The work of a transient status is
         done as soon as the clock moves, and is dated when the request was accepted."""
-        status, now = exp.status, self._now
+        status, now = exp.status, self.now
         if status in TRANSIENT and now > exp.since:
             at = exp.since
             if status is S.CREATING:
@@ -740,7 +518,7 @@ class FakeSageMaker:
         if status in TERMINAL:
             exp.completed = exp.since
 
-    def _finish_stop(self, exp: _Experiment) -> None:
+    def _finish_stop(self, exp: _Experiment, at: datetime) -> None:
         """Apply a stop's variant actions and desired variants: a promoted shadow replaces
         the production variant, a removed variant is deleted, a retained one stays."""
         stop, exp.stop = exp.stop or {}, None
@@ -754,10 +532,10 @@ class FakeSageMaker:
         if actions.get(shadow) == VariantAction.PROMOTE:
             if source not in actions:  # the promoted shadow replaces it
                 removed.add(source)
-            self._production[endpoint] = (shadow, exp.variant(shadow)["ModelName"])
-        elif source in removed and self._production.get(endpoint) == (
+            self._set_production(endpoint, at, (shadow, exp.variant(shadow)["ModelName"]))
+        elif source in removed and self._production.get(endpoint, (at, None))[1] == (
                 source, exp.variant(source)["ModelName"]):
-            self._production[endpoint] = None
+            self._set_production(endpoint, at, None)
         exp.deleted |= removed
 
     def _require(self, exp: _Experiment, operation: str) -> None:
@@ -765,7 +543,7 @@ class FakeSageMaker:
         :mod:`shadowtest.status`)."""
         allowed = ALLOWED_STATUSES[operation]
         if exp.status not in allowed:
-            raise _Refusal("ConflictException", (
+            raise Refusal("ConflictException", (
                 f"Cannot {operation} inference experiment {exp.params['Name']!r} while its "
                 f"status is {exp.status.value}; it must be "
                 f"{' or '.join(sorted(s.value for s in allowed))}."))
@@ -799,12 +577,12 @@ class FakeSageMaker:
             problems += instance_type_problems(config.model_variants, self._instance_types,
                                                "model_variants")
             if config.schedule is not None:
-                problems += schedule_problems_at(config.schedule, self._now, "schedule")
+                problems += schedule_problems_at(config.schedule, self.now, "schedule")
         schedule = p.get("Schedule", {})
         if problems:
             raise _invalid(problems)
         if p["Name"] in self._experiments:
-            raise _Refusal("ResourceInUse", f"Inference experiment {p['Name']!r} already exists.")
+            raise Refusal("ResourceInUse", f"Inference experiment {p['Name']!r} already exists.")
         self._add(p, S.CREATING, *self._window(schedule))
         return {"InferenceExperimentArn": self._arn(p["Name"])}
 
@@ -847,7 +625,7 @@ class FakeSageMaker:
                           ("Description", "ShadowModeConfig", "DataStorageConfig")
                           if key in request)
         exp.previous = exp.status
-        self._enter(exp, S.UPDATING, self._now)
+        self._enter(exp, S.UPDATING, self.now)
         return {"InferenceExperimentArn": self._arn(p["Name"])}
 
     def _read_variants(self, variants: list[dict[str, Any]], path: str,
@@ -868,9 +646,9 @@ class FakeSageMaker:
     def _start(self, p: dict[str, Any]) -> dict[str, Any]:
         exp = self._settled(p["Name"])
         self._require(exp, "start")
-        exp.start = self._now  # starting early keeps the end, within the 30-day maximum
-        exp.end = min(exp.end, self._now + MAX_DURATION)
-        self._enter(exp, S.STARTING, self._now)
+        exp.start = self.now  # starting early keeps the end, within the 30-day maximum
+        exp.end = min(exp.end, self.now + MAX_DURATION)
+        self._enter(exp, S.STARTING, self.now)
         return {"InferenceExperimentArn": self._arn(p["Name"])}
 
     def _stop(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -890,7 +668,7 @@ class FakeSageMaker:
                     "DesiredModelVariants": desired,
                     "DesiredState": p.get("DesiredState", S.COMPLETED.value)}
         exp.reason = p.get("Reason", exp.reason)
-        self._enter(exp, S.STOPPING, self._now)
+        self._enter(exp, S.STOPPING, self.now)
         return {"InferenceExperimentArn": self._arn(p["Name"])}
 
     def _delete(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -903,7 +681,7 @@ class FakeSageMaker:
         """The experiment whose ARN is ``arn`` (only experiments are tagged here)."""
         name = arn.rpartition("/")[2]
         if name not in self._experiments or self._arn(name) != arn:
-            raise _Refusal("ResourceNotFound", f"Resource {arn!r} does not exist in account "
+            raise Refusal("ResourceNotFound", f"Resource {arn!r} does not exist in account "
                                                f"{self.account_id}.")
         return self._settled(name)
 
@@ -952,7 +730,7 @@ class FakeSageMaker:
         if "MaxResults" in p:
             c.check_int("MaxResults", p["MaxResults"], ge=1, le=MAX_LIST_RESULTS)
         sort_by, order = p.get("SortBy", "CreationTime"), p.get("SortOrder", "Descending")
-        after = self._read_token(p["NextToken"], sort_by, order, c) if "NextToken" in p else None
+        after = self._list_token(p["NextToken"], sort_by, order, c) if "NextToken" in p else None
         if c.problems:
             raise _invalid(c.problems)
         keys, rows = self._sorted_rows(p, sort_by, order)
@@ -969,8 +747,7 @@ class FakeSageMaker:
         out: dict[str, Any] = {"InferenceExperiments": [
             {**row, "Schedule": dict(row["Schedule"])} for row in page]}
         if start + size < len(rows):
-            token = json.dumps([sort_by, order, *keys[start + size - 1]])
-            out["NextToken"] = base64.urlsafe_b64encode(token.encode()).decode()
+            out["NextToken"] = self._issue_token(sort_by, order, *keys[start + size - 1])
         return out
 
     def _sorted_rows(self, p: dict[str, Any], sort_by: str, order: str
@@ -980,7 +757,7 @@ class FakeSageMaker:
         filters = tuple((key, p[key]) for key in ("NameContains", "Type", "StatusEquals",
                                                   *(f[0] for f in _TIME_FILTERS)) if key in p)
         cache = self._list_cache
-        if cache is not None and cache[0] == (self._version, self._now, sort_by, order, filters):
+        if cache is not None and cache[0] == (self._version, self.now, sort_by, order, filters):
             return cache[1], cache[2]
         experiments = [self._settled(name) for name in list(self._experiments)]
         summaries = [self._summary(exp) for exp in experiments]
@@ -997,7 +774,7 @@ class FakeSageMaker:
 
         summaries.sort(key=sort_key, reverse=order == "Descending")
         keys = [sort_key(row) for row in summaries]
-        self._list_cache = ((self._version, self._now, sort_by, order, filters), keys, summaries)
+        self._list_cache = ((self._version, self.now, sort_by, order, filters), keys, summaries)
         return keys, summaries
 
     def _summary(self, exp: _Experiment) -> dict[str, Any]:
@@ -1014,16 +791,12 @@ class FakeSageMaker:
         row.update((key, value) for key, value in optional.items() if value is not None)
         return {key: row[key] for key in self._summary_keys if key in row}
 
-    @staticmethod
-    def _read_token(token: str, sort_by: str, order: str, c: Checker) -> tuple[str, str] | None:
-        try:
-            data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        except ValueError:
-            data = None
-        if (isinstance(data, list) and len(data) == 4
-                and all(isinstance(item, str) for item in data)):
+    def _list_token(self, token: str, sort_by: str, order: str, c: Checker
+                    ) -> tuple[str, str] | None:
+        data = self._read_token(token, 4)
+        if data is not None and all(isinstance(item, str) for item in data):
             if data[:2] == [sort_by, order]:
-                return data[2], data[3]
+                return str(data[2]), str(data[3])
             c.add("NextToken", f"the token was issued for SortBy={data[0]}, SortOrder={data[1]}; "
                                "repeat the request that gave it")
         else:

@@ -1,7 +1,8 @@
 """FakeCloudWatch: CloudWatch ``GetMetricData`` for the experiments of a FakeSageMaker.
 
 Like the SageMaker fake, it plugs into a real boto3 CloudWatch client through botocore's
-``before-call`` hook, so botocore still validates and serialises every request. Traffic
+events (the fakes' base, :mod:`shadowtest.testing._base`), so botocore still validates
+and serialises every request. Traffic
 is fed per variant with :meth:`FakeCloudWatch.record_traffic` (usually through
 ``FakeSageMaker.record_traffic``), one record per minute on the fake's clock, and
 ``GetMetricData`` answers with it as the service would:
@@ -24,20 +25,15 @@ enough for a test, not CloudWatch's exact sketch.
 
 from __future__ import annotations
 
-import base64
-import copy
 import hashlib
 import json
 import math
 import random
 import re
-import struct
-import uuid
 from datetime import datetime, timezone
 from operator import mul
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
-from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
@@ -48,16 +44,15 @@ from shadowtest.metrics import (
     MAX_QUERIES_PER_REQUEST,
     RETENTION,
 )
+from shadowtest.testing._base import FakeClock, FakeService, Refusal
 from shadowtest.testing._clients import offline_client
-from shadowtest.testing._http import Body, json_default
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from botocore.model import OperationModel
     from mypy_boto3_cloudwatch import CloudWatchClient
 
-__all__ = ["FakeCloudWatch", "cbor_encode"]
+__all__ = ["FakeCloudWatch"]
 
 _UTC: Final = timezone.utc
 _ID: Final = re.compile(r"[a-z][a-zA-Z0-9_]*")
@@ -70,88 +65,12 @@ _FIELDS: Final = ("Invocations", "ModelLatency", "OverheadLatency", "Invocation4
                   "MemoryUtilization", "DiskUtilization")
 _INDEX: Final = {name: i for i, name in enumerate(_FIELDS)}
 _INSTANCE: Final = frozenset(("CPUUtilization", "MemoryUtilization", "DiskUtilization"))
-_PARAMS_KEY: Final = "shadowtest_fake_cloudwatch_params"
 
 Minute = tuple[float, float, float, float, float, float, float, float, float]
 
 
-def cbor_encode(value: object) -> bytes:
-    """``value`` in CBOR (RFC 8949), as the smithy-rpc-v2-cbor protocol carries it:
-    datetimes as tag 1 (epoch seconds), floats as doubles."""
-    out = bytearray()
-    _cbor_into(out, value)
-    return bytes(out)
-
-
-def _cbor_head(out: bytearray, major: int, n: int) -> None:
-    if n < 24:
-        out.append(major << 5 | n)
-    else:
-        size = 0 if n < 256 else 1 if n < 65536 else 2 if n < 1 << 32 else 3
-        out.append(major << 5 | (24 + size))
-        out += n.to_bytes(1 << size, "big")
-
-
-def _cbor_into(out: bytearray, value: object) -> None:
-    if value is None:
-        out.append(0xF6)
-    elif isinstance(value, bool):
-        out.append(0xF5 if value else 0xF4)
-    elif isinstance(value, int) and value >= 0:
-        _cbor_head(out, 0, value)
-    elif isinstance(value, int):
-        _cbor_head(out, 1, -1 - value)
-    elif isinstance(value, float):
-        out.append(0xFB)
-        out += struct.pack(">d", value)
-    elif isinstance(value, str):
-        data = value.encode()
-        _cbor_head(out, 3, len(data))
-        out += data
-    elif isinstance(value, datetime):
-        _cbor_head(out, 6, 1)
-        _cbor_into(out, value.timestamp())
-    elif isinstance(value, (list, tuple)):
-        _cbor_head(out, 4, len(value))
-        for item in value:
-            _cbor_into(out, item)
-    elif isinstance(value, dict):
-        _cbor_head(out, 5, len(value))
-        for key, item in value.items():
-            _cbor_into(out, key)
-            _cbor_into(out, item)
-    else:
-        raise TypeError(f"no CBOR form for {value!r}")
-
-
-
-
-def _http_response(url: str, status: int, data: dict[str, Any], protocol: str) -> AWSResponse:
-    """``data`` as the body CloudWatch sends in ``protocol``: botocore picks
-    smithy-rpc-v2-cbor or JSON from the model's list, depending on its version."""
-    headers = HTTPHeaders()
-    headers["x-amzn-requestid"] = str(uuid.uuid4())
-    if protocol == "smithy-rpc-v2-cbor":
-        headers["content-type"] = "application/cbor"
-        headers["smithy-protocol"] = "rpc-v2-cbor"
-        body = cbor_encode(data)
-    elif protocol == "json":
-        headers["content-type"] = "application/x-amz-json-1.0"
-        body = json.dumps(data, default=json_default).encode()
-    else:
-        raise NotImplementedError(f"FakeCloudWatch answers over HTTP in CBOR or JSON, not "
-                                  f"{protocol}")
-    return AWSResponse(url, status, headers, Body(body))
-
-
-class _Refusal(Exception):
-    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.http_status = code, message, http_status
-
-
-def _invalid(message: str) -> _Refusal:
-    return _Refusal("ValidationError", message)
+def _invalid(message: str) -> Refusal:
+    return Refusal("ValidationError", message)
 
 
 def _count(rng: random.Random, n: int, rate: float) -> int:
@@ -207,42 +126,26 @@ def _summary(minutes: list[Minute]) -> tuple[float, ...]:
             sum(map(mul, requests, columns[2])), *map(sum, columns[3:]))
 
 
-class FakeCloudWatch:
+class FakeCloudWatch(FakeService["CloudWatchClient"]):
     """CloudWatch ``GetMetricData`` over traffic recorded per endpoint variant, served
-    through a real boto3 CloudWatch ``client`` (made offline if not given). ``now`` is the
-    clock the retention rules read (the FakeSageMaker's). Any other CloudWatch operation
-    raises :class:`NotImplementedError`."""
+    through a real boto3 CloudWatch ``client`` (made offline if not given), on ``clock``
+    (a FakeSageMaker's, whose time the retention rules read). Any other CloudWatch
+    operation raises :class:`NotImplementedError`."""
 
-    def __init__(self, now: Callable[[], datetime], client: CloudWatchClient | None = None,
-                 ) -> None:
-        self.client: CloudWatchClient = (
-            client if client is not None else cast("CloudWatchClient",
-                                                   offline_client("cloudwatch")))
-        """The boto3 CloudWatch client the fake serves."""
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        """``(operation name, params as given)`` for every call served."""
-        self._now = now
+    SERVICE = "cloudwatch"
+
+    def __init__(self, client: CloudWatchClient | None = None, *,
+                 clock: FakeClock | None = None) -> None:
+        super().__init__(client if client is not None else offline_client("cloudwatch"),
+                         clock=clock)
         self._traffic: dict[tuple[str, str], dict[int, Minute]] = {}
         self._instances: dict[tuple[str, str], float] = {}
         # period summaries by (endpoint, variant, first, period, end): a request repeated
         # with NextToken, and the queries of one variant, share them
         self._periods: dict[tuple[str, str, int, int, float],
                             tuple[list[datetime], list[tuple[float, ...]]]] = {}
-        self._faults: list[_Refusal] = []
-        self._pending: tuple[dict[str, Any], OperationModel] | None = None
-        self.attempts = 0
-        model = self.client.meta.service_model
-        self._protocol = str(getattr(model, "resolved_protocol", model.protocol))
-        """HTTP attempts answered (a call retried by botocore counts each attempt)."""
         self._answers: dict[str, list[tuple[list[datetime], list[float]]]] = {}
-        self._ids = (f"shadowtest-fake-cw-params-{id(self)}", f"shadowtest-fake-cw-{id(self)}")
-        events = self.client.meta.events
-        events.register("before-parameter-build.cloudwatch.*", self._on_params,
-                        unique_id=self._ids[0])
-        events.register("before-call.cloudwatch.*", self._on_call,  # type: ignore[arg-type]
-                        unique_id=self._ids[1])
-        events.register_first("before-send.cloudwatch", self._on_send,  # type: ignore[arg-type]
-                              unique_id=f"{self._ids[1]}-send")
+        self.serve({"GetMetricData": self._get_metric_data})
 
     # -- feeding it ------------------------------------------------------------------------
 
@@ -286,126 +189,53 @@ class FakeCloudWatch:
                 raise ValueError(f"{label} must be a probability from 0 to 1, got {rate!r}")
         load = (invocations_per_minute if callable(invocations_per_minute)
                 else (lambda _minute, n=float(invocations_per_minute): n))
-        rng = random.Random(f"{endpoint}/{variant}/{seed}")
-        first = int(start.timestamp()) // 60 * 60
-        store = self._traffic.setdefault((endpoint, variant), {})
-        self._instances[(endpoint, variant)] = float(instance_count)
-        self._periods.clear()
-        self._answers = {}
-        for k in range(minutes):
-            when = first + 60 * k
-            n = max(0, round(load(k)))
-            if n == 0:
-                store.pop(when, None)
-                continue
-            latency = max(0.0, latency_ms * (1 + rng.gauss(0, latency_jitter))) * 1000
-            overhead = max(0.0, overhead_ms * (1 + rng.gauss(0, latency_jitter))) * 1000
-            store[when] = (
-                float(n), latency, overhead,
-                float(_count(rng, n, client_error_rate)), float(_count(rng, n, error_rate)),
-                float(_count(rng, n, model_error_rate)),
-                max(0.0, cpu_utilization * (1 + rng.gauss(0, 0.05))),
-                max(0.0, memory_utilization * (1 + rng.gauss(0, 0.02))),
-                disk_utilization)
+        with self.lock:  # a request being served sees the traffic before or after
+            rng = random.Random(f"{endpoint}/{variant}/{seed}")
+            first = int(start.timestamp()) // 60 * 60
+            store = self._traffic.setdefault((endpoint, variant), {})
+            self._instances[(endpoint, variant)] = float(instance_count)
+            self._periods.clear()
+            self._answers = {}
+            for k in range(minutes):
+                when = first + 60 * k
+                n = max(0, round(load(k)))
+                if n == 0:
+                    store.pop(when, None)
+                    continue
+                latency = max(0.0, latency_ms * (1 + rng.gauss(0, latency_jitter))) * 1000
+                overhead = max(0.0, overhead_ms * (1 + rng.gauss(0, latency_jitter))) * 1000
+                store[when] = (
+                    float(n), latency, overhead,
+                    float(_count(rng, n, client_error_rate)), float(_count(rng, n, error_rate)),
+                    float(_count(rng, n, model_error_rate)),
+                    max(0.0, cpu_utilization * (1 + rng.gauss(0, 0.05))),
+                    max(0.0, memory_utilization * (1 + rng.gauss(0, 0.02))),
+                    disk_utilization)
 
-    def fail_next(self, code: str, message: str = "Injected by FakeCloudWatch.fail_next",
-                  *, times: int = 1, http_status: int = 400) -> None:
-        """Make the next ``times`` GetMetricData attempts fail with ``code`` (e.g.
-        ``"Throttling"``, which CloudWatch sends with HTTP 400).
-
-        While faults are queued, calls are answered at the HTTP layer in the service's CBOR,
-        so botocore's retry logic sees each attempt: a throttle is retried as the client's
-        retry configuration says (each retry takes one fault) and the call then succeeds.
-        botocore pauses between retries with ``time.sleep``; patch it to the fake's
-        ``sleep`` to keep a test instant."""
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise ValueError(f"times must be an integer >= 1, got {times!r}")
-        self._faults.extend(_Refusal(code, message, http_status) for _ in range(times))
-
-    @property
-    def faults(self) -> int:
-        """How many injected faults are still queued."""
-        return len(self._faults)
-
-    def clear_faults(self) -> None:
-        """Drop every queued fault."""
-        self._faults.clear()
-
-    # -- serving ---------------------------------------------------------------------------
-
-    def _on_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        context[_PARAMS_KEY] = params
-
-    def _on_call(self, model: OperationModel, params: Mapping[str, Any],
-                 context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
-        operation = model.name
-        if operation != "GetMetricData":
-            raise NotImplementedError(f"FakeCloudWatch serves only GetMetricData, not "
-                                      f"{operation}")
-        raw = context.pop(_PARAMS_KEY, {})
-        self.calls.append((operation, copy.deepcopy(raw)))
-        if self._faults:
-            # through botocore's HTTP layer, where its retries see each attempt
-            self._pending = (raw, model)
-            return None
-        self.attempts += 1
-        url = str(params.get("url", ""))
-        meta = {"RequestId": str(uuid.uuid4()), "HTTPHeaders": {}, "RetryAttempts": 0}
-        try:
-            response = self._answer(raw, model)
-        except _Refusal as refusal:
-            error = {"Error": {"Code": refusal.code, "Message": refusal.message,
-                               "Type": "Sender"},
-                     "ResponseMetadata": {**meta, "HTTPStatusCode": refusal.http_status}}
-            return AWSResponse(url, refusal.http_status, HTTPHeaders(), None), error
-        return (AWSResponse(url, 200, HTTPHeaders(), None),
-                {**response, "ResponseMetadata": {**meta, "HTTPStatusCode": 200}})
-
-    def _on_send(self, request: Any, **_: Any) -> AWSResponse:
-        """One HTTP attempt of a call made while faults are queued: the next fault, or the
-        service's answer in CBOR (which botocore parses as a real response)."""
-        pending = self._pending
-        if pending is None:  # never let a request through to AWS
-            raise AssertionError("FakeCloudWatch got an HTTP request it did not see being "
-                                 "called")
-        raw, model = pending
-        url = str(request.url)
-        self.attempts += 1
-        try:
-            if self._faults:
-                raise self._faults.pop(0)
-            response = self._answer(raw, model)
-        except _Refusal as refusal:
-            return _http_response(url, refusal.http_status,
-                                  {"__type": refusal.code, "message": refusal.message},
-                                  self._protocol)
-        self._pending = None
-        return _http_response(url, 200, response, self._protocol)
-
-    def _answer(self, raw: dict[str, Any], model: OperationModel) -> dict[str, Any]:
-        response = self._get_metric_data(raw)
+    def _check_response(self, operation: str, response: Mapping[str, Any]) -> None:
         # the shape is checked on a cut-down copy: every point is a float and a datetime
         # by construction, and validating 100,800 of them would dominate the fake's time
         sample = {**response, "MetricDataResults": [
             {**r, "Timestamps": r["Timestamps"][:2], "Values": r["Values"][:2]}
             for r in response["MetricDataResults"]]}
+        shape = self.client.meta.service_model.operation_model(operation).output_shape
         try:
-            validate_parameters(sample, model.output_shape)  # type: ignore[arg-type]
+            validate_parameters(sample, shape)  # type: ignore[arg-type]
         except ParamValidationError as error:
-            raise AssertionError(f"FakeCloudWatch built an invalid GetMetricData response "
+            raise AssertionError(f"FakeCloudWatch built an invalid {operation} response "
                                  f"(a bug in the fake): {error}") from error
-        return response
+
+    # -- serving ---------------------------------------------------------------------------
 
     def _get_metric_data(self, p: dict[str, Any]) -> dict[str, Any]:
         queries: list[dict[str, Any]] = p["MetricDataQueries"]
         if len(queries) > MAX_QUERIES_PER_REQUEST:
             raise _invalid(f"The collection MetricDataQueries must not have a size greater "
                            f"than {MAX_QUERIES_PER_REQUEST}.")
-        start = _aware(p["StartTime"])
-        end = _aware(p["EndTime"])
+        start, end = p["StartTime"], p["EndTime"]
         if start >= end:
             raise _invalid("The parameter StartTime must be less than the parameter EndTime.")
-        now = self._now()
+        now = self.clock.now
         if now - start > RETENTION[-1][1]:
             raise _invalid(f"The parameter StartTime must be within the last "
                            f"{RETENTION[-1][1].days} days (data is kept for 15 months).")
@@ -432,7 +262,7 @@ class FakeCloudWatch:
         digest = hashlib.sha256(json.dumps(
             {k: v for k, v in p.items() if k != "NextToken"}, sort_keys=True,
             default=str).encode()).hexdigest()[:16]
-        offset = self._read_token(p["NextToken"], digest) if "NextToken" in p else 0
+        offset = self._page_offset(p["NextToken"], digest) if "NextToken" in p else 0
         series = self._answers.get(digest) if offset else None
         if series is None:  # the pages of one request share one answer
             series = [self._series(q["MetricStat"], start, end, now) for q in queries]
@@ -453,20 +283,14 @@ class FakeCloudWatch:
             at += len(values)
         out: dict[str, Any] = {"MetricDataResults": results, "Messages": []}
         if at > stop:
-            token = json.dumps([digest, stop])
-            out["NextToken"] = base64.urlsafe_b64encode(token.encode()).decode()
+            out["NextToken"] = self._issue_token(digest, stop)
         return out
 
-    @staticmethod
-    def _read_token(token: str, digest: str) -> int:
-        try:
-            data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        except ValueError:
-            data = None
-        if (isinstance(data, list) and len(data) == 2 and data[0] == digest
-                and isinstance(data[1], int)):
+    def _page_offset(self, token: str, digest: str) -> int:
+        data = self._read_token(token, 2)
+        if data is not None and data[0] == digest and isinstance(data[1], int):
             return data[1]
-        raise _Refusal("InvalidNextToken", "The service found one or more invalid tokens: "
+        raise Refusal("InvalidNextToken", "The service found one or more invalid tokens: "
                                            "repeat the request that gave the token.")
 
     def _series(self, stat: dict[str, Any], start: datetime, end: datetime,
@@ -505,9 +329,3 @@ class FakeCloudWatch:
             cached = self._periods[cache_key] = (timestamps, summaries)
         timestamps, summaries = cached
         return list(timestamps), list(map(column, summaries))
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=_UTC)
-
-

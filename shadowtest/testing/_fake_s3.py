@@ -2,10 +2,12 @@
 that fills it with capture files exactly as SageMaker writes them.
 
 Like :class:`~shadowtest.testing.FakeSageMaker`, it plugs into a real boto3 S3 client
-through botocore's event hooks: botocore still validates and serialises every request,
-only the HTTP round trip is replaced. It serves ``ListObjectsV2`` (prefix, start-after,
-pages of ``MaxKeys`` with continuation tokens) and ``GetObject``; any other operation
-raises :class:`NotImplementedError`.
+through botocore's events (the fakes' base, :mod:`shadowtest.testing._base`): botocore
+still validates and serialises every request, only the HTTP round trip is replaced. It
+serves ``ListObjectsV2`` (prefix, start-after, pages of ``MaxKeys`` with continuation
+tokens), ``GetObject`` and ``HeadBucket``, with S3's errors (``NoSuchBucket``,
+``NoSuchKey``, a HEAD's bare 404, ``InvalidArgument`` for a token it did not issue);
+any other operation raises :class:`NotImplementedError`.
 
 >>> fake = FakeS3()
 >>> fake.put("bucket", "a/b.jsonl", b"{}")
@@ -16,51 +18,40 @@ b'{}'
 from __future__ import annotations
 
 import base64
-import io
 import json
 import random
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from botocore.awsrequest import AWSResponse, HTTPHeaders
-from botocore.response import StreamingBody
-
 from shadowtest.capture import variant_prefix
+from shadowtest.testing._base import FakeClock, FakeService, Refusal
 from shadowtest.testing._clients import offline_client
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-    from botocore.model import OperationModel
     from mypy_boto3_s3 import S3Client
 
 __all__ = ["FakeS3", "capture_lines", "write_capture_traffic"]
 
 Input = TypeVar("Input")  # an input of the two models
-_SERVED: Final = ("ListObjectsV2", "GetObject")
-_PARAMS_KEY: Final = "shadowtest_fake_s3_params"
 _EPOCH: Final = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-class FakeS3:
+class FakeS3(FakeService["S3Client"]):
     """An in-memory S3 (``objects``: bucket -> key -> bytes) behind a real boto3 S3 client
     (``client``, made with dummy credentials if not given)."""
 
-    def __init__(self, client: S3Client | None = None) -> None:
-        self.client: S3Client = client if client is not None else offline_client("s3")
-        """The boto3 S3 client the fake serves."""
+    SERVICE = "s3"
+
+    def __init__(self, client: S3Client | None = None, *, clock: FakeClock | None = None
+                 ) -> None:
+        super().__init__(client if client is not None else offline_client("s3"), clock=clock)
         self.objects: dict[str, dict[str, bytes]] = {}
         """Every object, by bucket then key."""
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        """``(operation name, params)`` of every call served."""
-        self._lock = threading.Lock()  # reads come from a thread pool
-        self._ids = (f"shadowtest-fake-s3-params-{id(self)}", f"shadowtest-fake-s3-{id(self)}")
-        events = self.client.meta.events
-        events.register("before-parameter-build.s3.*", self._on_params, unique_id=self._ids[0])
-        events.register("before-call.s3.*", self._on_call,  # type: ignore[arg-type]
-                        unique_id=self._ids[1])
+        self.serve({"ListObjectsV2": self._list, "GetObject": self._get,
+                    "HeadBucket": self._head_bucket})
 
     def __repr__(self) -> str:
         return f"FakeS3(buckets={sorted(self.objects)!r})"
@@ -68,44 +59,44 @@ class FakeS3:
     def put(self, bucket: str, key: str, body: bytes | str) -> None:
         """Store an object (the bucket is made if it is new)."""
         data = body.encode() if isinstance(body, str) else bytes(body)
-        with self._lock:
+        with self.lock:
             self.objects.setdefault(bucket, {})[key] = data
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         """The keys of ``bucket`` that start with ``prefix``, in S3's (name) order."""
-        with self._lock:
+        with self.lock:
             return sorted(key for key in self.objects.get(bucket, {}) if key.startswith(prefix))
 
-    def _on_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        context[_PARAMS_KEY] = params
+    def _bucket(self, name: str) -> dict[str, bytes]:
+        bucket = self.objects.get(name)
+        if bucket is None:
+            raise Refusal("NoSuchBucket", "The specified bucket does not exist", 404,
+                          BucketName=name)
+        return bucket
 
-    def _on_call(self, model: OperationModel, params: Mapping[str, Any],
-                 context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        operation = model.name
-        if operation not in _SERVED:
-            raise NotImplementedError(f"FakeS3 does not serve {operation}: it serves only "
-                                      f"{', '.join(_SERVED)}")
-        request = dict(context.pop(_PARAMS_KEY, {}))
-        url = str(params.get("url", ""))
-        with self._lock:
-            self.calls.append((operation, request))
-            bucket = self.objects.get(request["Bucket"])
-            if bucket is None:
-                return _error(url, "NoSuchBucket", "The specified bucket does not exist", 404)
-            if operation == "GetObject":
-                data = bucket.get(request["Key"])
-                if data is None:
-                    return _error(url, "NoSuchKey", "The specified key does not exist.", 404)
-                return _ok(url, {"Body": StreamingBody(io.BytesIO(data), len(data)),
-                                 "ContentLength": len(data), "ContentType": "application/jsonl",
-                                 "ETag": f'"{uuid.uuid5(uuid.NAMESPACE_URL, request["Key"]).hex}"',
-                                 "LastModified": _EPOCH})
-            return _ok(url, self._list(request["Bucket"], bucket, request))
+    def _head_bucket(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._bucket(p["Bucket"])
+        return {"BucketRegion": self.client.meta.region_name}
 
-    @staticmethod
-    def _list(name: str, bucket: Mapping[str, bytes], p: Mapping[str, Any]) -> dict[str, Any]:
+    def _get(self, p: dict[str, Any]) -> dict[str, Any]:
+        data = self._bucket(p["Bucket"]).get(p["Key"])
+        if data is None:
+            raise Refusal("NoSuchKey", "The specified key does not exist.", 404, Key=p["Key"])
+        return {"Body": data, "ContentLength": len(data), "ContentType": "application/jsonl",
+                "ETag": f'"{uuid.uuid5(uuid.NAMESPACE_URL, p["Key"]).hex}"',
+                "LastModified": _EPOCH, "Metadata": {}}
+
+    def _list(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        name = p["Bucket"]
+        bucket = self._bucket(name)
         prefix = p.get("Prefix", "")
-        after = max(p.get("StartAfter", ""), _untoken(p.get("ContinuationToken", "")))
+        after = p.get("StartAfter", "")
+        if "ContinuationToken" in p:
+            token = self._read_token(p["ContinuationToken"], 2)
+            if token is None or token[0] != name:
+                raise Refusal("InvalidArgument", "The continuation token provided is incorrect",
+                              ArgumentName="continuation-token")
+            after = max(after, str(token[1]))
         size = min(p.get("MaxKeys", 1000), 1000)
         keys = sorted(k for k in bucket if k.startswith(prefix) and k > after)
         page, more = keys[:size], len(keys) > size
@@ -122,23 +113,8 @@ class FakeS3:
             if key in p:
                 out[key] = p[key]
         if more:
-            out["NextContinuationToken"] = base64.urlsafe_b64encode(page[-1].encode()).decode()
+            out["NextContinuationToken"] = self._issue_token(name, page[-1])
         return out
-
-
-def _untoken(token: str) -> str:
-    return base64.urlsafe_b64decode(token.encode()).decode() if token else ""
-
-
-def _ok(url: str, body: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
-    return AWSResponse(url, 200, HTTPHeaders(), None), {
-        **body, "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}}
-
-
-def _error(url: str, code: str, message: str, status: int) -> tuple[AWSResponse, dict[str, Any]]:
-    return AWSResponse(url, status, HTTPHeaders(), None), {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0}}
 
 
 # -- writing capture files ---------------------------------------------------------------------
