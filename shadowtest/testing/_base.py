@@ -82,6 +82,8 @@ from collections import deque
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
 
+from typing_extensions import TypeAlias
+
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import EndpointConnectionError, ParamValidationError, ReadTimeoutError
 from botocore.model import ListShape, MapShape, StructureShape
@@ -107,6 +109,8 @@ if TYPE_CHECKING:
 __all__ = ["Dropped", "FakeClock", "FakeService", "Hold", "Refusal", "normalise"]
 
 ClientT = TypeVar("ClientT")  # the boto3 client type a fake serves
+Handler: TypeAlias = "Callable[[dict[str, object]], Mapping[str, object]]"
+"""An operation's rules: the validated request's params in, the parsed answer out."""
 _UTC: Final = timezone.utc
 _ids = itertools.count()  # each fake's own event-handler ids
 
@@ -273,7 +277,7 @@ class FakeService(Generic[ClientT]):
         (:attr:`calls` has one entry per call)."""
         # the wire protocol botocore speaks to the service: the HTTP-layer answers are in it
         self._protocol = protocol_of(self._meta.service_model)
-        self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+        self._handlers: dict[str, Handler] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._local = threading.local()  # per thread: the call being served at the HTTP layer
         n = next(_ids)
@@ -291,7 +295,7 @@ class FakeService(Generic[ClientT]):
         """The operations this fake serves, by API name."""
         return tuple(self._handlers)
 
-    def serve(self, handlers: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]]) -> None:
+    def serve(self, handlers: Mapping[str, Handler]) -> None:
         """Answer these operations (API names) with these handlers."""
         model = self._meta.service_model
         unknown = [name for name in handlers if name not in model.operation_names]
@@ -356,7 +360,7 @@ class FakeService(Generic[ClientT]):
             **self._parsed(response, model), "ResponseMetadata": _metadata(200)}
 
     @staticmethod
-    def _parsed(response: dict[str, Any], model: OperationModel) -> dict[str, Any]:
+    def _parsed(response: Mapping[str, Any], model: OperationModel) -> Mapping[str, Any]:
         """``response`` as botocore's parser would hand it back: a streaming payload as a
         ``StreamingBody``."""
         if model.has_streaming_output:
