@@ -18,7 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowtest import CaptureFormatError, CaptureRecord, PredictionComparison, compare_captures
+from shadowtest import (
+    CaptureFormatError,
+    CaptureRecord,
+    ConfigValidationError,
+    PredictionComparison,
+    compare_captures,
+)
 from shadowtest.capture import CaptureFile, CaptureProblem, DifferenceSummary, decode_payload
 
 if TYPE_CHECKING:
@@ -445,3 +451,102 @@ def test_difference_summary_of_nothing_is_none() -> None:
 
     assert DifferenceSummary.of(array("d")) is None
     assert str(CaptureProblem(side="shadow", source="f", line=3, message="m")) == "shadow f:3: m"
+
+
+class TestBadInput:
+    """Bad input is a problem or a documented error, never an exception from deep inside."""
+
+    DEEP = "[" * 100_000 + "]" * 100_000
+
+    def test_a_line_nested_100000_deep_is_one_problem_not_fatal(self) -> None:
+        """As the README promises, a malformed line is counted and skipped: one nested
+        beyond what the parser follows too, as a whole line or as the output's data."""
+        deep_output = line("b", self.DEEP)
+        result = compare_captures([line("a"), self.DEEP, deep_output, line("c")],
+                                  [line("a"), line("b"), line("c")])
+        assert (result.paired, result.malformed, result.unpaired_shadow) == (2, 2, 1)
+        assert [p.message for p in result.problems] == [
+            "not valid JSON (nested too deeply to read)",
+            "captureData.endpointOutput.data is not valid JSON (nested too deeply to read)"]
+
+    @pytest.mark.parametrize("text", [DEEP, line("r", DEEP)])
+    def test_from_line_on_a_deep_line_is_a_capture_format_error(self, text: str) -> None:
+        with pytest.raises(CaptureFormatError, match="nested too deeply to read"):
+            CaptureRecord.from_line(text)
+
+    def test_decode_payload_of_deep_json_is_a_capture_format_error(self) -> None:
+        with pytest.raises(CaptureFormatError, match="nested too deeply"):
+            decode_payload(part(self.DEEP))
+
+    def test_outputs_nested_as_deep_as_the_parser_reads_still_compare(self) -> None:
+        """Records holding the deepest output the parser reads (here, where the stack is
+        shallow) compare without a RecursionError from comparing the two outputs."""
+        def record(depth: int) -> CaptureRecord:
+            return CaptureRecord.from_line(line("r", "[" * depth + "]" * depth))
+
+        low, high = 2, 5_000  # record(low) reads, record(high) does not
+        while high - low > 1:
+            middle = (low + high) // 2
+            try:
+                record(middle)
+                low = middle
+            except CaptureFormatError:
+                high = middle
+        result = compare_captures([record(low)], [record(low)])
+        assert (result.paired, result.malformed) == (1, 0)
+
+    @pytest.mark.parametrize(("options", "path"), [
+        ({"window": timedelta(0)}, "window"),
+        ({"window": timedelta(seconds=-1)}, "window"),
+        ({"window": timedelta.max}, "window"),
+        ({"window": timedelta(days=30, seconds=1)}, "window"),
+        ({"window": 300}, "window"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 2.5}, "limit"),
+        ({"keep_disagreements": -1}, "keep_disagreements"),
+        ({"since": datetime.max.replace(tzinfo=timezone.utc)}, "since"),
+    ])
+    def test_options_out_of_range_are_a_config_validation_error(
+            self, options: dict[str, object], path: str) -> None:
+        with pytest.raises(ConfigValidationError) as caught:
+            compare_captures([line("a")], [line("a")], **options)  # type: ignore[arg-type]
+        assert [p.path for p in caught.value.errors] == [path]
+
+    def test_every_bad_option_is_reported_at_once(self) -> None:
+        with pytest.raises(ConfigValidationError) as caught:
+            compare_captures([], [], limit=0, window=timedelta(0), labels=[1])  # type: ignore[arg-type]
+        assert sorted(p.path for p in caught.value.errors) == ["labels", "limit", "window"]
+
+    def test_a_window_of_30_days_is_allowed(self) -> None:
+        assert compare_captures([line("a")], [line("a")], window=timedelta(days=30)).paired == 1
+
+    @pytest.mark.parametrize(("text", "message"), [
+        (b"\x00\x01", "not valid JSON (Expecting value at line 1 column 1, a control "
+                      "character (U+0000))"),
+        (b'{"a": 1}\xff', "not UTF-8 text (invalid start byte at byte 8)"),
+        (b"\xe2\x82", "not UTF-8 text (unexpected end of data at byte 0)"),
+        ('{"a": 1} x', "not valid JSON (Extra data at line 1 column 10)"),
+    ])
+    def test_what_is_wrong_with_the_bytes_is_said(self, text: str | bytes, message: str) -> None:
+        """Valid UTF-8 that is not JSON is not called "not UTF-8"; bytes that are not UTF-8
+        say where they stop being it."""
+        with pytest.raises(CaptureFormatError) as caught:
+            CaptureRecord.from_line(text)
+        assert str(caught.value) == message
+
+    def test_a_duplicate_after_pairing_says_where_the_pair_was_made(self) -> None:
+        prod = [CaptureFile("f1", [line("a", when="2026-12-01T09:00:00Z")]),
+                CaptureFile("f2", [line("a", when="2026-12-01T09:00:02Z")])]
+        result = compare_captures(prod, [line("a", when="2026-12-01T09:00:01Z")])
+        assert (result.paired, result.duplicates) == (1, 1)
+        (problem,) = result.problems
+        assert (problem.side, problem.source, problem.line) == ("production", "f2", 1)
+        assert problem.message == ("duplicate id: a production record with it was paired "
+                                   "already (the pair was made at <shadow>:1)")
+
+    def test_a_gap_of_a_year_between_records_is_crossed(self) -> None:
+        """Letting records go works by the seconds held, not by every second in between."""
+        prod = [line("a", when="2026-01-01T00:00:00Z"), line("b", when="2027-01-01T00:00:00Z")]
+        shad = [line("b", when="2027-01-01T00:00:01Z"), line("c", when="2027-01-01T00:00:02Z")]
+        result = compare_captures(prod, shad)
+        assert (result.paired, result.unpaired_production, result.unpaired_shadow) == (1, 1, 1)

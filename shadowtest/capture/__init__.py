@@ -35,10 +35,10 @@ from shadowtest.capture.decode import decode_payload
 from shadowtest.capture.pairing import (
     DEFAULT_WINDOW,
     DUPLICATE_MEMORY,
-    KEPT_PROBLEMS,
-    CaptureInput,
+    MAX_WINDOW,
     compare_captures,
 )
+from shadowtest.capture.reading import KEPT_PROBLEMS, CaptureInput
 from shadowtest.capture.record import CaptureFile, CaptureRecord
 from shadowtest.capture.s3 import READ_AHEAD, read_s3_captures, variant_prefix
 
@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_WINDOW",
     "DUPLICATE_MEMORY",
     "KEPT_PROBLEMS",
+    "MAX_WINDOW",
     "READ_AHEAD",
     "CaptureFile",
     "CaptureInput",
