@@ -1,18 +1,61 @@
-"""Every test runs offline: dummy credentials and region, and no AWS config files."""
+"""Every test runs offline: dummy credentials and region, and no AWS config files.
+
+The whole suite runs on every core (``-n auto`` in pyproject.toml's addopts, with
+pytest-xdist); a run of some files or tests stays in one process (see
+:func:`pytest_xdist_auto_num_workers`). ``-n 0`` runs the whole suite in one process.
+"""
 
 from __future__ import annotations
 
 import gc
 import os
+from pathlib import Path
 
 import pytest
-from hypothesis import settings
 
-# The everyday run stays within the suite's time budget; HYPOTHESIS_PROFILE=thorough runs
-# the same properties over many more examples (before a release, or after touching rules).
-settings.register_profile("default", max_examples=25)
-settings.register_profile("thorough", max_examples=1000)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+_TESTS = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest rewrites the asserts of every module of a plugin's distribution: hypothesis's
+    # ~70 modules, shadowtest's own and xdist's, 1-2 s of AST work in each process of a
+    # run (a fresh clone, or PYTHONDONTWRITEBYTECODE, caches none of it), for asserts
+    # that are not tests. Unmarked here, so what is imported from now on is not rewritten.
+    # (A private attribute: should pytest rename it, this does nothing and the run costs
+    # those seconds again.)
+    marked = getattr(getattr(config.pluginmanager, "rewrite_hook", None), "_must_rewrite", None)
+    if isinstance(marked, set):
+        marked.difference_update({"hypothesis", "shadowtest", "xdist"})
+
+    from hypothesis import settings
+
+    # The everyday run stays within the suite's time budget; HYPOTHESIS_PROFILE=thorough
+    # runs the same properties over many more examples (before a release, or after
+    # touching rules).
+    settings.register_profile("default", max_examples=25)
+    settings.register_profile("thorough", max_examples=1000)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """How many workers ``-n auto`` starts: one per CPU for the whole suite, none (this
+    process runs the tests) when the command line names files, tests or a ``-k``/``-m``
+    selection.
+
+    A worker is a fresh interpreter that imports and collects everything (about 3 s of
+    CPU); the whole suite wins that back on two cores, a run of one file only pays it.
+    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` and an explicit ``-n N`` still decide.
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own hook reads it
+    roots = {_TESTS, _TESTS.parent}
+    if any(Path(arg.split("::")[0]).resolve() not in roots for arg in config.args):
+        return 0
+    if config.getoption("keyword") or config.getoption("markexpr"):
+        return 0
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
 
 
 @pytest.fixture(autouse=True)
