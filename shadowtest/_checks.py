@@ -277,32 +277,41 @@ def to_tuple(value: Any, limit: int | None = None) -> Any:
     return tuple(islice(value, limit + 1))
 
 
-class FrozenMap(Mapping[str, str]):
-    """A read-only, hashable ``str -> str`` mapping that keeps insertion order (for tags)."""
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V]):
+    """The one read-only mapping of shadowtest's results: a config's tags, a judgement's
+    gates, both variants' series, a plan's request parameters, a comparison's scores.
+
+    It keeps insertion order, equals any mapping with the same items (a dict too), pickles
+    and deep-copies (``MappingProxyType`` does neither), and is hashable when its values
+    are, as a tuple is. Built from a mapping, which it copies."""
 
     __slots__ = ("_data", "_hash")
 
-    def __init__(self, data: Mapping[str, str]) -> None:
+    def __init__(self, data: Mapping[K, V]) -> None:
         self._data = dict(data)
         self._hash: int | None = None
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: K) -> V:
         return self._data[key]
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[K]:
         return iter(self._data)
 
     def __len__(self) -> int:
         return len(self._data)
 
     # the dict's own views: read-only, and iterated in C (Mapping's mixins iterate in Python)
-    def keys(self) -> KeysView[str]:
+    def keys(self) -> KeysView[K]:
         return self._data.keys()
 
-    def values(self) -> ValuesView[str]:
+    def values(self) -> ValuesView[V]:
         return self._data.values()
 
-    def items(self) -> ItemsView[str, str]:
+    def items(self) -> ItemsView[K, V]:
         return self._data.items()
 
     def __hash__(self) -> int:
@@ -319,6 +328,9 @@ class FrozenMap(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return repr(self._data)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (FrozenMap, (self._data,))
 
 
 def to_frozen_map(value: Any) -> Any:

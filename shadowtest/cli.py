@@ -304,9 +304,7 @@ class _Cli:
         if self.json:
             self.print_json(experiment.to_boto3())
         else:
-            from shadowtest import _display
-
-            self.print(_display.to_text(experiment))
+            self.print(str(experiment))
         return EXIT_OK
 
     def cmd_list(self) -> int:

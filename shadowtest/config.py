@@ -39,6 +39,7 @@ from shadowtest._checks import (
     to_tuple,
     unchecked,
 )
+from shadowtest._displayed import Displayed
 from shadowtest.errors import ConfigValidationError
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
         ShadowModeConfigTypeDef,
     )
 
-    from shadowtest._display import PrettyPrinter
+    from shadowtest._card import Card
 
 __all__ = [
     "DEFAULT_DURATION",
@@ -148,8 +149,9 @@ def _tags(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
     return to_frozen_map(value)  # type: ignore[no-any-return]
 
 
-class _Validated:
-    """Runs ``_check`` after ``__init__`` (and so after ``attrs.evolve``)."""
+class _Validated(Displayed):
+    """Runs ``_check`` after ``__init__`` (and so after ``attrs.evolve``); displays its card
+    (``str()``, notebooks, IPython)."""
 
     __slots__ = ()
 
@@ -165,23 +167,6 @@ class _Validated:
     def _read(cls, data: object, c: Checker) -> dict[str, Any]:
         """The constructor's keyword arguments read from an API dict; problems go to ``c``."""
         raise NotImplementedError
-
-    # Notebook and IPython display; the rendering module loads on first display only.
-    def _repr_html_(self) -> str:
-        from shadowtest import _display
-
-        return _display.to_html(self)
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        from shadowtest import _display
-
-        _display.pretty(self, p, cycle)
-
-    def __str__(self) -> str:
-        """The fields as readable multi-line text (``repr()`` stays the one-line repr)."""
-        from shadowtest import _display
-
-        return _display.to_text(self)
 
 
 def _build(cls: type[Any], values: dict[str, Any], c: Checker) -> Any:
@@ -249,6 +234,13 @@ instance_type='ml.m5.xlarge', instance_count=2)
         c.check_int("instance_count", self.instance_count, ge=1,
                     why="a real-time variant with no instance cannot serve")
 
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card
+
+        return Card(f"ModelVariantConfig {self.variant_name}", [
+            ("variant", self.variant_name), ("model", self.model_name),
+            ("instances", instances_text(self.instance_type, self.instance_count))])
+
     def to_boto3(self) -> ModelVariantConfigTypeDef:
         """The API's ``ModelVariantConfig`` dict."""
         return {
@@ -306,6 +298,14 @@ shadow_model_variant_name='shadow', sampling_percentage=50)
     source_model_variant_name: str
     shadow_model_variant_name: str
     sampling_percentage: int
+
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card
+
+        return Card("ShadowModeConfig", [
+            ("production variant", self.source_model_variant_name),
+            ("shadow variant", self.shadow_model_variant_name),
+            ("sampling", f"{self.sampling_percentage} %")])
 
     def _check(self, c: Checker) -> None:
         source_ok = c.check_string(
@@ -370,6 +370,15 @@ class InferenceExperimentSchedule(_Validated):
 
     start_time: datetime | None = None
     end_time: datetime | None = None
+
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card
+
+        duration = self.duration
+        return Card("InferenceExperimentSchedule", [
+            ("start", when_text(self.start_time) or "on creation"),
+            ("end", when_text(self.end_time) or "7 days after the start"),
+            ("duration", None if duration is None else span_text(duration))])
 
     def _check(self, c: Checker) -> None:
         start_ok = self.start_time is None or c.check_aware("start_time", self.start_time)
@@ -460,6 +469,14 @@ class DataStorageConfig(_Validated):
     csv_content_types: tuple[str, ...] = attrs.field(default=(), converter=_content_types)
     json_content_types: tuple[str, ...] = attrs.field(default=(), converter=_content_types)
 
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card
+
+        return Card("DataStorageConfig", [
+            ("destination", self.destination), ("KMS key", self.kms_key),
+            ("CSV content types", ", ".join(self.csv_content_types) or None),
+            ("JSON content types", ", ".join(self.json_content_types) or None)])
+
     def _check(self, c: Checker) -> None:
         c.check_string("destination", self.destination, DESTINATION)
         if self.kms_key is not None:
@@ -549,6 +566,25 @@ class InferenceExperimentConfig(_Validated):
         "Arn", "Status", "StatusReason", "CreationTime", "CompletionTime", "LastModifiedTime",
         "EndpointMetadata",
     )
+
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card, Table
+
+        shadow_mode = self.shadow_mode_config
+        rows = [(v.variant_name, role_of(v.variant_name, shadow_mode), v.model_name,
+                 instances_text(v.instance_type, v.instance_count))
+                for v in self.model_variants]
+        return Card(f"InferenceExperimentConfig {self.name}", [
+            ("endpoint", self.endpoint_name),
+            ("description", self.description),
+            ("sampling", sampling_text(shadow_mode)),
+            ("schedule", schedule_text(self.schedule) or "starts on creation, runs 7 days"),
+            ("data capture", capture_text(self.data_storage_config)),
+            ("role", self.role_arn),
+            ("KMS key", self.kms_key),
+            ("tags", ", ".join(f"{key}={value}" for key, value in self.tags.items())
+             if self.tags else None),
+        ], [Table("model variants", VARIANT_HEADERS, rows)])
 
     def _check(self, c: Checker) -> None:
         c.check_string("name", self.name, EXPERIMENT_NAME)
@@ -785,3 +821,78 @@ def _read_tags(data: object, c: Checker) -> Any:
             tags[key] = value
     return FrozenMap(tags)
 
+
+# -- how the request side reads on a card (the response side's cards use these too) ----------
+
+VARIANT_HEADERS: Final = ("variant", "role", "model", "instances")
+"""The columns of a card's table of model variants."""
+
+
+def when_text(value: datetime | None) -> str | None:
+    """A time as a card shows it: ``2026-11-26 12:00:00 UTC`` (naive: without a zone)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(_UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def span_text(delta: timedelta) -> str:
+    """A duration in its two largest units: ``6 d 23 h``, ``2 h 5 min``, ``40 s``."""
+    seconds = int(delta.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    return f"{seconds} s"
+
+
+def schedule_text(schedule: InferenceExperimentSchedule | None) -> str | None:
+    """``start → end (duration)``, saying what the service does for a missing end."""
+    if schedule is None:
+        return None
+    start, end = schedule.start_time, schedule.end_time
+    if start is None and end is None:
+        return "starts on creation, runs 7 days"
+    text = f"{when_text(start) or 'on creation'} → {when_text(end) or '7 days later'}"
+    if start is not None and end is not None:
+        text += f" ({span_text(end - start)})"
+    return text
+
+
+def instances_text(instance_type: str, count: int) -> str:
+    return f"{instance_type} × {count}"
+
+
+def sampling_text(shadow_mode: ShadowModeConfig | None) -> str | None:
+    if shadow_mode is None:
+        return None
+    return (f"{shadow_mode.sampling_percentage} % of requests to "
+            f"{shadow_mode.source_model_variant_name!r} copied to "
+            f"{shadow_mode.shadow_model_variant_name!r}")
+
+
+def capture_text(storage: DataStorageConfig | None) -> str:
+    """Where data capture goes, with its content types and key; ``off`` without one."""
+    if storage is None:
+        return "off"
+    types = [*storage.csv_content_types, *storage.json_content_types]
+    extra = f" ({', '.join(types)})" if types else ""
+    kms = f", encrypted with {storage.kms_key}" if storage.kms_key else ""
+    return f"{storage.destination}{extra}{kms}"
+
+
+def role_of(name: str, shadow_mode: ShadowModeConfig | None) -> str | None:
+    """``"production"`` or ``"shadow"`` for a variant the shadow mode config names."""
+    if shadow_mode is None:
+        return None
+    if name == shadow_mode.source_model_variant_name:
+        return "production"
+    if name == shadow_mode.shadow_model_variant_name:
+        return "shadow"
+    return None

@@ -42,12 +42,15 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from shadowtest._displayed import Displayed
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from datetime import datetime
 
     from botocore.exceptions import ClientError
 
-    from shadowtest._display import PrettyPrinter
+    from shadowtest._card import Card
     from shadowtest.judgement import Judgement
     from shadowtest.preflight import Preflight
 
@@ -103,7 +106,7 @@ class Problem:
         return Problem(f"{prefix}{joiner}{self.path}", self.message)
 
 
-class ConfigValidationError(ShadowTestError, ValueError):
+class ConfigValidationError(ShadowTestError, ValueError, Displayed):
     """A config object or a call's arguments break one or more rules.
 
     ``errors`` holds **every** problem found, not just the first; ``str()``
@@ -124,10 +127,14 @@ class ConfigValidationError(ShadowTestError, ValueError):
         self.subject = subject
         super().__init__(self._render())
 
-    def _render(self) -> str:
+    def _heading(self) -> str:
         n = len(self.errors)
         verb = "are" if self.subject.endswith("arguments") else "is"
-        lines = [f"{self.subject} {verb} invalid ({n} problem{'s' if n != 1 else ''}):"]
+        return f"{self.subject} {verb} invalid ({n} problem{'s' if n != 1 else ''})"
+
+    def _render(self) -> str:
+        n = len(self.errors)
+        lines = [f"{self._heading()}:"]
         # a message stays readable however many problems there are: .errors has them all
         lines.extend(f"  {problem}" for problem in self.errors[:MAX_PROBLEMS_SHOWN])
         if n > MAX_PROBLEMS_SHOWN:
@@ -140,16 +147,13 @@ class ConfigValidationError(ShadowTestError, ValueError):
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_config_error, (self.errors, self.subject))
 
-    def _repr_html_(self) -> str:
-        """The problems as a table of path and message, in a notebook."""
-        from shadowtest import _display
+    def _card(self, now: datetime | None = None) -> Card:
+        """The problems as a table of path and message (every one: ``str()`` stops at
+        :data:`MAX_PROBLEMS_SHOWN`)."""
+        from shadowtest._card import Card, Table
 
-        return _display.to_html(self)
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        from shadowtest import _display
-
-        _display.pretty(self, p, cycle)
+        return Card(self._heading(), (), [Table(None, ("path", "problem"),
+                                               [(p.path or "—", p.message) for p in self.errors])])
 
 
 def _rebuild_config_error(errors: tuple[Problem, ...], subject: str) -> ConfigValidationError:
@@ -172,7 +176,7 @@ class InvalidStatusError(ShadowTestError):
         return {"name": self.name, "status": self.status, "operation": self.operation}
 
 
-class UpdateNotAllowedError(InvalidStatusError):
+class UpdateNotAllowedError(InvalidStatusError, Displayed):
     """An update would change something its status does not allow; nothing was sent.
 
     ``fields`` names each offending field (``"schedule.start_time"``,
@@ -192,16 +196,15 @@ class UpdateNotAllowedError(InvalidStatusError):
         return {"name": self.name, "status": self.status, "fields": self.fields,
                 "problems": self.problems}
 
-    def _repr_html_(self) -> str:
-        """The refused fields as a table of path and reason, in a notebook."""
-        from shadowtest import _display
+    def _card(self, now: datetime | None = None) -> Card:
+        """The refused fields as a table of path and reason."""
+        from shadowtest._card import Card, Table
 
-        return _display.to_html(self)
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        from shadowtest import _display
-
-        _display.pretty(self, p, cycle)
+        rows = [(p.path, p.message) for p in self.problems]
+        if not rows:  # made by hand, without problems: the message says why for each field
+            rows = [(field, "not allowed in this status") for field in self.fields]
+        return Card(f"cannot update inference experiment {self.name!r} ({self.status}); "
+                    "nothing was sent", (), [Table(None, ("path", "problem"), rows)])
 
 
 def _rebuild_kw(cls: type[Exception], args: tuple[object, ...], kw: dict[str, object]) -> Exception:
@@ -309,7 +312,7 @@ class UnexpectedStatusError(ShadowTestError):
         return (_rebuild_kw, (type(self), self.args, kw))
 
 
-class PromotionBlockedError(ShadowTestError):
+class PromotionBlockedError(ShadowTestError, Displayed):
     """``promote(name, require=...)`` judged the shadow and the verdict fell short of
     ``required``; no stop request was sent. ``judgement`` says why (its ``reasons``)."""
 
@@ -324,16 +327,16 @@ class PromotionBlockedError(ShadowTestError):
         kw = {"name": self.name, "required": self.required, "judgement": self.judgement}
         return (_rebuild_kw, (type(self), self.args, kw))
 
-    def _repr_html_(self) -> str:
-        """The refusal, then the judgement's table, in a notebook."""
-        from shadowtest._display import escape
+    def _card(self, now: datetime | None = None) -> Card:
+        """The refusal, then the judgement's card (which says why: the message repeats its
+        reasons on one line)."""
+        from shadowtest._card import Card
 
-        return (f"<div><strong>PromotionBlockedError</strong>: {escape(self.args[0])}</div>"
-                + self.judgement._repr_html_())
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        p.text(f"PromotionBlockedError: {self.args[0]}" if cycle else
-               f"PromotionBlockedError: {self.args[0]}\n\n{self.judgement}")
+        return Card(f"PromotionBlockedError: the shadow of {self.name!r} was not promoted", [
+            ("required", self.required),
+            ("judged", f"{self.judgement.verdict.value} "
+                       f"(score {self.judgement.score:.1f}/100)"),
+            ("sent", "nothing (no stop request)")], [self.judgement._card(now)])
 
 
 class PreflightError(ShadowTestError):

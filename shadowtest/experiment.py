@@ -9,20 +9,29 @@ its string, never a crash.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, NoReturn, TypeVar, overload
 
 import attrs
 from typing_extensions import Self
 
 from shadowtest._checks import unchecked
+from shadowtest._displayed import Displayed
 from shadowtest._responses import DESCRIBE_RESPONSE, SUMMARY, Shape, fail
 from shadowtest.config import (
+    VARIANT_HEADERS,
     DataStorageConfig,
     InferenceExperimentConfig,
     InferenceExperimentSchedule,
     ModelVariantConfig,
     ShadowModeConfig,
+    capture_text,
+    instances_text,
+    role_of,
+    sampling_text,
+    schedule_text,
+    span_text,
+    when_text,
 )
 from shadowtest.errors import MalformedResponseError
 from shadowtest.status import (
@@ -35,7 +44,7 @@ from shadowtest.status import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from shadowtest._display import PrettyPrinter
+    from shadowtest._card import Card, Fact
     from shadowtest.preflight import Finding
 
 __all__ = [
@@ -80,44 +89,8 @@ class cached_property(Generic[T]):
         return value
 
 
-class _Displayed:
-    """Notebook and IPython display; the rendering module loads on first display only, and
-    rendering reads the response (and the wall clock, for the time left), never sends."""
-
-    __slots__ = ()
-
-    def _repr_html_(self) -> str:
-        from shadowtest import _display
-
-        try:
-            return _display.to_html(self)
-        except Exception as error:  # display never raises: it says what is wrong instead
-            return _display.html_card(f"{type(self).__name__} (malformed response)",
-                                      [("problem", str(error)), ("read", _safe_repr(self))])
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-
-        p.text(f"{type(self).__name__}(...)" if cycle else str(self))
-
-    def __str__(self) -> str:
-        """Readable multi-line text (``repr()`` stays the one-line repr); never raises."""
-        from shadowtest import _display
-
-        try:
-            return _display.to_text(self)
-        except Exception as error:  # display never raises: it says what is wrong instead
-            return f"{_safe_repr(self)}\n  malformed response: {error}"
-
-
-def _safe_repr(obj: object) -> str:
-    try:
-        return repr(obj)
-    except Exception:  # the last resort of display: a repr that cannot fail
-        return f"<{type(obj).__name__} of a malformed response>"
-
-
 @attrs.frozen(kw_only=True)
-class EndpointMetadata(_Displayed):
+class EndpointMetadata(Displayed):
     """The endpoint a shadow test runs on, as ``describe`` reports it."""
 
     endpoint_name: str
@@ -137,9 +110,19 @@ class EndpointMetadata(_Displayed):
             failure_reason=d.get("FailureReason"),
         )
 
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card, status
+
+        facts: list[Fact] = [
+            ("status", status(self.endpoint_status)), ("endpoint", self.endpoint_name),
+            ("endpoint config", self.endpoint_config_name)]
+        if self.failure_reason:
+            facts.append(("failure reason", self.failure_reason))
+        return Card(f"EndpointMetadata {self.endpoint_name}", facts)
+
 
 @attrs.frozen(kw_only=True)
-class ModelVariantSummary(_Displayed):
+class ModelVariantSummary(Displayed):
     """One variant of a described experiment: its configuration and its status."""
 
     model_name: str
@@ -147,6 +130,14 @@ class ModelVariantSummary(_Displayed):
     instance_type: str
     instance_count: int
     status: ModelVariantStatus
+
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card, status
+
+        return Card(f"ModelVariantSummary {self.variant_name}", [
+            ("status", status(self.status)), ("variant", self.variant_name),
+            ("model", self.model_name),
+            ("instances", instances_text(self.instance_type, self.instance_count))])
 
     def to_config(self) -> ModelVariantConfig:
         """The variant as a :class:`ModelVariantConfig` (validated), e.g. to change it in an
@@ -212,7 +203,7 @@ def _data_storage(data: Mapping[str, Any] | None) -> DataStorageConfig | None:
                      json_content_types=content.get("JsonContentTypes", ()))
 
 
-class _ResponseView(_Displayed):
+class _ResponseView(Displayed):
     """A read-only view of one response dict: fields are read when asked for (nested objects
     once, then cached), so a call costs little more than botocore's own work.
 
@@ -282,6 +273,38 @@ class _ResponseView(_Displayed):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.to_boto3(),))
+
+    def _card(self, now: datetime | None = None) -> Card:
+        """The card of the response; one that cannot be read shows what it lacks and the
+        repr (which leaves out what it cannot read)."""
+        from shadowtest._card import Card
+
+        try:
+            return self._read_card(now)
+        except MalformedResponseError as error:
+            return Card(f"{type(self).__name__} (malformed response)",
+                        [("problem", str(error)), ("as read", repr(self))])
+
+    def _read_card(self, now: datetime | None) -> Card:
+        raise NotImplementedError
+
+    def _heading_facts(self) -> list[Fact]:
+        """The status (and why), shared by a described experiment and a list entry."""
+        from shadowtest._card import status as shown_status
+
+        status = str(self.status)
+        facts: list[Fact] = [("status", shown_status(status))]
+        if self.status_reason:
+            facts.append(("status reason", self.status_reason))
+        diagnosis = self.diagnosis  # a Cancelled experiment's reason, read back (pure)
+        if diagnosis is not None:
+            facts.append(("likely cause", diagnosis.message))
+        return facts
+
+    def _time_facts(self, now: datetime | None) -> list[Fact]:
+        return [("schedule", schedule_text(self.schedule)),
+                ("time left", _time_left(str(self.status), self.schedule,
+                                         self.completion_time, now))]
 
 
     # -- fields shared by describe and list ----------------------------------------------
@@ -458,6 +481,30 @@ class InferenceExperiment(_ResponseView):
                 return variant
         return None
 
+    def _read_card(self, now: datetime | None) -> Card:
+        from shadowtest._card import Card, Table, status
+
+        shadow_mode = self.shadow_mode_config
+        rows = [(v.variant_name, role_of(v.variant_name, shadow_mode), v.model_name,
+                 instances_text(v.instance_type, v.instance_count), status(v.status))
+                for v in self.model_variants]
+        endpoint = self.endpoint
+        facts = self._heading_facts()
+        if endpoint.failure_reason:
+            facts.append(("endpoint failure", endpoint.failure_reason))
+        schedule, time_left = self._time_facts(now)
+        facts += [
+            ("endpoint", f"{endpoint.endpoint_name} ({endpoint.endpoint_status})"
+             if endpoint.endpoint_status else endpoint.endpoint_name),
+            ("description", self.description), schedule, time_left,
+            ("sampling", sampling_text(shadow_mode)),
+            ("data capture", capture_text(self.data_storage_config)),
+            ("created", when_text(self.creation_time)),
+            ("last modified", when_text(self.last_modified_time)),
+        ]
+        return Card(f"InferenceExperiment {self.name}", facts,
+                    [Table("model variants", (*VARIANT_HEADERS, "status"), rows)])
+
     def to_config(
         self, *, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> InferenceExperimentConfig:
@@ -490,3 +537,33 @@ class InferenceExperimentSummary(_ResponseView):
                "role_arn", "creation_time", "last_modified_time", "completion_time")
     _OPERATION = "ListInferenceExperiments"
     _SHAPE = SUMMARY
+
+    def _read_card(self, now: datetime | None) -> Card:
+        from shadowtest._card import Card
+
+        return Card(f"InferenceExperimentSummary {self.name}", [
+            *self._heading_facts(), ("description", self.description),
+            *self._time_facts(now),
+            ("created", when_text(self.creation_time)),
+            ("last modified", when_text(self.last_modified_time)),
+        ])
+
+
+def _time_left(status: str, schedule: InferenceExperimentSchedule | None,
+               completed: datetime | None, now: datetime | None) -> str | None:
+    """How far the schedule has to go, for an experiment in ``status`` at ``now`` (the
+    wall clock when ``None``: the only outside input of a display)."""
+    if status in ("Completed", "Cancelled"):
+        return f"ended {when_text(completed)}" if completed else "ended"
+    if schedule is None:
+        return None
+    start, end = schedule.start_time, schedule.end_time
+    if now is None:
+        now = datetime.now(timezone.utc)
+    if start is not None and start.tzinfo is not None and now < start:
+        return f"starts in {span_text(start - now)}"
+    if end is None or end.tzinfo is None:
+        return None
+    if now >= end:
+        return "the scheduled end has passed"
+    return f"{span_text(end - now)} left"

@@ -39,14 +39,14 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from shadowtest._checks import Checker, to_tuple
+from shadowtest._checks import Checker, FrozenMap, to_tuple
+from shadowtest._displayed import Displayed
 from shadowtest._numbers import quantile
 from shadowtest.errors import ConfigValidationError
 from shadowtest.metrics import (
     METRICS,
     ExperimentMetrics,
     MetricSeries,
-    ReadOnlyMap,
     check_metric_name,
     series_key,
 )
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
     from matplotlib.figure import Figure
 
-    from shadowtest._display import PrettyPrinter
+    from shadowtest._card import Card, Fact
 
 __all__ = [
     "Gate",
@@ -442,7 +442,7 @@ class SeriesSummary:
 
 
 @attrs.frozen(kw_only=True)
-class MetricJudgement:
+class MetricJudgement(Displayed):
     """The judgement of one gate.
 
     ``outcome`` is ``"high"``/``"low"`` when the shadow is significantly worse than the
@@ -477,6 +477,24 @@ class MetricJudgement:
             "production": attrs.asdict(self.production), "shadow": attrs.asdict(self.shadow),
         }
 
+    def _row(self) -> tuple[str, str, str, str, str, str]:
+        """The gate's row of a judgement's table."""
+        return (self.metric, _show_value(self, self.production),
+                _show_value(self, self.shadow), _show_change(self), _show_p(self.p_value),
+                self.outcome + (" (critical)" if self.gate.critical else ""))
+
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card
+
+        metric, production, shadow, change, p, outcome = self._row()
+        unit = _change_unit(self.gate)
+        direction = {"increase": "+", "decrease": "-", "both": "±"}[self.gate.direction]
+        return Card(f"MetricJudgement {metric}: {outcome}", [
+            ("production", production), ("shadow", shadow), ("change", change),
+            ("tolerance", f"{direction}{self.gate.tolerance:g} {unit}".rstrip()),
+            ("p", p), ("test", self.test), ("periods", self.periods),
+            ("note", self.note), ("reason", self.reason)])
+
     @property
     def failed(self) -> bool:
         """Whether the gate failed (outcome ``high`` or ``low``)."""
@@ -489,11 +507,11 @@ class MetricJudgement:
 
 
 def _frozen_judgements(value: Mapping[str, MetricJudgement]) -> Mapping[str, MetricJudgement]:
-    return ReadOnlyMap(value)
+    return FrozenMap(value)
 
 
 @attrs.frozen(kw_only=True)
-class Judgement:
+class Judgement(Displayed):
     """The verdict on a shadow test: ``verdict``, ``score`` (0-100), ``metrics`` (gate
     metric -> :class:`MetricJudgement`), ``window`` and ``reasons`` (one plain line per
     failing gate, gate without data, or check that did not hold).
@@ -541,51 +559,32 @@ class Judgement:
             return self.verdict in (Verdict.PASS, Verdict.MARGINAL)
         return self.verdict is wanted
 
-    # -- rendering (the helpers are imported only when a judgement is shown) -----------------
+    # -- display -----------------------------------------------------------------------------
 
-    def _rows(self) -> list[tuple[str, str, str, str, str, str]]:
-        return [(m.metric, _show_value(m, m.production), _show_value(m, m.shadow),
-                 _show_change(m), _show_p(m.p_value), m.outcome + (" (critical)"
-                                                                   if m.gate.critical else ""))
-                for m in self.metrics.values()]
+    _HEADERS: Final = ("metric", "production", "shadow", "change", "p", "outcome")
 
-    def _title(self) -> str:
-        who = f" of {self.name!r}" if self.name else ""
-        return f"Judgement{who}: {self.verdict.value} (score {self.score:.1f}/100)"
+    def _card(self, now: datetime | None = None) -> Card:
+        """The verdict and score, the window, variants, period and confidence, a row per
+        gate, then the reasons."""
+        from shadowtest._card import Bullets, Card, Table
 
-    def _facts(self) -> list[tuple[str, str]]:
         start, end = self.window
-        facts = [("window", f"{start.isoformat()} .. {end.isoformat()}")]
+        facts: list[Fact] = [("window", f"{start.isoformat()} .. {end.isoformat()}")]
         if self.production_variant:
             facts.append(("variants", f"production {self.production_variant!r}, shadow "
                                       f"{self.shadow_variant!r}"))
         if self.period:
             facts.append(("period", f"{self.period} s"))
         facts.append(("confidence", f"{self.policy.confidence:g}"))
-        return facts
-
-    _HEADERS: Final = ("metric", "production", "shadow", "change", "p", "outcome")
-
-    def __str__(self) -> str:
-        from shadowtest._display import text_table
-
-        lines = [self._title()]
-        lines += [f"{label}: {value}" for label, value in self._facts()]
-        lines += ["", text_table(self._HEADERS, self._rows())]
+        parts: list[Table | Bullets] = [
+            Table(None, self._HEADERS, [m._row() for m in self.metrics.values()])]
         if self.reasons:
-            lines += ["", "reasons:"] + [f"  - {reason}" for reason in self.reasons]
-        return "\n".join(lines)
+            parts.append(Bullets("reasons", self.reasons))
+        return Card(self._title(), facts, parts)
 
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        p.text(repr(self) if cycle else str(self))
-
-    def _repr_html_(self) -> str:
-        from shadowtest._display import escape, html_card, html_table
-
-        table = html_table(self._HEADERS, self._rows())
-        reasons = ("<ul>" + "".join(f"<li>{escape(r)}</li>" for r in self.reasons) + "</ul>"
-                   if self.reasons else "")
-        return html_card(self._title(), self._facts(), table, reasons)
+    def _title(self) -> str:
+        who = f" of {self.name!r}" if self.name else ""
+        return f"Judgement{who}: {self.verdict.value} (score {self.score:.1f}/100)"
 
     def plot(self, metrics: Iterable[str] | None = None) -> Figure:
         """A matplotlib figure with, per gate metric (or per name of ``metrics``), both

@@ -16,17 +16,19 @@ from __future__ import annotations
 from itertools import chain
 from typing import TYPE_CHECKING
 
+from shadowtest._displayed import Displayed
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import datetime
 
-    from shadowtest._display import PrettyPrinter
+    from shadowtest._card import Card
     from shadowtest.experiment import InferenceExperimentSummary
 
 __all__ = ["ExperimentList"]
 
 
-class ExperimentList:
+class ExperimentList(Displayed):
     """The experiments matching a ``list`` call, fetched a page at a time as you iterate.
 
     Iterate it (``for``, ``list(...)``), or call :meth:`to_list` or
@@ -36,7 +38,8 @@ class ExperimentList:
     for the first experiment.
 
     In a notebook it shows the first page as a table (fetching only that page),
-    with "and more…" when the service has another page.
+    with "and more…" when the service has another page; ``str()`` is the repr and fetches
+    nothing. Pickling or deep-copying it fetches every page: the copy holds them all.
     """
 
     __slots__ = ("_done", "_more", "_pages", "_source")
@@ -110,12 +113,31 @@ class ExperimentList:
         state = "more to fetch" if self._more else "every page fetched"
         return f"<ExperimentList: {fetched} fetched, {state}>"
 
-    def _repr_html_(self) -> str:
-        from shadowtest import _display
+    def __str__(self) -> str:  # not the card: printing a result must not send a request
+        return repr(self)
 
-        return _display.to_html(self)
+    def __reduce__(self) -> tuple[object, ...]:
+        # the pages still to come are behind the client that made this: fetch them now
+        return (_fetched, (self.to_list(),))
 
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        from shadowtest import _display
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card, Table, status
+        from shadowtest.config import when_text
 
-        _display.pretty(self, p, cycle)
+        page, more = self.first_page()
+        rows = [(s.name, status(s.status),
+                 when_text(s.schedule.start_time) if s.schedule else None,
+                 when_text(s.schedule.end_time) if s.schedule else None,
+                 when_text(s.creation_time), s.description) for s in page]
+        shown = f"{len(page)} experiment{'s' * (len(page) != 1)}"
+        return Card("Inference experiments", [
+            ("shown", f"the first page: {shown}" if more else shown)],
+            [Table(None, _HEADERS, rows, "and more…" if more else None)])
+
+
+_HEADERS = ("name", "status", "start", "end", "created", "description")
+
+
+def _fetched(experiments: list[InferenceExperimentSummary]) -> ExperimentList:
+    """A list result holding ``experiments`` as its one, last page (what unpickling gives)."""
+    return ExperimentList(iter([(experiments, False)]))

@@ -23,23 +23,23 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import islice
 from operator import lt
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from shadowtest._checks import Checker
+from shadowtest._checks import Checker, FrozenMap
+from shadowtest._displayed import Displayed
 from shadowtest.errors import InvalidStatusError, ShadowTestError
 from shadowtest.status import ExperimentStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
 
-    from shadowtest._display import PrettyPrinter
+    from shadowtest._card import Card
     from shadowtest.experiment import InferenceExperiment
 
 __all__ = [
@@ -100,7 +100,7 @@ def _info(name: str, namespace: str, kind: Kind, statistics: tuple[str, ...], un
 
 
 _LATENCY_STATS: Final = ("Average", "p50", "p90", "p99")
-METRICS: Final[Mapping[str, MetricInfo]] = MappingProxyType(dict([
+METRICS: Final[Mapping[str, MetricInfo]] = FrozenMap(dict([
     _info("Invocations", INVOCATION_NAMESPACE, "count", ("Sum",), "Count"),
     _info("InvocationsPerInstance", INVOCATION_NAMESPACE, "count", ("Sum",), "Count"),
     # microseconds in CloudWatch; milliseconds are what people read latencies in
@@ -150,7 +150,7 @@ def _values(value: Iterable[float]) -> tuple[float, ...]:
 
 
 @attrs.frozen(kw_only=True)
-class MetricSeries:
+class MetricSeries(Displayed):
     """One statistic of one metric of one variant: ``values[i]`` is the value of the period
     starting at ``timestamps[i]`` (aware datetimes, ascending). Periods with no data are
     absent, never zero.
@@ -178,6 +178,17 @@ class MetricSeries:
     def __len__(self) -> int:
         return len(self.values)
 
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card
+
+        values = self.values
+        return Card(f"MetricSeries {self.metric} {self.statistic} ({self.unit})", [
+            ("periods", len(values)),
+            ("from", self.timestamps[0].isoformat() if values else None),
+            ("to", self.timestamps[-1].isoformat() if values else None),
+            ("mean", f"{math.fsum(values) / len(values):.4g}" if values else "no data"),
+            ("min .. max", f"{min(values):.4g} .. {max(values):.4g}" if values else None)])
+
     def __repr__(self) -> str:
         span = (f", {self.timestamps[0].isoformat()} .. {self.timestamps[-1].isoformat()}"
                 if self.timestamps else "")
@@ -185,39 +196,8 @@ class MetricSeries:
                 f"{len(self.values)} periods{span}>")
 
 
-V = TypeVar("V")
-
-
-class ReadOnlyMap(Mapping[str, V]):
-    """A read-only ``str`` -> value mapping that pickles (``MappingProxyType`` does not), for
-    the mappings of frozen results."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping[str, V]) -> None:
-        self._data = dict(data)
-
-    def __getitem__(self, key: str) -> V:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return self._data == dict(other.items())
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # equal to a dict, so unhashable like one
-
-    def __repr__(self) -> str:
-        return repr(self._data)
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (ReadOnlyMap, (self._data,))
+ReadOnlyMap = FrozenMap
+"""The read-only mapping of results (kept under this name too: it was metrics' own)."""
 
 
 def _window(value: Iterable[datetime]) -> tuple[datetime, datetime]:
@@ -226,11 +206,11 @@ def _window(value: Iterable[datetime]) -> tuple[datetime, datetime]:
 
 
 def _frozen_series(value: Mapping[str, MetricSeries]) -> Mapping[str, MetricSeries]:
-    return ReadOnlyMap(value)
+    return FrozenMap(value)
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class ExperimentMetrics:
+@attrs.frozen(kw_only=True)
+class ExperimentMetrics(Displayed):
     """What CloudWatch returned for both variants of experiment ``name`` over ``window``
     (``(start, end)``, aware datetimes) at ``period`` seconds.
 
@@ -270,26 +250,18 @@ class ExperimentMetrics:
 
     _HEADERS: Final = ("variant", "series", "statistic", "unit", "periods", "mean")
 
-    def _title(self) -> str:
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card, Table
+
         start, end = self.window
-        return (f"Metrics of {self.name!r}: {start.isoformat()} .. {end.isoformat()}, "
-                f"period {self.period} s")
-
-    def __str__(self) -> str:
-        from shadowtest._display import text_table
-
-        return f"{self._title()}\n\n{text_table(self._HEADERS, self._rows())}"
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        p.text(repr(self) if cycle else str(self))
-
-    def _repr_html_(self) -> str:
-        from shadowtest._display import html_card, html_table
-
-        return html_card(self._title(), [("sampling", self.sampling_percentage),
-                                         ("instance types", f"{self.production_instance_type}"
-                                                            f" / {self.shadow_instance_type}")],
-                         html_table(self._HEADERS, self._rows()))
+        types = (self.production_instance_type, self.shadow_instance_type)
+        return Card(f"Metrics of {self.name!r}: {start.isoformat()} .. {end.isoformat()}, "
+                    f"period {self.period} s", [
+                        ("sampling", None if self.sampling_percentage is None
+                         else f"{self.sampling_percentage} %"),
+                        ("instance types", None if types == (None, None)
+                         else f"{types[0]} / {types[1]}")],
+                    [Table(None, self._HEADERS, self._rows())])
 
     def __repr__(self) -> str:
         start, end = self.window

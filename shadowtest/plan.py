@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
-from shadowtest._checks import Checker, to_tuple, unchecked
+from shadowtest._checks import Checker, FrozenMap, to_tuple, unchecked
+from shadowtest._displayed import Displayed
 from shadowtest.config import (
     DESCRIPTION,
     MAX_DURATION,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_sagemaker.type_defs import UpdateInferenceExperimentRequestTypeDef
 
-    from shadowtest._display import PrettyPrinter
+    from shadowtest._card import Card, Change, Fact
     from shadowtest.config import InferenceExperimentConfig
 
 __all__ = ["ACTION_SYMBOLS", "UPDATABLE_FIELDS", "Plan", "PlannedChange", "UpdateField",
@@ -68,7 +69,7 @@ UPDATABLE_FIELDS: Final[Mapping[ExperimentStatus, frozenset[UpdateField]]] = {
 
 
 @attrs.frozen
-class UpdatePlan:
+class UpdatePlan(Displayed):
     """What :func:`plan_update` decided: the request to send, or why it is refused.
 
     ``request`` holds the keyword arguments of ``update_inference_experiment``
@@ -94,6 +95,18 @@ class UpdatePlan:
         requested change was a current value that is dropped (an unchanged start time, or
         in Running unchanged model variants or data storage config)."""
         return self.allowed and len(self.request) > 1
+
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card, Table
+
+        sent = [key for key in self.request if key != "Name"]
+        facts: list[Fact] = [
+            ("allowed", "yes" if self.allowed else "no: nothing is sent"),
+            ("sends", ", ".join(sent) if self.sends_anything else "nothing"),
+            ("dropped (unchanged)", ", ".join(self.dropped) or None)]
+        parts = [Table("refused", ("path", "problem"),
+                       [(p.path, p.message) for p in self.refused])] if self.refused else []
+        return Card(f"UpdatePlan for {self.name!r} ({self.status})", facts, parts)
 
     def error(self) -> UpdateNotAllowedError | None:
         """The :class:`UpdateNotAllowedError` to raise, or ``None`` if allowed."""
@@ -385,7 +398,7 @@ _SETTLED_START: Final = timedelta(seconds=1)  # the service keeps timestamps in 
 
 
 @attrs.frozen(kw_only=True)
-class PlannedChange:
+class PlannedChange(Displayed):
     """One difference between the desired config and the live experiment.
 
     ``path`` is where (``shadow_mode_config.sampling_percentage``,
@@ -404,13 +417,24 @@ class PlannedChange:
     reason: str | None = None
 
     def __str__(self) -> str:
-        if self.action == "create":
-            text = f"{self.path}: {_shown(self.new)}"
-        else:
-            text = f"{self.path}: {_shown(self.old)} -> {_shown(self.new)}"
-        if not self.allowed:
-            return f"{text} (refused: {self.reason})"
-        return f"{text} ({self.reason})" if self.reason else text
+        """``path: old -> new (reason)``: the one line a plan and an error message show (its
+        card, in a notebook, spells each part out)."""
+        return self._change().text()
+
+    def _change(self) -> Change:
+        from shadowtest._card import Change
+
+        return Change(self.symbol, self.path,
+                      None if self.action == "create" else _shown(self.old), _shown(self.new),
+                      f"refused: {self.reason}" if not self.allowed else self.reason)
+
+    def _card(self, now: datetime | None = None) -> Card:
+        from shadowtest._card import Card
+
+        return Card(f"PlannedChange {self.symbol} {self.path}", [
+            ("live", None if self.action == "create" else _shown(self.old)),
+            ("desired", _shown(self.new)), ("step", self.action),
+            ("allowed", "yes" if self.allowed else "no"), ("reason", self.reason)])
 
     @property
     def symbol(self) -> str:
@@ -437,13 +461,11 @@ def _requests(
     value: Iterable[tuple[str, Mapping[str, object]]],
 ) -> tuple[tuple[str, Mapping[str, object]], ...]:
     """``(operation, read-only params)`` pairs: a plan is frozen."""
-    from types import MappingProxyType
-
-    return tuple((operation, MappingProxyType(dict(params))) for operation, params in value)
+    return tuple((operation, FrozenMap(params)) for operation, params in value)
 
 
 @attrs.frozen(kw_only=True)
-class Plan:
+class Plan(Displayed):
     """What ``ExperimentClient.apply`` would do to make the experiment match a config.
 
     ``actions`` lists the steps in order (``"create"``, ``"replace"``, ``"update"``,
@@ -499,37 +521,24 @@ class Plan:
         steps = ", ".join(f"{ACTION_SYMBOLS[a]} {a}" for a in self.actions) or "! refused"
         return f"{steps} {where}"
 
-    def __str__(self) -> str:
-        lines = [self._heading()]
-        lines += [f"    {change.symbol} {change}" for change in self.changes
-                  if change.action != "start"]
+    def _card(self, now: datetime | None = None) -> Card:
+        """Like a Terraform plan: the steps and the experiment, each change under them,
+        then what apply will do besides."""
+        from shadowtest._card import Card, Changes, Lines
+
+        notes = []
         if "replace" in self.actions:
             steps = [operation.split("_")[0] for operation, _ in self.requests
                      if operation.endswith("_inference_experiment")]
-            lines.append(f"  replacement: {' -> '.join(steps)}")
+            notes.append(f"replacement: {' -> '.join(steps)}")
         if self.status in TRANSIENT:
-            lines.append(f"  apply waits for it to leave {self.status}, then plans again")
+            notes.append(f"apply waits for it to leave {self.status}, then plans again")
         if self.refused:
             n = len(self.refused)
-            lines.append(f"  {n} change{'s' * (n != 1)} refused: apply raises "
+            notes.append(f"{n} change{'s' * (n != 1)} refused: apply raises "
                          "UpdateNotAllowedError and sends nothing")
-        return "\n".join(lines)
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        p.text(str(self) if not cycle else "Plan(...)")
-
-    def _repr_html_(self) -> str:
-        from shadowtest._display import html_card, html_table
-
-        rows = [(change.symbol, change.path,
-                 "" if change.action == "create" else _shown(change.old), _shown(change.new),
-                 ("refused: " if not change.allowed else "") + (change.reason or ""))
-                for change in self.changes]
-        table = html_table(("", "path", "live", "desired", "note"), rows) if rows else ""
-        facts = [("status", self.status if self.status is not None else "does not exist"),
-                 ("actions", ", ".join(self.actions) or "none"),
-                 ("requests", ", ".join(operation for operation, _ in self.requests) or "none")]
-        return html_card(self._heading(), facts, table)
+        return Card(self._heading(), (), [
+            Changes([change._change() for change in self.changes]), Lines(notes)])
 
 
 def _shown(value: object) -> str:

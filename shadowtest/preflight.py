@@ -31,15 +31,17 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
+from shadowtest._displayed import Displayed
 from shadowtest.errors import PreflightError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from datetime import datetime
 
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
 
-    from shadowtest._display import Card, PrettyPrinter
+    from shadowtest._card import Card
     from shadowtest.config import InferenceExperimentConfig, ModelVariantConfig
 
 __all__ = [
@@ -115,7 +117,7 @@ def _sorted(found: Iterable[Finding]) -> tuple[Finding, ...]:
 
 
 @attrs.frozen(kw_only=True)
-class Preflight:
+class Preflight(Displayed):
     """What :meth:`ExperimentClient.preflight` found for a config: ``findings`` (errors
     first) and ``ok`` (no error: creating it would not fail for any reason preflight
     checks; warnings may remain). ``name`` and ``endpoint_name`` are the config's.
@@ -152,8 +154,9 @@ class Preflight:
         return {"name": self.name, "endpoint_name": self.endpoint_name, "ok": self.ok,
                 "findings": [f.to_dict() for f in self.findings]}
 
-    def _card(self) -> Card:
-        from shadowtest._display import Card, Table
+    def _card(self, now: datetime | None = None) -> Card:
+        """The result and the findings, errors first (``str()`` is this as text)."""
+        from shadowtest._card import Card, Table
 
         n_errors, n_warnings = len(self.errors), len(self.warnings)
         verdict = ("ok" if not self.findings else
@@ -167,20 +170,6 @@ class Preflight:
                         [(f.severity, f.check, f.message) for f in self.findings])
                   ] if self.findings else []
         return Card(f"Preflight of {self.name}", facts, tables)
-
-    def __str__(self) -> str:
-        """The findings as readable text, errors first."""
-        from shadowtest._display import card_text
-
-        return card_text(self._card())
-
-    def _repr_html_(self) -> str:
-        from shadowtest._display import card_html
-
-        return card_html(self._card())
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        p.text("Preflight(...)" if cycle else str(self))
 
 
 def preflight_error(preflight: Preflight) -> PreflightError:

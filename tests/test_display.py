@@ -486,6 +486,7 @@ class TestWithSampling:
 def test_import_shadowtest_does_not_import_the_rendering_module() -> None:
     """The rendering module loads on the first display, and needs no IPython."""
     code = ("import sys, shadowtest\n"
+            "import shadowtest.judgement, shadowtest.plan, shadowtest.capture, shadowtest.listing\n"
             "from shadowtest.testing import sample_config\n"
             "c = sample_config(); repr(c); c.to_boto3()\n"
             "assert 'shadowtest._display' not in sys.modules\n"
@@ -532,3 +533,185 @@ class TestReportsFromOtherModulesEscapeToo:
         assert "b" not in page.tags
         headers, _ = page.table("Labels (rows: production, columns: shadow)")
         assert set(headers[1:]) == {EVIL, "<b>x</b>"}
+
+
+# -- one renderer --------------------------------------------------------------------------
+
+
+DISPLAYED = [
+    "InferenceExperimentConfig", "ModelVariantConfig", "ShadowModeConfig",
+    "InferenceExperimentSchedule", "DataStorageConfig", "InferenceExperiment",
+    "InferenceExperimentSummary", "ModelVariantSummary", "EndpointMetadata", "ExperimentList",
+    "Plan", "PlannedChange", "UpdatePlan", "Judgement", "MetricJudgement", "ExperimentMetrics",
+    "MetricSeries", "PredictionComparison", "Preflight", "ConfigValidationError",
+    "UpdateNotAllowedError", "PromotionBlockedError",
+]
+# str() of these is not their card: an exception's message, a planned change's one line
+# (what plans and messages list), a list result's repr (printing must not fetch)
+OWN_STR = {"ConfigValidationError", "UpdateNotAllowedError", "PromotionBlockedError",
+           "PlannedChange", "ExperimentList"}
+# What the renderer writes around escaped text; nothing else may reach the HTML
+RENDERER_TAGS = {"div", "strong", "table", "tr", "th", "td", "span", "caption", "thead",
+                 "tbody", "p", "em", "ul", "li"}
+
+
+@pytest.fixture(scope="module")
+def objects() -> dict[str, Any]:
+    from tests.public_objects import one_of_each
+
+    return one_of_each()
+
+
+class TestOneRenderer:
+    """Each public object describes itself as a card; one renderer draws it as text, HTML
+    and IPython's pretty output."""
+
+    @pytest.mark.parametrize("name", DISPLAYED)
+    def test_each_object_is_drawn_from_its_card(self, objects: dict[str, Any],
+                                                name: str) -> None:
+        from shadowtest import _display
+        from shadowtest._card import Card
+        from shadowtest._displayed import Displayed
+
+        obj = objects[name]
+        cls = type(obj)
+        assert cls._repr_html_ is Displayed._repr_html_
+        assert cls._repr_pretty_ is Displayed._repr_pretty_
+        card = obj._card(NOW)
+        assert isinstance(card, Card)
+        assert _display.to_html(obj, now=NOW) == _display.card_html(card)
+        assert _display.to_text(obj, now=NOW) == _display.card_text(card)
+        text, page = pretty(obj), Tables(obj._repr_html_())
+        assert text.splitlines()[0] == card.title
+        assert "b" not in page.tags  # the description "<b>churn</b> v2" stays text
+        assert set(page.tags) <= RENDERER_TAGS
+        if name not in OWN_STR:
+            assert str(obj) == text
+
+    def test_own_str_is_the_message_or_the_line(self, objects: dict[str, Any]) -> None:
+        assert str(objects["PlannedChange"]) == "shadow_mode_config.sampling_percentage: 50 -> 100"
+        assert str(objects["ConfigValidationError"]) == (
+            "ModelVariantConfig is invalid (1 problem):\n  instance_count: got 0")
+        assert str(objects["PromotionBlockedError"]) == "not promoting"
+        assert str(objects["ExperimentList"]).startswith("<ExperimentList: ")
+
+    def test_the_renderer_knows_no_model_class(self) -> None:
+        """It imports only the card's data types, and names no public class (no registry
+        keyed by class names)."""
+        import ast
+        from pathlib import Path
+
+        from shadowtest import _display
+
+        tree = ast.parse(Path(_display.__file__).read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                     for alias in node.names}
+        assert {m for m in imported if m.startswith("shadowtest")} <= {
+            "shadowtest._card", "shadowtest._displayed"}
+        strings = {node.value for node in ast.walk(tree)
+                   if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+        assert strings & set(shadowtest.__all__) == set()
+
+    def test_any_class_with_a_card_displays_without_being_registered(self) -> None:
+        from shadowtest._card import Bullets, Card, Change, Changes, Lines, Table, status
+        from shadowtest._displayed import Displayed
+
+        class Report(Displayed):
+            def _card(self, now: datetime.datetime | None = None) -> Card:
+                return Card("Report <1>", [("state", status("Failed")), ("none", None)], [
+                    Changes([Change("~", "a.b", "1", "2", "why")]), Lines(["note <n>"]),
+                    Table("t", ("x", "y"), [(1, None)], more="and more…"),
+                    Bullets("reasons", ["<r>"]),
+                    Card("inner", [("k", "v")])])
+
+        report = Report()
+        assert str(report).splitlines() == [
+            "Report <1>", "  state  Failed", "  none   —", "    ~ a.b: 1 -> 2 (why)",
+            "  note <n>", "", "  t:", "  x  y", "  -  -", "  1  —", "  and more…", "",
+            "  reasons:", "  - <r>", "", "  inner", "    k  v"]
+        page = Tables(report._repr_html_())
+        assert set(page.tags) <= RENDERER_TAGS
+        assert page.facts() == {"state": "● Failed", "none": "—"}
+        assert "color:#cf222e;font-weight:bold" in page.styles
+        assert page.tables[1]["rows"] == [["~", "a.b", "1", "2", "why"]]
+        assert page.table("t") == (["x", "y"], [["1", "—"]])
+        assert page.emphasised == ["and more…"]
+        assert pretty(report) == str(report)
+
+    def test_a_card_that_cannot_be_built_or_drawn_says_so(self) -> None:
+        from shadowtest._card import Card
+        from shadowtest._displayed import Displayed
+
+        class Unreadable:
+            def __str__(self) -> str:
+                raise RuntimeError("no str")
+
+        class Broken(Displayed):
+            def _card(self, now: datetime.datetime | None = None) -> Card:
+                raise ValueError("boom <x>")
+
+            def __repr__(self) -> str:
+                raise RuntimeError("no repr either")
+
+        class BadValue(Displayed):
+            def _card(self, now: datetime.datetime | None = None) -> Card:
+                return Card("bad", [("value", Unreadable())])
+
+        page = Tables(Broken()._repr_html_())
+        assert page.facts() == {"problem": "ValueError: boom <x>",
+                                "as read": "(cannot be shown)"}
+        assert "x" not in page.tags
+        assert str(Broken()).splitlines()[0] == "Broken (cannot be shown)"
+        assert str(BadValue()).startswith("BadValue (cannot be shown)\n  problem  RuntimeError")
+        assert "RuntimeError: no str" in BadValue()._repr_html_()
+
+
+class TestReportCards:
+    """The cards of the objects that had their own str/HTML pair: the same facts in both."""
+
+    def test_judgement(self, objects: dict[str, Any]) -> None:
+        judgement = objects["Judgement"]
+        page = Tables(judgement._repr_html_())
+        assert page.facts()["confidence"] == "0.98"
+        headers, rows = page.table()
+        assert headers == ["metric", "production", "shadow", "change", "p", "outcome"]
+        assert rows[0][0] == "ModelLatency"
+        text = str(judgement).splitlines()
+        assert text[0] == "Judgement of 'churn-shadow': FAIL (score 0.0/100)"
+        assert text[1].split()[0] == "window"
+        assert "  reasons:" in text
+        assert "<li>" in judgement._repr_html_()
+
+    def test_metric_judgement_and_series(self, objects: dict[str, Any]) -> None:
+        gate = Tables(objects["MetricJudgement"]._repr_html_()).facts()
+        assert (gate["tolerance"], gate["periods"]) == ("+10 %", "12")
+        series = Tables(objects["MetricSeries"]._repr_html_()).facts()
+        assert series == {"periods": "12", "from": "2026-11-26T12:00:00+00:00",
+                          "to": "2026-11-26T12:11:00+00:00", "mean": "31",
+                          "min .. max": "30 .. 32"}
+
+    def test_experiment_metrics(self, objects: dict[str, Any]) -> None:
+        page = Tables(objects["ExperimentMetrics"]._repr_html_())
+        assert page.facts() == {"sampling": "50 %",
+                                "instance types": "ml.m5.xlarge / ml.m5.xlarge"}
+        assert str(objects["ExperimentMetrics"]).splitlines()[1].split() == ["sampling", "50", "%"]
+
+    def test_update_plan_and_planned_change(self, objects: dict[str, Any]) -> None:
+        update = Tables(objects["UpdatePlan"]._repr_html_())
+        assert update.facts()["allowed"] == "no: nothing is sent"
+        assert update.table("refused")[1][0][0] == "model_variants"
+        change = Tables(objects["PlannedChange"]._repr_html_()).facts()
+        assert change == {"live": "50", "desired": "100", "step": "update", "allowed": "yes",
+                          "reason": "—"}
+
+    def test_promotion_blocked_error_nests_the_judgement(self, objects: dict[str, Any]) -> None:
+        error = objects["PromotionBlockedError"]
+        text = pretty(error).splitlines()
+        assert text[0] == "PromotionBlockedError: the shadow of 'churn-shadow' was not promoted"
+        assert text[1].split() == ["required", "PASS"]
+        assert "  Judgement of 'churn-shadow': FAIL (score 0.0/100)" in text
+        page = Tables(error._repr_html_())
+        assert page.facts()["judged"] == "FAIL (score 0.0/100)"
+        assert page.tags.count("div") == 2

@@ -91,7 +91,7 @@ def test_judge_then_promote_example(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     lines = env_out.splitlines()
     assert lines[0] == "shadowtest: judge the shadow, then promote only on a pass (offline)"
     assert lines[1] == "Judgement of 'churn-shadow': PASS (score 100.0/100)"
-    assert any(line.startswith("ModelLatency ") and line.endswith("pass (critical)")
+    assert any(line.lstrip().startswith("ModelLatency ") and line.endswith("pass (critical)")
                for line in lines)
     assert f"figure saved to {figure}" in lines
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

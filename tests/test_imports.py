@@ -7,6 +7,7 @@ algorithm, here in the test: nothing of shadowtest's is used to check shadowtest
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "shadowtest"
@@ -34,6 +35,7 @@ def typing_only_lines(tree: ast.AST) -> set[int]:
     return lines
 
 
+@functools.cache  # parsing the package once serves every test here
 def import_graph() -> dict[str, set[str]]:
     modules = module_names()
 
@@ -113,3 +115,10 @@ def test_request_files_and_configs_import_one_way() -> None:
     assert "shadowtest.config" in graph["shadowtest.files"]  # the graph is read at all
     assert "shadowtest._request" in graph["shadowtest.config"]
     assert [c for c in cycles(graph) if c & {"shadowtest.files", "shadowtest.config"}] == []
+
+
+def test_no_module_of_the_package_is_in_an_import_cycle() -> None:
+    """errors <-> _display was one: the renderer now imports only the card's data types."""
+    graph = import_graph()
+    assert "shadowtest._card" in graph["shadowtest._display"]
+    assert cycles(graph) == []

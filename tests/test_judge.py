@@ -397,13 +397,13 @@ class TestShowing:
         text = str(judge(make_metrics(latency_factor=1.3)))
         lines = text.splitlines()
         assert lines[0] == "Judgement of 'churn-shadow': FAIL (score 85.7/100)"
-        header = next(line for line in lines if line.startswith("metric"))
+        header = next(line for line in lines if line.lstrip().startswith("metric"))
         assert header.split() == ["metric", "production", "shadow", "change", "p", "outcome"]
-        row = next(line for line in lines if line.startswith("ModelLatency"))
+        row = next(line for line in lines if line.lstrip().startswith("ModelLatency"))
         assert row.index("ms") > 0
         assert row.endswith("high (critical)")
         assert lines[-1].startswith("  - shadow ModelLatency median")
-        widths = {len(line) for line in lines if line.startswith("-----")}
+        widths = {len(line) for line in lines if line.lstrip().startswith("-----")}
         assert len(widths) == 1
 
     def test_html_escapes_and_has_a_table(self) -> None:

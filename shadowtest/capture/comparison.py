@@ -9,16 +9,18 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
+from shadowtest._displayed import Displayed
 from shadowtest._numbers import quantile
 from shadowtest.capture import sql
 
 if TYPE_CHECKING:
     from array import array
     from collections.abc import Mapping
+    from datetime import datetime
 
     from matplotlib.axes import Axes
 
-    from shadowtest._display import Card, PrettyPrinter
+    from shadowtest._card import Card
 
 __all__ = ["SIDES", "CaptureProblem", "DifferenceSummary", "Disagreement",
            "PredictionComparison", "Side"]
@@ -80,8 +82,8 @@ class Disagreement:
     shadow_where: str
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class PredictionComparison:
+@attrs.frozen(kw_only=True)
+class PredictionComparison(Displayed):
     """How the shadow's predictions compare with production's, over paired records.
 
     Counts: ``paired``, ``unpaired_production``, ``unpaired_shadow`` (records whose
@@ -183,9 +185,10 @@ class PredictionComparison:
                                     for p in labels]
         return headers, rows
 
-    def _card(self) -> Card:
-        """What both the text and the HTML form show: one description for both."""
-        from shadowtest._display import Card, Table
+    def _card(self, now: datetime | None = None) -> Card:
+        """The counts and scores, then tables of the differences, the labels and the
+        problems (never a payload: a label is a class name)."""
+        from shadowtest._card import Card, Table
 
         tables = []
         diff = self._difference_rows()
@@ -202,19 +205,6 @@ class PredictionComparison:
                 [[p.side, p.source, p.line, p.message] for p in shown],
                 more=f"… and {total - len(shown):,} more" if total > len(shown) else None))
         return Card("Prediction comparison (production vs shadow)", self._facts(), tables)
-
-    def __str__(self) -> str:
-        from shadowtest._display import card_text
-
-        return card_text(self._card())
-
-    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
-        printer.text(repr(self) if cycle else str(self))
-
-    def _repr_html_(self) -> str:
-        from shadowtest._display import card_html
-
-        return card_html(self._card())
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Draw the histogram of absolute differences (numeric outputs) or the confusion

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 from array import array
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, NamedTuple
 
+from shadowtest._checks import FrozenMap
 from shadowtest.capture.comparison import (
     SIDES,
     DifferenceSummary,
@@ -172,18 +172,18 @@ class Tally:
             self.correct[1] += _same_label(ls, truth)
 
     def result(self, unpaired: list[int], problems: Problems) -> PredictionComparison:
-        accuracy: MappingProxyType[str, float] | None = None
-        mae: MappingProxyType[str, float] | None = None
-        rmse: MappingProxyType[str, float] | None = None
+        accuracy: FrozenMap[str, float] | None = None
+        mae: FrozenMap[str, float] | None = None
+        rmse: FrozenMap[str, float] | None = None
         n_errors = len(self.errors[0])
         n_labels = self.labelled - n_errors
         if n_labels:
-            accuracy = MappingProxyType({str(side): self.correct[i] / n_labels
+            accuracy = FrozenMap({str(side): self.correct[i] / n_labels
                                          for i, side in enumerate(SIDES)})
         if n_errors:
-            mae = MappingProxyType({str(side): math.fsum(self.errors[i]) / n_errors
+            mae = FrozenMap({str(side): math.fsum(self.errors[i]) / n_errors
                                     for i, side in enumerate(SIDES)})
-            rmse = MappingProxyType({
+            rmse = FrozenMap({
                 str(side): math.sqrt(math.fsum(e * e for e in self.errors[i]) / n_errors)
                 for i, side in enumerate(SIDES)})
         return PredictionComparison(
@@ -192,7 +192,7 @@ class Tally:
             label_agreements=self.agree,
             differences=DifferenceSummary.of(self.absolute),
             relative_differences=DifferenceSummary.of(self.relative),
-            confusion=MappingProxyType(dict(self.confusion)), labelled=self.labelled,
+            confusion=FrozenMap(dict(self.confusion)), labelled=self.labelled,
             accuracy=accuracy, mae=mae, rmse=rmse,
             malformed=problems.malformed, duplicates=problems.duplicates,
             problems=tuple(problems.kept), kept=tuple(self.kept), absolute=self.absolute)
