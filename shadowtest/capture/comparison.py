@@ -87,8 +87,9 @@ class PredictionComparison(Displayed):
     """How the shadow's predictions compare with production's, over paired records.
 
     Counts: ``paired``, ``unpaired_production``, ``unpaired_shadow`` (records whose
-    partner never came, within the pairing window), ``malformed`` and ``duplicates``
-    (records skipped; each listed in ``problems`` with where and what, the first
+    partner never came, within the pairing window), ``malformed``, ``duplicates`` and
+    ``out_of_order`` (records skipped: ``out_of_order`` ones came later than the streaming
+    pairing can follow; each listed in ``problems`` with where and what, the first
     :data:`KEPT_PROBLEMS`). ``exact_match_rate`` compares decoded outputs for equality.
     Numeric outputs give ``differences`` (absolute) and ``relative_differences``
     (relative to production; pairs where production is 0 are left out); label outputs
@@ -114,6 +115,7 @@ class PredictionComparison(Displayed):
     rmse: Mapping[str, float] | None
     malformed: int
     duplicates: int
+    out_of_order: int
     problems: tuple[CaptureProblem, ...]
     _kept: tuple[Disagreement, ...] = attrs.field(alias="kept", repr=False)
     _absolute: array[float] = attrs.field(alias="absolute", repr=False)
@@ -122,6 +124,11 @@ class PredictionComparison(Displayed):
     def exact_match_rate(self) -> float | None:
         """Share of pairs whose decoded outputs are equal; ``None`` with no pairs."""
         return self.exact_matches / self.paired if self.paired else None
+
+    @property
+    def skipped(self) -> int:
+        """Records skipped as problems: malformed, duplicate or out of order."""
+        return self.malformed + self.duplicates + self.out_of_order
 
     @property
     def agreement_rate(self) -> float | None:
@@ -141,7 +148,7 @@ class PredictionComparison(Displayed):
                 f"unpaired_production={self.unpaired_production}, "
                 f"unpaired_shadow={self.unpaired_shadow}, "
                 f"exact_match_rate={self.exact_match_rate!r}, "
-                f"problems={self.malformed + self.duplicates})")
+                f"problems={self.skipped})")
 
     # -- rendering ------------------------------------------------------------------------------
 
@@ -163,9 +170,11 @@ class PredictionComparison(Displayed):
                     show = _percent if name == "accuracy" else _number_text
                     facts.append((name, f"production {show(scores['production'])}, "
                                         f"shadow {show(scores['shadow'])}"))
-        if self.malformed or self.duplicates:
-            facts.append(("skipped", f"{self.malformed:,} malformed, "
-                                     f"{self.duplicates:,} duplicate"))
+        if self.skipped:
+            parts = [f"{n:,} {what}" for n, what in (
+                (self.malformed, "malformed"), (self.duplicates, "duplicate"),
+                (self.out_of_order, "out of order")) if n or what != "out of order"]
+            facts.append(("skipped", ", ".join(parts)))
         return facts
 
     def _difference_rows(self) -> list[list[object]]:
@@ -199,7 +208,7 @@ class PredictionComparison(Displayed):
             tables.append(Table("Labels (rows: production, columns: shadow)", headers, rows))
         if self.problems:
             shown = self.problems[:_PROBLEMS_SHOWN]
-            total = self.malformed + self.duplicates
+            total = self.skipped
             tables.append(Table(
                 "Problems (records skipped)", ("side", "where", "line", "what"),
                 [[p.side, p.source, p.line, p.message] for p in shown],

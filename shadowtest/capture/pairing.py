@@ -4,6 +4,7 @@ records by id within a window and hands each pair to the tally, streaming."""
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
@@ -22,15 +23,17 @@ __all__ = ["DEFAULT_WINDOW", "DUPLICATE_MEMORY", "KEPT_PROBLEMS", "MAX_WINDOW", 
            "check_options", "compare_captures"]
 
 DEFAULT_WINDOW: Final = timedelta(minutes=5)
-"""How far apart in ``inferenceTime`` two records of one pair may arrive: a record still
-waiting for its partner when the other side has moved this far past it is unpaired. The
-shadow gets its copy of a request at once, so seconds apart is usual; what waits is
-about (records per second) x window x (the share that never pairs)."""
+"""How far apart in ``inferenceTime`` the two records of one pair may be, and how far out
+of time order a side's records may come: a record still waiting for its partner when the
+other side has read two windows past it is unpaired. The shadow gets its copy of a
+request at once, so seconds apart is usual; what waits is about (records per second) x
+2 x window x (the share that never pairs)."""
 MAX_WINDOW: Final = timedelta(days=30)
 """The longest pairing window: a shadow test runs at most 30 days, so a window that long
 already keeps every record until its partner comes."""
 DUPLICATE_MEMORY: Final = timedelta(minutes=1)
 """How long after pairing an id is remembered, to catch a duplicate (a retried request)."""
+_time: Final = operator.itemgetter(0)
 
 
 def check_options(
@@ -115,15 +118,21 @@ def compare_captures(
     """Pair production's and shadow's captured records and compare their outputs.
 
     Each side is a path (a ``.jsonl`` file or a directory of them), or an iterable of
-    :class:`CaptureRecord`, JSON lines, paths and :class:`CaptureFile` — each side in
-    time order, as SageMaker writes them. Records pair by ``inferenceId``, else
-    ``eventId``. The two sides are read merged by ``inferenceTime``, so only records
-    still waiting for their partner are held: one that waits longer than ``window``
-    (measured in ``inferenceTime``) is counted unpaired. (For exact percentiles each
-    numeric difference is kept too, as an 8-byte float.) A malformed line is counted and
-    listed in ``problems`` with its file and line number, then skipped; so is a second
-    record with the id of one already seen on the same side (a duplicate), while the
-    first is waiting or within :data:`DUPLICATE_MEMORY` of its pairing.
+    :class:`CaptureRecord`, JSON lines, paths and :class:`CaptureFile`. Records pair by
+    ``inferenceId``, else ``eventId``, whatever order they come in: each unit — a file,
+    a ``CaptureFile``, the lines and records given directly in a list — is sorted by
+    ``inferenceTime``, and the files of a directory, list or tuple are read in the order
+    of their first record's time. The two sides are read merged by time, so only records
+    still waiting for their partner are held: a record waits until the other side has
+    read two ``window`` lengths past it (the two records of a pair may be a window
+    apart, and out of order by up to a window), then it is counted unpaired. (For exact percentiles
+    each numeric difference is kept too, as an 8-byte float.) A record of a one-pass
+    stream (an iterator) that comes later than that may have missed its partner: it is
+    counted in ``out_of_order`` and listed in ``problems``, never silently unpaired. A
+    malformed line is counted and listed in ``problems`` with its file and line number,
+    then skipped; so is a second record with the id of one already seen on the same side
+    (a duplicate), while the first is waiting or within :data:`DUPLICATE_MEMORY` of its
+    pairing.
 
     ``labels`` maps inference id (else event id) to the true value, for each variant's
     accuracy (labels) or MAE and RMSE (numbers). ``limit`` stops after that many pairs;
@@ -153,6 +162,13 @@ def compare_captures(
     recent = _Aging()  # ids paired lately, to catch late duplicates
     span = math.ceil(window.total_seconds())
     memory = math.ceil(DUPLICATE_MEMORY.total_seconds())
+    # Each side's records may come out of time order by up to the window, and the two
+    # records of a pair be up to the window apart: so a record waits until the other
+    # side has read two windows past it. cut[i]: side i's records from before it are let
+    # go; a record of the other side that could have had its partner there arrived too
+    # late for the streaming to follow: a problem, never silently unpaired.
+    high = [NO_TIME, NO_TIME]  # the latest time each side has read
+    cut = [NO_TIME, NO_TIME]
     heads = [next(streams[0], None), next(streams[1], None)]
     stop = limit if limit is not None else -1
     while True:
@@ -171,12 +187,15 @@ def compare_captures(
         heads[side] = next(streams[side], None)
         mine, other = waiting[side].entries, waiting[1 - side].entries
         add, seen = waiting[side].add, recent.entries
+        lost = cut[1 - side] + span  # a record before this may have lost its partner
         for entry in chunk:
             key = entry[1]
             partner = other.pop(key, None)
             if partner is None:
                 if key in mine or key in seen:
                     _duplicate(problems, SIDES[side], entry, mine.get(key), seen.get(key))
+                elif entry[0] < lost and entry[0] != NO_TIME:
+                    _late(problems, SIDES[side], entry, high[side], window)
                 else:
                     add(key, entry)
                 continue
@@ -190,15 +209,35 @@ def compare_captures(
                 break
         if tally.paired == stop:
             break
-        # this side has read up to its last time: a record of the other side older than
-        # that by more than the window will not find its partner any more
-        last = chunk[-1][0]
-        if last != NO_TIME:
-            unpaired[1 - side] += waiting[1 - side].expire(last - span)
-            recent.expire(last - memory)
+        top = max(map(_time, chunk))
+        if top > high[side]:
+            high[side] = top
+            # what this side may still bring is at least a window before its latest
+            # time, and pairs with records at most a window from it
+            if top - 2 * span > cut[1 - side]:
+                cut[1 - side] = top - 2 * span
+                unpaired[1 - side] += waiting[1 - side].expire(cut[1 - side])
+            recent.expire(max(high) - memory - span)
     unpaired[0] += len(waiting[0].entries)
     unpaired[1] += len(waiting[1].entries)
     return tally.result(unpaired, problems)
+
+
+def _late(problems: Problems, side: Side, entry: Entry, high: int, window: timedelta) -> None:
+    problems.add(side, entry[4], entry[5],
+                 f"out of order: this {side} record came after {side} records "
+                 f"{_span(high - entry[0])} later than it, more than the pairing window "
+                 f"({_span(math.ceil(window.total_seconds()))}), so its partner may have been "
+                 "counted unpaired already; pass each side in time order, or a wider window=",
+                 kind="out of order")
+
+
+def _span(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _duplicate(problems: Problems, side: Side, entry: Entry, first: Entry | None,
@@ -210,4 +249,4 @@ def _duplicate(problems: Problems, side: Side, entry: Entry, first: Entry | None
         assert paired is not None
         message = (f"duplicate id: a {side} record with it was paired already "
                    f"(the pair was made at {paired[4]}:{paired[5]})")
-    problems.add(side, entry[4], entry[5], message, duplicate=True)
+    problems.add(side, entry[4], entry[5], message, kind="duplicate")

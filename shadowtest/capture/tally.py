@@ -195,4 +195,5 @@ class Tally:
             confusion=FrozenMap(dict(self.confusion)), labelled=self.labelled,
             accuracy=accuracy, mae=mae, rmse=rmse,
             malformed=problems.malformed, duplicates=problems.duplicates,
+            out_of_order=problems.out_of_order,
             problems=tuple(problems.kept), kept=tuple(self.kept), absolute=self.absolute)
