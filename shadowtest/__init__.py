@@ -107,6 +107,7 @@ __all__ = [
     "VariantActionName",
     "Verdict",
     "WaitTimeoutError",
+    "WatchResult",
     "compare_captures",
     "judge",
     "load",
@@ -129,6 +130,7 @@ if TYPE_CHECKING:
     from shadowtest.metrics import ExperimentMetrics, MetricSeries
     from shadowtest.plan import Plan, PlannedChange, UpdateField, UpdatePlan, plan_update
     from shadowtest.preflight import Finding, Preflight
+    from shadowtest.watch import WatchResult
 
     __version__: str
 
@@ -157,6 +159,7 @@ _LAZY: dict[str, str] = {
     "PlannedChange": "shadowtest.plan",
     "Finding": "shadowtest.preflight",
     "Preflight": "shadowtest.preflight",
+    "WatchResult": "shadowtest.watch",
 }
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "MIN_POLL_INTERVAL",
     "Progress",
     "WaitArguments",
+    "backoff_pause",
     "check_wait_arguments",
     "describe_fault",
     "is_transient",
@@ -149,6 +150,15 @@ def is_transient(error: BaseException) -> bool:
         return code in _THROTTLING_CODES or code in _TRANSIENT_CODES or (
             isinstance(status, int) and 500 <= status <= 599)
     return False
+
+
+def backoff_pause(retry: int, first: float, cap: float, random: Callable[[], float]) -> float:
+    """The pause before the ``retry``-th retry (1, 2, ...) of a transient fault: capped
+    exponential backoff with full jitter (so that many callers throttled together do not
+    come back together), never below :data:`MIN_POLL_INTERVAL`. ``wait()`` and
+    ``watch()`` both retry with it."""
+    ceiling = min(cap, first * 2.0 ** min(retry, 30))
+    return max(MIN_POLL_INTERVAL, random() * ceiling)
 
 
 def describe_fault(error: BaseException) -> str:
@@ -283,10 +293,7 @@ def poll(
                 last_fault = error
                 faults += 1
                 retrying += 1
-                # capped exponential backoff, full jitter (so that many waiters throttled
-                # together do not come back together), never below the floor
-                ceiling = min(args.max_interval, args.poll_interval * 2.0 ** min(retrying, 30))
-                pause = max(MIN_POLL_INTERVAL, random() * ceiling)
+                pause = backoff_pause(retrying, args.poll_interval, args.max_interval, random)
                 tail = f"{describe_fault(error)}; retrying in {pause:.1f} s"
             else:
                 retrying = 0

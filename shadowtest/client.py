@@ -17,7 +17,7 @@ import random as _random
 import threading
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from shadowtest._checks import Checker, show
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sagemaker.paginator import ListInferenceExperimentsPaginator
+    from mypy_boto3_sns import SNSClient
 
     from shadowtest.capture import PredictionComparison
     from shadowtest.judgement import Judgement, Policy, Verdict
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
     from shadowtest.plan import Plan
     from shadowtest.preflight import Preflight
     from shadowtest.status import StatusName, StopState, VariantActionName
+    from shadowtest.watch import Look, WatchResult
 
 __all__ = ["ExperimentClient"]
 
@@ -97,7 +99,7 @@ _API_NAMES: Final = {
     "create": "CreateInferenceExperiment", "describe": "DescribeInferenceExperiment",
     "update": "UpdateInferenceExperiment", "start": "StartInferenceExperiment",
     "stop": "StopInferenceExperiment", "delete": "DeleteInferenceExperiment",
-    "list": "ListInferenceExperiments",
+    "list": "ListInferenceExperiments", "publish": "Publish",
 }
 
 
@@ -140,6 +142,7 @@ class ExperimentClient:
         random: Callable[[], float] = _random.random,
         cloudwatch: CloudWatchClient | None = None,
         s3: S3Client | None = None,
+        sns: SNSClient | None = None,
     ) -> None:
         if client is not None and (session, config, region_name) != (None, None, None):
             raise TypeError("give either a ready SageMaker client, or what to make one from "
@@ -147,6 +150,7 @@ class ExperimentClient:
         self._client = client
         self._cloudwatch = cloudwatch
         self._s3 = s3
+        self._sns = sns
         # One lock for making the boto3 clients: eight threads making their first call at
         # once must make one client each, not eight.
         self._make_lock = threading.Lock()
@@ -200,7 +204,20 @@ class ExperimentClient:
                 client = self._s3
         return client
 
-    def _new_client(self, service: Literal["sagemaker", "cloudwatch", "s3"]) -> Any:
+    @property
+    def sns(self) -> SNSClient:
+        """The boto3 SNS client (for :meth:`watch`'s notifications to a topic), made on first
+        use if none was given: from the same session, config and region as the SageMaker
+        client."""
+        client = self._sns
+        if client is None:
+            with self._make_lock:
+                if self._sns is None:
+                    self._sns = self._new_client("sns")
+                client = self._sns
+        return client
+
+    def _new_client(self, service: Literal["sagemaker", "cloudwatch", "s3", "sns"]) -> Any:
         """A boto3 client for ``service``; called with ``_make_lock`` held."""
         region_name = self._region_name
         if self._client is not None and service != "sagemaker":
@@ -654,6 +671,123 @@ class ExperimentClient:
             sampling_percentage=roles.sampling_percentage if roles else None,
             production_instance_type=production.instance_type if production else None,
             shadow_instance_type=shadow.instance_type if shadow else None)
+
+    def watch(
+        self,
+        name: str,
+        policy: Policy | None = None,
+        *,
+        every: timedelta | float = timedelta(minutes=15),
+        min_duration: timedelta | float = timedelta(hours=1),
+        on_fail: Literal["conclude", "cancel"] | None = "conclude",
+        on_pass: Literal["promote"] | None = None,
+        ramp: Iterable[int] | None = None,
+        notify: Callable[[str], object] | str | None = None,
+        timeout: timedelta | float | None = None,
+        on_look: Callable[[Look], object] | None = None,
+    ) -> WatchResult:
+        """Judge the shadow every ``every`` while the experiment runs, and act on the verdict.
+
+        Each look is one :meth:`evaluate` of the whole window so far (the verdict is valid at
+        every look, so looking often costs nothing in errors), fetching from CloudWatch only
+        what is new since the last look. On a ``FAIL`` the experiment is concluded at once
+        (``on_fail="conclude"``: stopped keeping production and removing the shadow;
+        ``"cancel"`` does the same as Cancelled; ``None`` only returns the FAIL), even before
+        ``min_duration``. On a ``PASS`` once the experiment has run ``min_duration``,
+        ``on_pass="promote"`` promotes the shadow (``None`` returns the PASS).
+        ``INCONCLUSIVE``, ``MARGINAL`` and ``NO_DATA`` look again.
+
+        ``ramp`` (e.g. ``(10, 50, 100)``) sets the sampling percentage to its first step
+        (unless the experiment is at one of its steps already) and raises it to the next
+        once every critical gate passes over the current step's traffic; a promotion waits
+        for the last step. Each raise is one update; a refused one is reported and not
+        retried. ``notify`` (a callable taking the message, or an SNS topic ARN) gets one
+        plain-text message per action and per verdict change: the experiment, the verdict,
+        the reasons; never a payload or a tag value.
+
+        Returns a :class:`~shadowtest.WatchResult` when it acted, when a verdict needs
+        nothing more, when the experiment leaves Running (its schedule ended, or someone
+        stopped it), at ``timeout``, or on SIGTERM/Ctrl-C (between actions). A transient
+        fault is retried as :meth:`wait` does, never read as missing traffic; a permanent one
+        raises, with nothing half-done. The watch keeps no state: run again after being
+        killed, it carries on from the experiment and CloudWatch, and never stops an
+        experiment twice. ``on_look`` is called with every look (a
+        :class:`shadowtest.watch.Look`), e.g. to show progress. Durations are
+        timedeltas or seconds.
+
+        >>> result = client.watch("churn-shadow", on_pass="promote",   # doctest: +SKIP
+        ...                       ramp=(10, 50, 100), timeout=timedelta(days=7))
+        >>> result.action                                               # doctest: +SKIP
+        'promoted'
+        """
+        import attrs
+
+        from shadowtest.judgement import judge
+        from shadowtest.metrics import check_arguments, fetch_metrics
+        from shadowtest.watch import WatchIO, check_watch_arguments, run_watch
+
+        options = check_watch_arguments(name, policy, every, min_duration, on_fail, on_pass,
+                                        ramp, notify, timeout)
+        if on_look is not None and not callable(on_look):
+            c = Checker()
+            c.add("on_look", f"got {builtins.type(on_look).__name__}; must be a callable "
+                             "taking a Look, or None")
+            c.fail("watch arguments")
+        names = check_arguments(None, None, None, None)  # every metric, as evaluate() does
+
+        def fetch(current: InferenceExperiment, start: datetime, end: datetime,
+                  period: int) -> ExperimentMetrics:
+            source, shadow = _roles(current)
+            roles = current.shadow_mode_config
+            production, candidate = current.variant(source), current.variant(shadow)
+            return fetch_metrics(
+                self.cloudwatch, name=current.name, endpoint=current.endpoint_name,
+                production_variant=source, shadow_variant=shadow, start=start, end=end,
+                period=period, metrics=names,
+                sampling_percentage=roles.sampling_percentage if roles else None,
+                production_instance_type=production.instance_type if production else None,
+                shadow_instance_type=candidate.instance_type if candidate else None)
+
+        def stop(current: InferenceExperiment, step: str, reason: str) -> None:
+            source, shadow = _roles(current)
+            if step == "promote":
+                actions = {shadow: VariantAction.PROMOTE, source: VariantAction.REMOVE}
+            else:
+                actions = {source: VariantAction.RETAIN, shadow: VariantAction.REMOVE}
+            self._stop(current, actions, None, "Cancelled" if step == "cancel" else "Completed",
+                       reason)
+
+        def set_sampling(current: InferenceExperiment, percentage: int) -> None:
+            roles = current.shadow_mode_config
+            assert roles is not None  # _roles() passed when fetching
+            self.update(current.name, shadow_mode_config=attrs.evolve(
+                roles, sampling_percentage=percentage))
+
+        publish: Callable[[str], object] | None = options.notify
+        if options.topic_arn is not None:
+            topic = options.topic_arn
+
+            def publish(message: str) -> None:
+                self._publish(topic, name, message)
+
+        return run_watch(options, WatchIO(
+            describe=self.describe, fetch=fetch, judge=lambda data: judge(data, policy),
+            stop=stop, set_sampling=set_sampling, publish=publish, clock=self._clock,
+            sleep=self._sleep, now=self._now, random=self._random, on_look=on_look))
+
+    def _publish(self, topic: str, name: str, message: str) -> None:
+        """One notification to an SNS topic: the message as it is, its first line as the
+        subject (e-mail subscribers see it), grouped by experiment on a FIFO topic."""
+        subject = message.splitlines()[0].encode("ascii", "replace").decode()
+        params: dict[str, Any] = {"TopicArn": topic, "Message": message,
+                                  "Subject": f"shadowtest: {subject}"[:100]}
+        if topic.endswith(".fifo"):
+            import hashlib
+
+            params["MessageGroupId"] = name
+            params["MessageDeduplicationId"] = hashlib.sha256(
+                f"{self._now().isoformat()} {message}".encode()).hexdigest()
+        self._call("publish", None, self.sns.publish, params)
 
     def conclude(
         self,

@@ -21,7 +21,7 @@ DESIGN_NAMES = {
     "UnexpectedStatusError",
     "ExperimentMetrics", "MetricSeries", "Policy", "Gate", "Judgement", "MetricJudgement",
     "Verdict", "judge", "PromotionBlockedError",
-    "Preflight", "Finding", "PreflightError",
+    "Preflight", "Finding", "PreflightError", "WatchResult",
 }
 EXTRA_NAMES = {
     "EndpointMetadata", "EndpointStatus", "ExperimentList", "MalformedResponseError",

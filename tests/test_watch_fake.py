@@ -1,0 +1,161 @@
+"""A whole watched run on FakeSageMaker: the scenario (how much slower the shadow is) says
+what must happen; the fake's request log says what was sent."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import attrs
+import pytest
+from botocore.exceptions import ClientError
+
+from shadowtest import InferenceExperimentSchedule, ShadowModeConfig
+from shadowtest.testing import FakeSageMaker, sample_config
+
+T0 = datetime(2026, 12, 1, 6, tzinfo=timezone.utc)
+NAME = "churn-shadow"
+
+
+def running_shadow(shadow_latency_ms: float, *, hours: int = 8, sampling: int = 100,
+                   days: int = 7) -> FakeSageMaker:
+    """Experiment NAME Running from T0 for ``days``, with ``hours`` of traffic at 100
+    requests a minute (production 35 ms) laid out ahead: the fake's CloudWatch shows each
+    minute once its clock has passed it."""
+    fake = FakeSageMaker(now=T0)
+    config = attrs.evolve(
+        sample_config(name=NAME),
+        schedule=InferenceExperimentSchedule(start_time=T0, end_time=T0 + timedelta(days=days)),
+        shadow_mode_config=ShadowModeConfig(source_model_variant_name="production",
+                                            shadow_model_variant_name="shadow",
+                                            sampling_percentage=sampling))
+    fake.seed(config)
+    minutes = hours * 60
+    fake.record_traffic(NAME, "production", minutes=minutes, start=T0, latency_ms=35.0, seed=1)
+    fake.record_traffic(NAME, "shadow", minutes=minutes, start=T0, latency_ms=shadow_latency_ms,
+                        invocations_per_minute=100 * sampling / 100, seed=2)
+    return fake
+
+
+def operations(fake: FakeSageMaker) -> list[str]:
+    return [operation for operation, _ in fake.calls]
+
+
+class TestActions:
+    def test_a_slower_shadow_is_concluded_at_the_first_fail_and_nothing_is_sent_after(
+            self) -> None:
+        """+30 % latency: concluded at the first look whose verdict is FAIL (production
+        kept, shadow removed), and no request of any kind follows the stop."""
+        fake = running_shadow(35.0 * 1.3)
+        result = fake.experiment_client().watch(NAME, every=timedelta(minutes=15))
+        verdicts = [v.value for _, v in result.looks]
+        assert result.action == "concluded"
+        assert verdicts[-1] == "FAIL"
+        assert "FAIL" not in verdicts[:-1]
+        ops = operations(fake)
+        assert ops[-1] == "StopInferenceExperiment"
+        assert ops.count("DescribeInferenceExperiment") == len(result.looks)
+        assert len(fake.cloudwatch_fake.calls) == len(result.looks)  # one fetch per look
+        stop = fake.calls[-1][1]
+        assert stop["ModelVariantActions"] == {"production": "Retain", "shadow": "Remove"}
+        assert stop["DesiredState"] == "Completed"
+        fake.advance(timedelta(minutes=1))
+        assert fake.describe(NAME)["Status"] == "Completed"
+
+    def test_a_good_shadow_is_promoted_after_min_duration_and_not_before(self) -> None:
+        fake = running_shadow(35.0)
+        result = fake.experiment_client().watch(NAME, every=timedelta(minutes=15),
+                                                min_duration=timedelta(hours=2),
+                                                on_pass="promote")
+        assert result.action == "promoted"
+        promoted_at = result.looks[-1][0]
+        assert promoted_at >= T0 + timedelta(hours=2)
+        assert result.looks[-1][1].value == "PASS"
+        stops = [params for op, params in fake.calls if op == "StopInferenceExperiment"]
+        assert [s["ModelVariantActions"] for s in stops] == [
+            {"shadow": "Promote", "production": "Remove"}]
+
+    def test_a_pass_looks_on_until_min_duration(self) -> None:
+        """Looks at 0, 15, ... min: the first look at or after 2 h is the one that promotes;
+        every earlier look left the experiment running."""
+        fake = running_shadow(35.0)
+        result = fake.experiment_client().watch(NAME, every=timedelta(minutes=15),
+                                                min_duration=timedelta(hours=2),
+                                                on_pass="promote")
+        times = [t - T0 for t, _ in result.looks]
+        assert times[-1] == timedelta(hours=2)
+        assert times == [timedelta(minutes=15 * k) for k in range(9)]
+
+
+class TestRestarts:
+    """The watch keeps no state: killed and run again, it carries on, and never acts
+    twice."""
+
+    def test_killed_between_two_looks_the_next_run_carries_on(self) -> None:
+        fake = running_shadow(35.0 * 1.3)
+        first = fake.experiment_client().watch(NAME, every=timedelta(minutes=15),
+                                               timeout=timedelta(0))
+        assert first.action is None  # ended (as if killed) after its first look
+        assert first.ended == "timeout"
+        fake.advance(timedelta(minutes=7))
+        fetched = len(fake.cloudwatch_fake.calls)
+        second = fake.experiment_client().watch(NAME, every=timedelta(minutes=15))
+        assert second.action == "concluded"
+        # a restarted watch fetches the experiment's whole window once, then only what is new
+        windows = [(params["StartTime"], params["EndTime"])
+                   for _, params in fake.cloudwatch_fake.calls[fetched:]]
+        assert windows[0] == (T0, T0 + timedelta(minutes=7))
+        assert len(windows) > 1
+        # each later look: what is new since the last (15 min) and a 10-minute overlap
+        assert all(end - start <= timedelta(minutes=25) for start, end in windows[1:])
+
+    def test_killed_after_an_action_the_next_run_does_not_act_again(self) -> None:
+        fake = running_shadow(35.0 * 1.3)
+        first = fake.experiment_client().watch(NAME, every=timedelta(minutes=15))
+        assert first.action == "concluded"
+        fake.advance(timedelta(minutes=3))
+        second = fake.experiment_client().watch(NAME, every=timedelta(minutes=15))
+        assert second.action is None
+        assert second.ended == "left_running"
+        assert operations(fake).count("StopInferenceExperiment") == 1
+        assert second.judgement is not None  # its one look judged the ended run
+        assert second.judgement.verdict.value == "FAIL"
+
+
+class TestFaults:
+    def test_a_throttled_cloudwatch_look_is_retried_not_judged(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """CloudWatch throttles past botocore's own retries: the look is retried with
+        wait()'s backoff, and its verdict is the one the traffic gives (never NO_DATA for
+        traffic that was not read)."""
+        fake = running_shadow(35.0)
+        monkeypatch.setattr(time, "sleep", fake.sleep)  # botocore's pause between retries
+        fake.advance(timedelta(hours=1))
+        fake.cloudwatch_fake.fail_next("Throttling", "Rate exceeded", times=12)
+        result = fake.experiment_client().watch(NAME, every=timedelta(minutes=15),
+                                                min_duration=timedelta(0),
+                                                timeout=timedelta(hours=1))
+        assert fake.cloudwatch_fake.faults == 0
+        assert [v.value for _, v in result.looks] == ["PASS"]
+        assert result.ended == "decided"
+
+    def test_a_permanent_fault_ends_the_watch_with_nothing_sent(self) -> None:
+        fake = running_shadow(35.0 * 1.3)
+        fake.advance(timedelta(hours=1))
+        fake.cloudwatch_fake.fail_next("AccessDenied", "not allowed", http_status=403)
+        with pytest.raises(ClientError, match="AccessDenied"):
+            fake.experiment_client().watch(NAME)
+        assert "StopInferenceExperiment" not in operations(fake)
+
+
+def test_ramp_raises_the_sampling_through_updates() -> None:
+    """ramp=(10, 50, 100) from an experiment at 25 %: set to 10 first, then raised, each
+    raise one UpdateInferenceExperiment, and promoted only at 100."""
+    fake = running_shadow(35.0, sampling=25, hours=24)
+    result = fake.experiment_client().watch(NAME, every=timedelta(minutes=30),
+                                            on_pass="promote", ramp=(10, 50, 100))
+    updates = [params["ShadowModeConfig"]["ShadowModelVariants"][0]["SamplingPercentage"]
+               for op, params in fake.calls if op == "UpdateInferenceExperiment"]
+    assert updates == [10, 50, 100]
+    assert [(old, new) for _, old, new in result.raises] == [(25, 10), (10, 50), (50, 100)]
+    assert result.action == "promoted"
