@@ -38,11 +38,12 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 import attrs
 
 from shadowtest._checks import Checker, show, type_name
+from shadowtest._displayed import Displayed
 from shadowtest.config import EXPERIMENT_NAME
 from shadowtest.status import TERMINAL, ExperimentStatus
 
 if TYPE_CHECKING:
-    from shadowtest._display import PrettyPrinter
+    from shadowtest._card import Card, Fact
     from shadowtest.experiment import InferenceExperiment
     from shadowtest.judgement import Judgement, Policy, Verdict
     from shadowtest.metrics import ExperimentMetrics, MetricSeries
@@ -483,7 +484,7 @@ class Look:
 
 
 @attrs.frozen(kw_only=True)
-class WatchResult:
+class WatchResult(Displayed):
     """What :meth:`ExperimentClient.watch` did and saw.
 
     ``action`` is ``"promoted"``, ``"concluded"`` (stopped, production kept, shadow
@@ -517,38 +518,34 @@ class WatchResult:
         return (f"<WatchResult {self.name!r} action={self.action!r} ended={self.ended!r} "
                 f"verdict={verdict!r} looks={len(self.looks)}>")
 
-    def __str__(self) -> str:
-        lines = [self._title()]
-        for label, value in self._facts():
-            lines.append(f"  {label + ':':<10} {value}")
-        return "\n".join(lines)
+    _SHOWN_LOOKS: Final = 12  # a week of hourly looks is 168: the card shows the last few
 
-    def _title(self) -> str:
+    def _card(self, now: datetime | None = None) -> Card:
+        """What it did and why it ended, the verdict, the looks (the last few), the ramp's
+        raises and the last judgement's reasons."""
+        from shadowtest._card import Bullets, Card, Table
+
         did = {"promoted": "promoted the shadow", "concluded": "concluded (production kept)",
                "cancelled": "cancelled (production kept)"}.get(self.action or "", "no action")
-        return f"Watch of {self.name!r}: {did}, ended {self.ended.replace('_', ' ')}"
-
-    def _facts(self) -> list[tuple[str, str]]:
-        facts = [("verdict", self.verdict.value if self.verdict is not None else "no look")]
-        if self.looks:
-            first, last = self.looks[0][0], self.looks[-1][0]
-            facts.append(("looks", f"{len(self.looks)} from {first.isoformat()} to "
-                                   f"{last.isoformat()}"))
-        for when, old, new in self.raises:
-            facts.append(("sampling", f"{old} % -> {new} % at {when.isoformat()}"))
+        facts: list[Fact] = [
+            ("verdict", self.verdict.value if self.verdict is not None else "no look yet"),
+            ("ended", self.ended.replace("_", " "))]
         if self.experiment is not None:
             facts.append(("status", str(self.experiment.status)))
-        if self.judgement is not None:
-            facts.extend(("reason", reason) for reason in self.judgement.reasons)
-        return facts
-
-    def _repr_pretty_(self, p: PrettyPrinter, cycle: bool) -> None:
-        p.text(repr(self) if cycle else str(self))
-
-    def _repr_html_(self) -> str:
-        from shadowtest._display import html_card
-
-        return html_card(self._title(), self._facts())
+        parts: list[Table | Bullets] = []
+        if self.looks:
+            shown = self.looks[-self._SHOWN_LOOKS:]
+            more = len(self.looks) - len(shown)
+            parts.append(Table("looks", ("time", "verdict"),
+                               [(when.isoformat(), verdict.value) for when, verdict in shown],
+                               f"and {more} earlier" if more else None))
+        if self.raises:
+            parts.append(Table("sampling", ("time", "from", "to"),
+                               [(when.isoformat(), f"{old} %", f"{new} %")
+                                for when, old, new in self.raises]))
+        if self.judgement is not None and self.judgement.reasons:
+            parts.append(Bullets("reasons", self.judgement.reasons))
+        return Card(f"Watch of {self.name!r}: {did}", facts, parts)
 
 
 # -- notifications (plain text: no payload, no tag, no link) -------------------------------------

@@ -569,3 +569,15 @@ class TestLoop:
         result = run_watch(options(), script.io())
         assert result.action == "concluded"
         assert script.status == "Stopping"
+
+
+def test_a_result_shows_what_it_did_its_looks_and_reasons() -> None:
+    script = Script([NO_DATA] * 20 + [FAIL])
+    result = run_watch(options(every=timedelta(minutes=15)), script.io())
+    text = str(result)
+    assert text.startswith("Watch of 'churn-shadow': concluded (production kept)")
+    assert "and 9 earlier" in text  # 21 looks, the last 12 shown
+    assert "latency +30 %" in text
+    assert "latency +30 %" in result._repr_html_()
+    assert repr(result) == ("<WatchResult 'churn-shadow' action='concluded' ended='acted' "
+                            "verdict='FAIL' looks=21>")

@@ -131,7 +131,7 @@ class TestFaults:
         fake = running_shadow(35.0)
         monkeypatch.setattr(time, "sleep", fake.sleep)  # botocore's pause between retries
         fake.advance(timedelta(hours=1))
-        fake.cloudwatch_fake.fail_next("Throttling", "Rate exceeded", times=12)
+        fake.fail_next("GetMetricData", "Throttling", "Rate exceeded", times=12)
         result = fake.experiment_client().watch(NAME, every=timedelta(minutes=15),
                                                 min_duration=timedelta(0),
                                                 timeout=timedelta(hours=1))
@@ -142,7 +142,7 @@ class TestFaults:
     def test_a_permanent_fault_ends_the_watch_with_nothing_sent(self) -> None:
         fake = running_shadow(35.0 * 1.3)
         fake.advance(timedelta(hours=1))
-        fake.cloudwatch_fake.fail_next("AccessDenied", "not allowed", http_status=403)
+        fake.fail_next("GetMetricData", "AccessDenied", "not allowed", http_status=403)
         with pytest.raises(ClientError, match="AccessDenied"):
             fake.experiment_client().watch(NAME)
         assert "StopInferenceExperiment" not in operations(fake)
