@@ -27,6 +27,7 @@ from shadowtest.capture import CaptureRecord
 from shadowtest.plan import plan_apply
 from shadowtest.preflight import Finding, Preflight
 from shadowtest.testing import describe_response, sample_config
+from shadowtest.watch import WatchResult
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -162,6 +163,10 @@ def one_of_each() -> dict[str, Any]:
     objects["DifferenceSummary"] = compare_captures(
         [_capture_line("a", "0.5")], [_capture_line("a", "0.75")]).differences
     objects["Disagreement"] = comparison.disagreements(1)[0]
+    objects["WatchResult"] = WatchResult(
+        name="churn-shadow", action="concluded", judgement=judgement,
+        looks=((NOW, judgement.verdict),), experiment=experiment, ended="acted",
+        raises=((NOW, 10, 50),), messages=(f"churn-shadow: verdict {judgement.verdict.value}",))
     return objects
 
 
