@@ -339,7 +339,7 @@ class PromotionBlockedError(ShadowTestError, Displayed):
             ("sent", "nothing (no stop request)")], [self.judgement._card(now)])
 
 
-class PreflightError(ShadowTestError):
+class PreflightError(ShadowTestError, Displayed):
     """``apply()`` ran preflight before creating the experiment, and it found an error that
     would make the experiment fail after creation; nothing was sent. ``preflight`` is the
     :class:`~shadowtest.Preflight`, with every finding (warnings too)."""
@@ -350,6 +350,13 @@ class PreflightError(ShadowTestError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_kw, (type(self), self.args, {"preflight": self.preflight}))
+
+    def _card(self, now: datetime | None = None) -> Card:
+        """The refusal, then the preflight's card with every finding."""
+        from shadowtest._card import Card
+
+        return Card(f"PreflightError: {self.preflight.name!r} was not created", [
+            ("sent", "nothing (no create request)")], [self.preflight._card(now)])
 
 
 class CaptureFormatError(ShadowTestError, ValueError):

@@ -544,12 +544,12 @@ DISPLAYED = [
     "InferenceExperimentSummary", "ModelVariantSummary", "EndpointMetadata", "ExperimentList",
     "Plan", "PlannedChange", "UpdatePlan", "Judgement", "MetricJudgement", "ExperimentMetrics",
     "MetricSeries", "PredictionComparison", "Preflight", "ConfigValidationError",
-    "UpdateNotAllowedError", "PromotionBlockedError",
+    "UpdateNotAllowedError", "PromotionBlockedError", "PreflightError",
 ]
 # str() of these is not their card: an exception's message, a planned change's one line
 # (what plans and messages list), a list result's repr (printing must not fetch)
 OWN_STR = {"ConfigValidationError", "UpdateNotAllowedError", "PromotionBlockedError",
-           "PlannedChange", "ExperimentList"}
+           "PreflightError", "PlannedChange", "ExperimentList"}
 # What the renderer writes around escaped text; nothing else may reach the HTML
 RENDERER_TAGS = {"div", "strong", "table", "tr", "th", "td", "span", "caption", "thead",
                  "tbody", "p", "em", "ul", "li"}
@@ -715,3 +715,13 @@ class TestReportCards:
         page = Tables(error._repr_html_())
         assert page.facts()["judged"] == "FAIL (score 0.0/100)"
         assert page.tags.count("div") == 2
+
+    def test_preflight_error_nests_the_preflight(self, objects: dict[str, Any]) -> None:
+        error = objects["PreflightError"]
+        text = pretty(error).splitlines()
+        assert text[0] == "PreflightError: 'churn-shadow' was not created"
+        assert "  Preflight of churn-shadow" in text
+        headers, rows = Tables(error._repr_html_()).table()
+        assert headers == ["severity", "check", "what to do"]
+        assert [row[:2] for row in rows] == [["error", "endpoint"], ["warning", "sampling"]]
+        assert rows[0][2] == "<b>no</b> such endpoint"  # escaped: text, not markup
