@@ -21,8 +21,11 @@ Exit codes (a CI step can branch on them):
 == ==================================================================
 
 Problems go to stderr, one per line, as ``FILE: path: message`` (``shadowtest:``
-stands in for FILE when no file is involved). ``--help`` and ``validate`` do not
-import boto3; ``validate`` reads the installed botocore's instance-type list only.
+stands in for FILE when no file is involved, as for a missing region or credentials).
+With ``--json``, stdout holds one JSON document, with every problem printed under
+``"problems"``. ``--endpoint-url URL`` sends every request there instead of AWS.
+``--help`` and ``validate`` do not import boto3; ``validate`` reads the installed
+botocore's instance-type list only.
 """
 
 from __future__ import annotations
@@ -72,8 +75,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="AWS region (default: the AWS configuration's)")
     common.add_argument("--profile", default=argparse.SUPPRESS,
                         help="AWS profile from ~/.aws (default: the default chain)")
+    common.add_argument("--endpoint-url", metavar="URL", type=_endpoint_url,
+                        default=argparse.SUPPRESS,
+                        help="send every request to URL instead of AWS, e.g. a local server "
+                             "(default: boto3's configuration, AWS_ENDPOINT_URL included)")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="print JSON instead of text")
+                        help="print one JSON document to stdout instead of text, holding "
+                             "every problem printed to stderr under \"problems\"")
 
     parser = argparse.ArgumentParser(
         prog=_PROG, parents=[common],
@@ -127,6 +135,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _endpoint_url(text: str) -> str:
+    """``--endpoint-url``'s value: an http(s) URL (argparse reports anything else)."""
+    if not text.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an http:// or https:// URL (e.g. http://127.0.0.1:5000)")
+    return text
+
+
 def main(argv: Sequence[str] | None = None, *, client: ExperimentClient | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it).
 
@@ -139,12 +155,15 @@ def main(argv: Sequence[str] | None = None, *, client: ExperimentClient | None =
         return exit.code if isinstance(exit.code, int) else EXIT_USAGE
     cli = _Cli(args, client, sys.stdout, sys.stderr)
     try:
-        return cli.run()
+        code = cli.run()
     except _Failed as failed:
-        return failed.code
+        code = failed.code
     except KeyboardInterrupt:
         cli.problem(None, "interrupted")
-        return 130
+        code = 130
+    if code != EXIT_OK:
+        cli.print_failure(code)
+    return code
 
 
 class _Cli:
@@ -156,6 +175,9 @@ class _Cli:
         self.json: bool = getattr(args, "json", False)
         self._client = client
         self.out, self.err = out, err
+        # every problem printed to stderr, for the --json document
+        self.problems: list[dict[str, str | None]] = []
+        self._printed_json = False
 
     # -- output -----------------------------------------------------------------------------
 
@@ -163,13 +185,27 @@ class _Cli:
         print(text, file=self.out, flush=True)
 
     def print_json(self, value: object) -> None:
+        """The run's one JSON document; an object gains the problems printed so far."""
         import json
 
+        if isinstance(value, dict) and self.problems:
+            value = {**value, "problems": self.problems}
         print(json.dumps(value, indent=2, default=_jsonable, ensure_ascii=False),
               file=self.out, flush=True)
+        self._printed_json = True
 
-    def problem(self, source: str | None, message: str) -> None:
-        print(f"{source or _PROG}: {message}", file=self.err, flush=True)
+    def print_failure(self, code: int) -> None:
+        """With --json, a run that failed before printing its document prints this one:
+        the exit code and every problem (stdout is never empty, nor two documents)."""
+        if self.json and not self._printed_json:
+            self.print_json({"exit_code": code, "problems": self.problems})
+
+    def problem(self, source: str | None, message: str, path: str = "") -> None:
+        """One ``SOURCE: path: message`` line on stderr (``shadowtest:`` without a source),
+        kept for the --json document."""
+        line = f"{path}: {message}" if path else message
+        print(f"{source or _PROG}: {line}", file=self.err, flush=True)
+        self.problems.append({"file": source, "path": path, "message": message})
 
     def fail(self, source: str | None, error: BaseException) -> _Failed:
         """Print ``error`` as ``SOURCE: path: message`` lines; the exit code to leave with."""
@@ -177,15 +213,23 @@ class _Cli:
 
         if isinstance(error, ConfigValidationError):
             for problem in error.errors:
-                self.problem(source, str(problem))
+                self.problem(source, problem.message, problem.path)
             return _Failed(EXIT_FAIL)
         if isinstance(error, OSError) and error.filename is not None and error.strerror:
             self.problem(source, f"cannot read: {error.strerror}")
             return _Failed(EXIT_FAIL)
+        setup = _setup_problem(error)
+        if setup is not None:  # the machine's AWS setup, not the file, is what is wrong
+            self.problem(None, setup)
+            return _Failed(EXIT_SERVICE)
         lines = str(error).splitlines() or [type(error).__name__]
-        # the header, then each indented "path: reason" line on its own
-        for line in lines:
-            self.problem(source, line.strip())
+        # the header, then each indented "path: reason" line on its own, its path apart
+        # when it is one of the fields the error names (for the --json document)
+        fields = tuple(getattr(error, "fields", ()) or ())
+        for line in (line.strip() for line in lines):
+            path = next((f for f in fields if isinstance(f, str) and line.startswith(f + ": ")),
+                        "")
+            self.problem(source, line[len(path) + 2:] if path else line, path)
         if isinstance(error, ServiceError) or _from_botocore(error):
             return _Failed(EXIT_SERVICE)
         if isinstance(error, (ShadowTestError, OSError, ImportError, ValueError)):
@@ -211,7 +255,9 @@ class _Cli:
                     import boto3
 
                     session = boto3.Session(profile_name=profile)
-                self._client = ExperimentClient(session=session, region_name=region)
+                self._client = ExperimentClient(
+                    session=session, region_name=region,
+                    endpoint_url=getattr(self.args, "endpoint_url", None))
             except Exception as error:  # ProfileNotFound and the like
                 raise self.fail(None, error) from None
         return self._client
@@ -237,49 +283,57 @@ class _Cli:
         code = EXIT_OK
         results = []
         for path in self.args.files:
+            start = len(self.problems)
             try:
                 config = self.load(path)
             except _Failed as failed:
                 code = max(code, failed.code)
-                results.append({"file": path, "valid": False})
+                results.append({"file": path, "valid": False,
+                                "problems": self._problems_since(start)})
                 continue
             # the one rule that needs more than the file: the installed botocore's list
             problems = instance_type_problems(config.model_variants, botocore_instance_types(),
                                               "model_variants")
             for problem in problems:
-                self.problem(path, str(problem))
+                self.problem(path, problem.message, problem.path)
             if problems:
                 code = EXIT_FAIL
-            results.append({"file": path, "valid": not problems, "name": config.name})
+            results.append({"file": path, "valid": not problems, "name": config.name,
+                            "problems": self._problems_since(start)})
             if not self.json and not problems:
                 self.print(f"{path}: ok (inference experiment {config.name!r})")
         if self.json:
             self.print_json(results)
         return code
 
+    def _problems_since(self, start: int) -> list[dict[str, str]]:
+        """The problems printed since ``start``, as validate's JSON gives them per file."""
+        return [{"path": p["path"] or "", "message": p["message"] or ""}
+                for p in self.problems[start:]]
+
     def cmd_plan(self) -> int:
         config = self.load(self.args.file)
         desired: Literal["Running"] | None = "Running" if self.args.start else None
         plan: Plan = self.call(self.args.file,
                                lambda: self.client.plan(config, desired_state=desired))
+        for change in plan.refused:
+            self.problem(self.args.file, f"refused: {change.reason}", change.path)
         if self.json:
             self.print_json(_plan_dict(plan))
         else:
             self.print(str(plan))
-        for change in plan.refused:
-            self.problem(self.args.file, f"{change.path}: refused: {change.reason}")
         return EXIT_FAIL if plan.refused else EXIT_OK
 
     def cmd_preflight(self) -> int:
         path = self.args.file
         config = self.load(path)
         result: Preflight = self.call(path, lambda: self.client.preflight(config))
+        for finding in result.errors:
+            self.problem(path, finding.message, finding.check)
         if self.json:
             self.print_json(result.to_dict())
         else:
             self.print(str(result))
-        for finding in result.errors:
-            self.problem(path, f"{finding.check}: {finding.message}")
         return EXIT_OK if result.ok else EXIT_FAIL
 
     def cmd_apply(self) -> int:
@@ -426,6 +480,34 @@ class _Cli:
         result: InferenceExperiment = self.call(source, lambda: client.wait(
             name, statuses, timeout=timeout, progress=tty, on_poll=None if tty else on_poll))
         return result
+
+
+_NO_CREDENTIALS: Final = frozenset({
+    "NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError",
+    "SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError",
+    "NoAuthTokenError", "InvalidConfigError"})
+
+
+def _setup_problem(error: BaseException) -> str | None:
+    """What a botocore error about the AWS setup (region, credentials, the endpoint) says
+    to do, or ``None`` for any other error. Recognised by class name, so nothing imports
+    botocore to tell."""
+    if not _from_botocore(error):
+        return None
+    name = type(error).__name__
+    if name == "NoRegionError":
+        return ("no AWS region: give --region, or set AWS_DEFAULT_REGION, or a region in "
+                "the AWS config file (aws configure)")
+    if name == "ProfileNotFound":
+        return (f"{error}: --profile and AWS_PROFILE must name a profile of the AWS config "
+                "or credentials file")
+    if name in _NO_CREDENTIALS:
+        return (f"no usable AWS credentials ({error}): give --profile, or set "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws configure "
+                "(or aws sso login)")
+    if name in ("EndpointConnectionError", "ConnectTimeoutError"):
+        return f"cannot reach the service: {error}"
+    return None
 
 
 def _from_botocore(error: BaseException) -> bool:

@@ -121,6 +121,11 @@ class ExperimentClient:
     ``boto3.Session``) or the default session, with ``config`` (a
     ``botocore.config.Config``) and ``region_name`` if given.
 
+    ``endpoint_url`` sends every service's requests there instead of to AWS (a local
+    AWS-compatible server, such as ``python -m shadowtest.testing.server``); without
+    it, boto3's own configuration applies, ``AWS_ENDPOINT_URL`` and
+    ``AWS_ENDPOINT_URL_<SERVICE>`` included.
+
     ``clock`` and ``sleep`` are what :meth:`wait` uses to tell time and to pause
     (``time.monotonic`` and ``time.sleep``); tests pass fakes so waiting takes no
     real time; ``random`` (``random.random``) draws the jitter of :meth:`wait`'s
@@ -136,6 +141,7 @@ class ExperimentClient:
         session: boto3.Session | None = None,
         config: Config | None = None,
         region_name: str | None = None,
+        endpoint_url: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = _utc_now,
@@ -144,9 +150,18 @@ class ExperimentClient:
         s3: S3Client | None = None,
         sns: SNSClient | None = None,
     ) -> None:
-        if client is not None and (session, config, region_name) != (None, None, None):
+        if client is not None and (session, config, region_name, endpoint_url) != (
+                None, None, None, None):
             raise TypeError("give either a ready SageMaker client, or what to make one from "
-                            "(session, config, region_name), not both")
+                            "(session, config, region_name, endpoint_url), not both")
+        if endpoint_url is not None:
+            c = Checker()
+            if not isinstance(endpoint_url, str) or not endpoint_url.startswith(
+                    ("http://", "https://")):
+                c.add("endpoint_url", f"got {show(endpoint_url)}; must be an http:// or "
+                                      "https:// URL, such as 'http://127.0.0.1:5000'")
+            c.raise_if_any("ExperimentClient arguments")
+        self._endpoint_url = endpoint_url
         self._client = client
         self._cloudwatch = cloudwatch
         self._s3 = s3
@@ -228,7 +243,8 @@ class ExperimentClient:
 
             self._session = boto3.Session()
         session: Any = self._session  # the stubs type client() per literal service name only
-        return session.client(service, config=self._config, region_name=region_name)
+        return session.client(service, config=self._config, region_name=region_name,
+                              endpoint_url=self._endpoint_url)
 
     # -- the operations ---------------------------------------------------------------------
 

@@ -73,6 +73,9 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # boto3 would send every request of the suite to a developer's configured endpoint
+    for key in [key for key in os.environ if key.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(key)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -3,13 +3,17 @@ codes, stdout, and stderr as one `FILE: path: message` line per problem."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import io
 import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -18,6 +22,10 @@ import shadowtest
 from shadowtest import ExperimentStatus, InferenceExperimentConfig, InferenceExperimentSchedule
 from shadowtest.cli import main
 from shadowtest.testing import FakeSageMaker, sample_config
+from shadowtest.testing._clients import shared_session
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 NAME = "churn-shadow"
@@ -42,6 +50,56 @@ def run(fake: FakeSageMaker | None, *argv: str) -> int:
 
 def mutating(fake: FakeSageMaker, since: int = 0) -> list[str]:
     return [operation for operation, _ in fake.calls[since:] if operation not in READS]
+
+
+@pytest.fixture
+def warm_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's ``boto3.Session()`` as a new session (its own region, credentials and
+    endpoint configuration, read afresh) over the suite's loader, which has read the
+    service models already: about 5 ms a client instead of 150-400 ms."""
+    import boto3
+    import botocore.session
+
+    loader = shared_session()._session.get_component("data_loader")
+    real = boto3.Session
+
+    def session(**kwargs: Any) -> boto3.Session:
+        core = botocore.session.Session(profile=kwargs.pop("profile_name", None))
+        core.register_component("data_loader", loader)
+        made = real(botocore_session=core, **kwargs)
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))  # boto3 appends
+        return made
+
+    monkeypatch.setattr(boto3, "Session", session)
+
+
+@contextlib.contextmanager
+def _refusing_server() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 that answers every request 400 and records which
+    operation each named (the X-Amz-Target header, or the path of the CBOR protocol)."""
+    seen: list[str] = []
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append(f"{self.headers.get('X-Amz-Target', '')} {self.path}")
+            self.send_response(400)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Refuse)
+    # shutdown() waits for the loop's next poll: 0.5 s by default
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 class TestValidate:
@@ -93,9 +151,26 @@ class TestValidate:
         good = write(tmp_path, sample_config())
         assert run(None, "--json", "validate", good, str(tmp_path / "no.json")) == 1
         out, err = capsys.readouterr()
-        assert json.loads(out) == [{"file": good, "valid": True, "name": NAME},
-                                   {"file": str(tmp_path / "no.json"), "valid": False}]
+        assert json.loads(out) == [
+            {"file": good, "valid": True, "name": NAME, "problems": []},
+            {"file": str(tmp_path / "no.json"), "valid": False,
+             "problems": [{"path": "", "message": "cannot read: No such file or directory"}]}]
         assert err.count("\n") == 1
+
+    def test_json_validate_holds_every_problem_it_printed(self, tmp_path: Path,
+                                                           capsys: Capture) -> None:
+        """--json validate: each file's problems, path and message apart, are in the JSON as
+        on stderr (they went to stderr only)."""
+        path = tmp_path / "bad.json"
+        path.write_text(json.dumps({**sample_config().to_dict(), "Tagz": [],
+                                    "Description": "a\nb"}))
+        assert run(None, "--json", "validate", str(path)) == 1
+        out, err = capsys.readouterr()
+        (result,) = json.loads(out)
+        assert result["valid"] is False
+        assert [f"{path}: {p['path']}: {p['message']}" if p["path"] else
+                f"{path}: {p['message']}" for p in result["problems"]] == err.splitlines()
+        assert {p["path"] for p in result["problems"]} == {"", "description"}
 
     def test_help_and_validate_import_neither_boto3_nor_botocore_client_code(
             self, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,6 +208,7 @@ class TestUsage:
         assert main(argv) == 2
         assert "usage: shadowtest" in capsys.readouterr().err
 
+    @pytest.mark.usefixtures("warm_sessions")
     def test_an_unknown_profile_is_a_credentials_error(self, capsys: Capture) -> None:
         """--profile (before or after the command) reaches boto3; an unknown one exits 5
         before any request."""
@@ -140,7 +216,50 @@ class TestUsage:
                      ["describe", NAME, "--profile", "nope"]):
             assert main(argv) == 5
             assert capsys.readouterr().err == (
-                "shadowtest: The config profile (nope) could not be found\n")
+                "shadowtest: The config profile (nope) could not be found: --profile and "
+                "AWS_PROFILE must name a profile of the AWS config or credentials file\n")
+
+    @pytest.mark.usefixtures("warm_sessions")
+    def test_a_missing_region_or_credentials_is_the_setup_not_the_file(
+            self, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Not `shadow.json: You must specify a region.`: the AWS setup is named, and what
+        to do; exit 5 (a credentials error), also with --json."""
+        path = write(tmp_path, sample_config())
+        monkeypatch.delenv("AWS_DEFAULT_REGION")
+        assert main(["plan", path]) == 5
+        assert capsys.readouterr().err == (
+            "shadowtest: no AWS region: give --region, or set AWS_DEFAULT_REGION, or a region "
+            "in the AWS config file (aws configure)\n")
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(key)
+        assert main(["--json", "--region", "eu-west-1", "plan", path]) == 5
+        out, err = capsys.readouterr()
+        assert err.startswith("shadowtest: no usable AWS credentials (Unable to locate "
+                              "credentials): give --profile, or set AWS_ACCESS_KEY_ID")
+        assert json.loads(out) == {"exit_code": 5, "problems": [
+            {"file": None, "path": "", "message": err.removeprefix("shadowtest: ").rstrip()}]}
+
+    @pytest.mark.parametrize("url", ["127.0.0.1:5000", "ftp://x"])
+    def test_endpoint_url_must_be_http(self, url: str, capsys: Capture) -> None:
+        assert main(["--endpoint-url", url, "describe", NAME]) == 2
+        assert "is not an http:// or https:// URL" in capsys.readouterr().err
+
+    @pytest.mark.usefixtures("warm_sessions")
+    @pytest.mark.parametrize("how", ["--endpoint-url", "AWS_ENDPOINT_URL"])
+    def test_requests_go_to_the_endpoint_url(self, how: str, capsys: Capture,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+        """--endpoint-url, or boto3's AWS_ENDPOINT_URL without it: the request reaches a
+        server on 127.0.0.1 (which refuses it; the refusal is a service error, exit 5)."""
+        with _refusing_server() as (url, seen):
+            argv = ["describe", NAME]
+            if how == "--endpoint-url":
+                argv += ["--endpoint-url", url]
+            else:
+                monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+            assert main(argv) == 5
+        (request,) = seen
+        assert "DescribeInferenceExperiment" in request
+        assert capsys.readouterr().err.startswith("shadowtest: ")
 
     def test_python_dash_m_shadowtest(self, capsys: Capture,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
@@ -219,6 +338,26 @@ class TestPlanApply:
         assert run(fake, "apply", moved, "--replace", "--wait") == 0
         assert mutating(fake) == ["StopInferenceExperiment", "DeleteInferenceExperiment",
                                   "CreateInferenceExperiment"]
+
+    def test_json_holds_every_problem_printed_on_success_and_on_failure(
+            self, tmp_path: Path, capsys: Capture, fake: FakeSageMaker) -> None:
+        """--json plan adds its refused changes as "problems"; --json apply, which fails
+        before it has a document, prints one with the exit code and the problems."""
+        fake.seed(sample_config())
+        variants = list(sample_config().model_variants)
+        variants[1] = attrs.evolve(variants[1], instance_count=4)
+        path = write(tmp_path, sample_config(model_variants=variants))
+        for command in ("plan", "apply"):
+            assert run(fake, "--json", command, path) == 1
+            out, err = capsys.readouterr()
+            document = json.loads(out)
+            shown = [f"{p['file']}: {p['path']}: {p['message']}" if p["path"] else
+                     f"{p['file']}: {p['message']}" for p in document["problems"]]
+            assert shown == err.splitlines()
+            assert {p["path"] for p in document["problems"]} >= {
+                "model_variants['shadow'].instance_count"}
+        assert document["exit_code"] == 1
+        assert mutating(fake) == []
 
     def test_apply_start_starts_a_created_experiment(self, tmp_path: Path, capsys: Capture,
                                                      fake: FakeSageMaker) -> None:

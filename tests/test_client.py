@@ -29,6 +29,7 @@ from shadowtest import (
     WaitTimeoutError,
 )
 from shadowtest.testing import ExperimentStubber, FakeSageMaker, describe_response, sample_config
+from shadowtest.testing._clients import shared_session
 from tests.clocks import FakeClock
 
 if TYPE_CHECKING:
@@ -110,6 +111,29 @@ class TestConstruction:
         client = ExperimentClient(boto3.client("sagemaker", region_name="ap-south-1"))
         assert client.cloudwatch.meta.region_name == "ap-south-1"
         assert client.s3.meta.region_name == "ap-south-1"
+
+    def test_endpoint_url_reaches_every_service_and_aws_endpoint_url_is_honoured(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """endpoint_url= sends every service's requests to one place (a local server);
+        without it, boto3's AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> apply as they
+        would to boto3.client()."""
+        session = shared_session()  # the service models read once, not once per client
+        here = ExperimentClient(session=session, endpoint_url="http://127.0.0.1:4567")
+        assert {made.meta.endpoint_url for made in (here.sagemaker, here.cloudwatch, here.s3)
+                } == {"http://127.0.0.1:4567"}
+        monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4000")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:4001")
+        configured = ExperimentClient(session=session)
+        assert [made.meta.endpoint_url for made in (
+            configured.sagemaker, configured.cloudwatch, configured.s3)] == [
+            "http://127.0.0.1:4000", "http://127.0.0.1:4000", "http://127.0.0.1:4001"]
+
+    @pytest.mark.parametrize("url", ["127.0.0.1:4567", "", 4567, "ftp://x"])
+    def test_an_endpoint_url_that_is_not_http_is_refused_where_it_is_given(
+            self, url: object) -> None:
+        with pytest.raises(ConfigValidationError) as caught:
+            ExperimentClient(endpoint_url=url)  # type: ignore[arg-type]
+        assert [p.path for p in caught.value.errors] == ["endpoint_url"]
 
     def test_given_cloudwatch_and_s3_are_used_as_is(self) -> None:
         cloudwatch, s3 = boto3.client("cloudwatch"), boto3.client("s3")
