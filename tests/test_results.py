@@ -107,3 +107,15 @@ def test_the_read_only_mapping_equals_a_dict_and_hashes_when_its_values_do() -> 
     assert hash(tags) == hash(FrozenMap({"cost": "a", "team": "ml"}))
     with pytest.raises(TypeError):
         hash(FrozenMap({"params": ["unhashable"]}))
+
+
+def test_the_fakes_snapshot_of_its_experiments_pickles() -> None:
+    """``fake.experiments`` (a read-only snapshot) is the same mapping type as results'."""
+    from shadowtest._checks import FrozenMap
+    from shadowtest.testing import FakeSageMaker, sample_config
+
+    fake = FakeSageMaker()
+    fake.seed(sample_config())
+    snapshot = fake.experiments
+    assert type(snapshot) is FrozenMap
+    assert pickle.loads(pickle.dumps(snapshot)) == snapshot

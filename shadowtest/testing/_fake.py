@@ -31,12 +31,11 @@ import copy
 import operator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from botocore import xform_name
 
-from shadowtest._checks import Checker
+from shadowtest._checks import Checker, FrozenMap
 from shadowtest.client import ExperimentClient
 from shadowtest.config import (
     DEFAULT_DURATION,
@@ -404,7 +403,7 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
     def experiments(self) -> Mapping[str, DescribeInferenceExperimentResponseTypeDef]:
         """A read-only snapshot: every experiment's :meth:`describe`, by name."""
         with self.lock:
-            return MappingProxyType({name: self.describe(name) for name in self._experiments})
+            return FrozenMap({name: self.describe(name) for name in self._experiments})
 
     def production_variant(self, endpoint_name: str) -> tuple[str, str] | None:
         """``(variant name, model name)`` of the endpoint's production variant: the source
