@@ -171,3 +171,21 @@ def test_readme_judge_then_promote_test_runs() -> None:
     fake = FakeSageMaker()
     test(fake)
     assert "StopInferenceExperiment" not in [op for op, _ in fake.calls]
+
+
+def test_readme_watched_run_test_runs() -> None:
+    """README's watched run, as written, with a FakeSageMaker for the fixture."""
+    import re
+
+    from shadowtest.testing import FakeSageMaker
+
+    readme = (ROOT / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S)
+                if "def test_watch_concludes_a_slow_shadow" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    test = namespace["test_watch_concludes_a_slow_shadow"]
+    assert callable(test)
+    fake = FakeSageMaker()
+    test(fake)
+    assert [op for op, _ in fake.calls][-1] == "StopInferenceExperiment"

@@ -17,11 +17,10 @@ T0 = datetime(2026, 12, 1, 6, tzinfo=timezone.utc)
 NAME = "churn-shadow"
 
 
-def running_shadow(shadow_latency_ms: float, *, hours: int = 8, sampling: int = 100,
+def running_shadow(shadow_latency_ms: float, *, sampling: int = 100,
                    days: int = 7) -> FakeSageMaker:
-    """Experiment NAME Running from T0 for ``days``, with ``hours`` of traffic at 100
-    requests a minute (production 35 ms) laid out ahead: the fake's CloudWatch shows each
-    minute once its clock has passed it."""
+    """Experiment NAME Running from T0 for ``days``, serving 100 requests a minute
+    (production 35 ms) as the fake clock moves; the shadow gets its sampled share."""
     fake = FakeSageMaker(now=T0)
     config = attrs.evolve(
         sample_config(name=NAME),
@@ -30,10 +29,8 @@ def running_shadow(shadow_latency_ms: float, *, hours: int = 8, sampling: int = 
                                             shadow_model_variant_name="shadow",
                                             sampling_percentage=sampling))
     fake.seed(config)
-    minutes = hours * 60
-    fake.record_traffic(NAME, "production", minutes=minutes, start=T0, latency_ms=35.0, seed=1)
-    fake.record_traffic(NAME, "shadow", minutes=minutes, start=T0, latency_ms=shadow_latency_ms,
-                        invocations_per_minute=100 * sampling / 100, seed=2)
+    fake.serve_traffic(NAME, "production", latency_ms=35.0, seed=1)
+    fake.serve_traffic(NAME, "shadow", latency_ms=shadow_latency_ms, seed=2)
     return fake
 
 
@@ -151,7 +148,7 @@ class TestFaults:
 def test_ramp_raises_the_sampling_through_updates() -> None:
     """ramp=(10, 50, 100) from an experiment at 25 %: set to 10 first, then raised, each
     raise one UpdateInferenceExperiment, and promoted only at 100."""
-    fake = running_shadow(35.0, sampling=25, hours=24)
+    fake = running_shadow(35.0, sampling=25)
     result = fake.experiment_client().watch(NAME, every=timedelta(minutes=30),
                                             on_pass="promote", ramp=(10, 50, 100))
     updates = [params["ShadowModeConfig"]["ShadowModelVariants"][0]["SamplingPercentage"]
@@ -159,3 +156,93 @@ def test_ramp_raises_the_sampling_through_updates() -> None:
     assert updates == [10, 50, 100]
     assert [(old, new) for _, old, new in result.raises] == [(25, 10), (10, 50), (50, 100)]
     assert result.action == "promoted"
+
+
+class TestServeTraffic:
+    """Traffic flows minute by minute as the clock moves, follows the sampling, and stops
+    with the experiment."""
+
+    def invocations(self, fake: FakeSageMaker, variant: str, start: datetime,
+                    end: datetime) -> list[float]:
+        client = fake.experiment_client()
+        m = client.metrics(NAME, start=start, end=end, period=60, metrics=["Invocations"])
+        side = m.production if variant == "production" else m.shadow
+        return list(side["Invocations"].values)
+
+    def test_minutes_appear_as_the_clock_passes_them(self) -> None:
+        fake = running_shadow(35.0)
+        fake.advance(timedelta(minutes=30, seconds=20))
+        assert self.invocations(fake, "production", T0, fake.now) == [100.0] * 30
+        fake.advance(timedelta(hours=2))
+        assert len(self.invocations(fake, "production", T0, fake.now)) == 150
+
+    def test_the_shadow_gets_the_sampled_share_from_the_minute_it_changes(self) -> None:
+        fake = running_shadow(35.0, sampling=10)
+        fake.advance(timedelta(minutes=20))
+        client = fake.experiment_client()
+        client.update(NAME, shadow_mode_config=ShadowModeConfig(
+            source_model_variant_name="production", shadow_model_variant_name="shadow",
+            sampling_percentage=50))
+        fake.advance(timedelta(minutes=20))
+        assert self.invocations(fake, "shadow", T0, fake.now) == [10.0] * 20 + [50.0] * 20
+        assert self.invocations(fake, "production", T0, fake.now) == [100.0] * 40
+
+    def test_traffic_stops_when_the_experiment_is_stopped(self) -> None:
+        fake = running_shadow(35.0)
+        fake.advance(timedelta(minutes=10))
+        fake.experiment_client().conclude(NAME, remove_shadow=True)
+        fake.advance(timedelta(hours=3))
+        assert len(self.invocations(fake, "shadow", T0, fake.now)) == 10
+        assert len(self.invocations(fake, "production", T0, fake.now)) == 10
+
+    def test_traffic_stops_at_the_scheduled_end(self) -> None:
+        fake = running_shadow(35.0, days=1)
+        fake.advance(timedelta(days=2))
+        assert len(self.invocations(fake, "production", T0, T0 + timedelta(days=1, hours=1))) \
+            == 1440
+
+    def test_a_load_curve_is_indexed_from_the_call(self) -> None:
+        fake = running_shadow(35.0)
+        fake.serve_traffic(NAME, "production", invocations_per_minute=lambda k: 10.0 + k)
+        fake.advance(timedelta(minutes=5))
+        assert self.invocations(fake, "production", T0, fake.now) == [10, 11, 12, 13, 14]
+
+    @pytest.mark.parametrize(("args", "words"), [
+        (("nope", "production"), "no experiment 'nope'"),
+        ((NAME, "canary"), "'canary' is not a variant"),
+    ])
+    def test_bad_names(self, args: tuple[str, str], words: str) -> None:
+        fake = running_shadow(35.0)
+        with pytest.raises(ValueError, match=words):
+            fake.serve_traffic(*args)
+
+
+class TestNotifications:
+    def test_an_sns_topic_gets_one_message_per_verdict_change_and_action(self) -> None:
+        fake = running_shadow(35.0 * 1.3)
+        topic = fake.sns.create_topic(Name="shadow-alerts")["TopicArn"]
+        result = fake.experiment_client().watch(NAME, every=timedelta(minutes=15),
+                                                notify=topic)
+        sent = [n["Message"] for n in fake.notifications]
+        assert sent == list(result.messages)
+        changes = [v for i, (_, v) in enumerate(result.looks)
+                   if i == 0 or v != result.looks[i - 1][1]]
+        assert len(sent) == len(changes) + 1  # and the conclusion
+        assert sent[-1].startswith(f"{NAME}: stopped (Completed): production 'production' kept")
+        assert all(n["TopicArn"] == topic for n in fake.notifications)
+        assert all(n["Subject"].startswith(f"shadowtest: {NAME}: ") for n in fake.notifications)
+
+    def test_a_fifo_topic_gets_a_group_per_experiment(self) -> None:
+        fake = running_shadow(35.0 * 1.3)
+        topic = fake.sns.create_topic(Name="alerts.fifo",
+                                      Attributes={"FifoTopic": "true"})["TopicArn"]
+        fake.experiment_client().watch(NAME, every=timedelta(minutes=15), notify=topic)
+        assert {n["MessageGroupId"] for n in fake.notifications} == {NAME}
+
+    def test_a_missing_topic_never_ends_the_watch(self) -> None:
+        fake = running_shadow(35.0 * 1.3)
+        result = fake.experiment_client().watch(
+            NAME, every=timedelta(minutes=15),
+            notify="arn:aws:sns:us-east-1:123456789012:no-such-topic")
+        assert result.action == "concluded"
+        assert fake.notifications == ()

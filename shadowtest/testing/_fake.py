@@ -79,10 +79,13 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sagemaker.type_defs import DescribeInferenceExperimentResponseTypeDef
+    from mypy_boto3_sns import SNSClient
 
     from shadowtest.status import StatusName
     from shadowtest.testing._fake_cloudwatch import FakeCloudWatch
     from shadowtest.testing._fake_s3 import FakeS3
+    from shadowtest.testing._fake_sns import FakeSNS
+    from shadowtest.testing._traffic import Flows
 
 __all__ = ["FakeSageMaker"]
 
@@ -103,7 +106,8 @@ _TIME_FILTERS: Final = (
 # Operations of the other services a FakeSageMaker brings, and the property holding the
 # fake that serves them: fault injection on the FakeSageMaker reaches it.
 _ROUTED: Final = {"GetMetricData": "cloudwatch_fake", "ListObjectsV2": "fake_s3",
-                  "GetObject": "fake_s3", "HeadBucket": "fake_s3"}
+                  "GetObject": "fake_s3", "HeadBucket": "fake_s3", "Publish": "sns_fake",
+                  "CreateTopic": "sns_fake"}
 
 
 def _invalid(problems: list[Problem]) -> Refusal:
@@ -191,6 +195,8 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
         self._summary_keys = tuple(summary.members)  # type: ignore[attr-defined]
         self._cloudwatch: FakeCloudWatch | None = None  # made on first use (cloudwatch)
         self._fake_s3: FakeS3 | None = None  # made on first use: an S3 client costs ~20 ms
+        self._sns: FakeSNS | None = None  # made on first use (sns)
+        self._flows: Flows | None = None  # serve_traffic's, made on first use
         self.serve({
             "CreateInferenceExperiment": self._create,
             "DescribeInferenceExperiment": self._describe,
@@ -246,7 +252,8 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
         CloudWatch, made when the client first reads data capture or metrics)."""
         return ExperimentClient(self.client, clock=self.monotonic, sleep=self.sleep,
                                 now=lambda: self.now, s3=lazy_client(lambda: self.s3),
-                                cloudwatch=lazy_client(lambda: self.cloudwatch))
+                                cloudwatch=lazy_client(lambda: self.cloudwatch),
+                                sns=lazy_client(lambda: self.sns))
 
     # -- S3 and data capture ------------------------------------------------------------------
 
@@ -386,6 +393,95 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
             model_error_rate=model_error_rate, client_error_rate=client_error_rate,
             cpu_utilization=cpu_utilization, memory_utilization=memory_utilization,
             disk_utilization=disk_utilization, instance_count=instance_count, seed=seed)
+
+    def serve_traffic(
+        self,
+        name: str,
+        variant: str,
+        *,
+        invocations_per_minute: float | Callable[[int], float] = 100.0,
+        latency_ms: float = 35.0,
+        error_rate: float = 0.0,
+        latency_jitter: float = 0.05,
+        overhead_ms: float = 2.0,
+        model_error_rate: float = 0.0,
+        client_error_rate: float = 0.0,
+        cpu_utilization: float = 40.0,
+        memory_utilization: float = 30.0,
+        disk_utilization: float = 10.0,
+        instance_count: int | None = None,
+        seed: int = 0,
+    ) -> None:
+        """Serve ``variant`` of experiment ``name`` traffic from now on, minute by minute as
+        the fake clock moves, until the variant is removed or the experiment ends (on
+        schedule, or stopped); calling it again for the variant changes the traffic from
+        now on.
+
+        The knobs are :meth:`record_traffic`'s, with one difference that makes a watched
+        run behave as a real one: ``invocations_per_minute`` (a number, or a function of
+        the minute since this call) is the endpoint's request rate; the production
+        variant serves all of it and the shadow variant its sampled share, at the
+        experiment's sampling percentage of each minute (a ramp's raise shows from the
+        next minute). Traffic flows only while the experiment runs (from its start).
+        The minutes are laid out when CloudWatch is read or the experiment is updated or
+        stopped, so a long ``advance`` costs no more than the minutes it covers.
+
+        >>> fake.serve_traffic("churn-shadow", "production", latency_ms=35.0)  # doctest: +SKIP
+        >>> fake.serve_traffic("churn-shadow", "shadow", latency_ms=45.0)     # doctest: +SKIP
+        >>> fake.advance(timedelta(hours=6))                                  # doctest: +SKIP
+        """
+        from shadowtest.testing._traffic import Flow, Flows
+
+        exp = self._experiments.get(name)
+        if exp is None:
+            raise ValueError(f"FakeSageMaker has no experiment {name!r}")
+        names = [v["VariantName"] for v in exp.params["ModelVariants"]]
+        if variant not in names:
+            raise ValueError(f"{variant!r} is not a variant of {name!r} (its variants: "
+                             f"{', '.join(map(repr, names))})")
+        load = (invocations_per_minute if callable(invocations_per_minute)
+                else (lambda _minute, n=float(invocations_per_minute): n))
+        knobs: dict[str, float | int] = {
+            "latency_ms": latency_ms, "error_rate": error_rate,
+            "latency_jitter": latency_jitter, "overhead_ms": overhead_ms,
+            "model_error_rate": model_error_rate, "client_error_rate": client_error_rate,
+            "cpu_utilization": cpu_utilization, "memory_utilization": memory_utilization,
+            "disk_utilization": disk_utilization, "seed": seed}
+        if instance_count is not None:
+            knobs["instance_count"] = instance_count
+        for label, rate in (("error_rate", error_rate), ("model_error_rate", model_error_rate),
+                            ("client_error_rate", client_error_rate)):
+            if not 0 <= rate <= 1:
+                raise ValueError(f"{label} must be a probability from 0 to 1, got {rate!r}")
+        with self.lock:
+            if self._flows is None:
+                self._flows = Flows(self)
+            self._flows.add(Flow(name, variant, self.now, load, knobs))
+
+    # -- SNS -------------------------------------------------------------------------------------
+
+    @property
+    def sns(self) -> SNSClient:
+        """A boto3 SNS client served by :attr:`sns_fake` (``CreateTopic``, ``Publish``, ...),
+        made on first use: ``fake.sns.create_topic(Name="alerts")["TopicArn"]`` is a topic
+        ``watch(notify=...)`` can publish to."""
+        return self.sns_fake.client
+
+    @property
+    def sns_fake(self) -> FakeSNS:
+        """The in-memory SNS behind :attr:`sns` (its topics and notifications)."""
+        with self.lock:
+            if self._sns is None:
+                from shadowtest.testing._fake_sns import FakeSNS
+
+                self._sns = FakeSNS(clock=self.clock, account_id=self.account_id)
+            return self._sns
+
+    @property
+    def notifications(self) -> tuple[Mapping[str, str], ...]:
+        """Every message published to this fake's SNS, in order: ``TopicArn``, ``Message``,
+        ``Subject`` (when given), ``MessageId``, ``Timestamp``."""
+        return tuple(self.sns_fake.notifications) if self._sns is not None else ()
 
     # -- for tests -----------------------------------------------------------------------------
 
