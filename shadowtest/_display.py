@@ -132,8 +132,10 @@ def _facts_text(facts: Sequence[Fact], width: int) -> list[str]:
     room = max(width - indent, 20)
     lines = []
     for label, value in shown:
-        # textwrap costs ~20 us a call: most values fit and skip it
-        wrapped = [value] if len(value) <= room else textwrap.wrap(value, room) or [""]
+        # textwrap costs ~20 us a call: most values fit and skip it; names hold hyphens
+        # ('churn-shadow-v2'), so lines break at spaces only
+        wrapped = [value] if len(value) <= room else textwrap.wrap(
+            value, room, break_on_hyphens=False) or [""]
         lines.append(f"  {label.ljust(indent - 4)}  {wrapped[0]}")
         lines.extend(" " * indent + part for part in wrapped[1:])
     return lines
@@ -168,7 +170,7 @@ def text_table(headers: Sequence[str], rows: Iterable[Sequence[object]], *,
     lines: list[str] = []
     for row in cells:
         parts = [row[-1]] if len(row[-1]) <= last_width else (
-            textwrap.wrap(row[-1], last_width) or [""])
+            textwrap.wrap(row[-1], last_width, break_on_hyphens=False) or [""])
         head = [cell.ljust(w) for cell, w in zip(row[:-1], widths[:-1], strict=True)]
         lines.append("  ".join([*head, parts[0]]).rstrip())
         blank = ["".ljust(w) for w in widths[:-1]]

@@ -110,6 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--start", action="store_true", help="start it if it is Created")
     p.add_argument("--replace", action="store_true",
                    help="allow stop, delete and create when a change needs a new experiment")
+    p.add_argument("--no-preflight", action="store_true",
+                   help="create without checking the account first (see: preflight)")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds (default 1800)")
     p = command("describe", "show one experiment")
     p.add_argument("name", metavar="NAME")
@@ -341,9 +343,14 @@ class _Cli:
         config = self.load(path)
         desired: Literal["Running"] | None = "Running" if self.args.start else None
         client = self.client
+        def warn(result: Preflight) -> None:
+            for finding in result.warnings:
+                self.problem(path, f"warning: {finding.check}: {finding.message}")
+
         experiment: InferenceExperiment = self.call(path, lambda: client.apply(
             config, desired_state=desired, replace=self.args.replace,
-            timeout=self.args.timeout))
+            timeout=self.args.timeout, preflight=not self.args.no_preflight,
+            on_preflight=warn))
         if self.args.wait and not experiment.is_terminal:  # ended and unchanged: done
             until = ("Running",) if desired else ("Created", "Running")
             experiment = self.wait(path, config.name, until, self.args.timeout)

@@ -334,6 +334,8 @@ class ExperimentClient:
         wait: bool = False,
         replace: bool = False,
         timeout: float = 1800.0,
+        preflight: bool = True,
+        on_preflight: Callable[[Preflight], None] | None = None,
     ) -> InferenceExperiment:
         """Create or update the experiment so that it matches ``config``; idempotent.
 
@@ -350,13 +352,25 @@ class ExperimentClient:
 
         A schedule built with ``from_now()`` does not cause an update on re-runs: see
         :func:`shadowtest.plan.plan_apply`.
+
+        Before a create (a new experiment, or a replacement), :meth:`preflight` checks
+        the config against the account and :class:`PreflightError` (carrying
+        ``.preflight``) is raised, nothing sent, if it finds an error; its warnings are
+        logged, and ``on_preflight`` is called with the result. ``preflight=False``
+        skips it.
         """
         from shadowtest.errors import ReplacementRequiredError
         from shadowtest.plan import plan_apply
         from shadowtest.status import TRANSIENT
 
         self._check_apply_arguments(config, desired_state, wait=wait, replace=replace,
-                                    timeout=timeout)
+                                    timeout=timeout, preflight=preflight)
+        if on_preflight is not None and not callable(on_preflight):
+            from shadowtest.errors import ConfigValidationError, Problem
+
+            raise ConfigValidationError([Problem("on_preflight", (
+                f"got {builtins.type(on_preflight).__name__}; must be a function taking the "
+                "Preflight, or None"))], subject="apply arguments")
         name = config.name
         deadline = self._clock() + timeout
         live = self._find(name)
@@ -380,6 +394,8 @@ class ExperimentClient:
                 name=name, fields=dict.fromkeys(change.path for change in forcing))
         if "create" in plan.actions or plan.replaces:
             self._check_create(config, "create request")  # before the first request is sent
+            if preflight:
+                self._preflight_create(config, on_preflight)
         if not plan:
             log.info("inference experiment %r matches the config; nothing to do", name)
         self._carry_out(name, plan.requests, deadline)
@@ -388,6 +404,20 @@ class ExperimentClient:
             until = {ExperimentStatus.RUNNING} if desired_state == "Running" else _SETTLED_LIVE
             return self.wait(name, until, timeout=max(deadline - self._clock(), 0.0))
         return current
+
+    def _preflight_create(self, config: InferenceExperimentConfig,
+                          on_preflight: Callable[[Preflight], None] | None) -> None:
+        """apply's preflight before a create: warnings logged, an error raised."""
+        from shadowtest.preflight import preflight_error, run
+
+        result = run(config, sagemaker=self.sagemaker, s3=lambda: self.s3)
+        if on_preflight is not None:
+            on_preflight(result)
+        for finding in result.warnings:
+            log.warning("preflight of inference experiment %r: %s: %s", config.name,
+                        finding.check, finding.message)
+        if not result.ok:
+            raise preflight_error(result)
 
     def _carry_out(self, name: str, requests: Iterable[tuple[str, Mapping[str, object]]],
                    deadline: float) -> None:

@@ -207,13 +207,14 @@ NOT_FOUND: Final = _NotFound()
 class Unread:
     """A read that gave no answer: ``action`` (the IAM action, ``"sagemaker:DescribeModel"``),
     the error ``code`` and ``message``, and whether the caller lacks the permission
-    (``denied``) — otherwise it failed for another reason (throttled after botocore's
-    retries, a 5xx answer, no connection)."""
+    (``denied``), or it failed in a way that passes (``transient``: throttled after
+    botocore's retries, a 5xx answer, no connection)."""
 
     action: str
     code: str
     message: str = ""
     denied: bool = False
+    transient: bool = False
 
     def why(self) -> str:
         """The reason in words, for a finding's message."""
@@ -221,8 +222,10 @@ class Unread:
         if self.denied:
             return (f"{self.code}{said}: the caller may not call {self.action}; grant it "
                     "(e.g. in the role's IAM policy) to have this checked")
-        return (f"{self.action} failed with {self.code}{said} after botocore's retries; "
-                "run preflight again")
+        if self.transient:
+            return (f"{self.action} failed with {self.code}{said} after botocore's "
+                    "retries; run preflight again")
+        return f"{self.action} failed with {self.code}{said}"
 
 
 #: One read's answer: the response, NOT_FOUND, or Unread.
@@ -386,10 +389,12 @@ def _is_inf1(instance_type: str) -> bool:
 
 
 def check_endpoint_variants(config: InferenceExperimentConfig, endpoint: Read,
-                            endpoint_config: Read | None) -> list[Finding]:
+                            endpoint_config: Read | None,
+                            experiments: Sequence[Read] | Unread = ()) -> list[Finding]:
     """The endpoint has one production variant and no shadow variant ("For an endpoint with
     a shadow variant, there can be a maximum of one production variant"), and the config's
-    production variant is it, serving the config's model."""
+    production variant is it, serving the config's model. A shadow variant that a live
+    experiment on the endpoint put there is that experiment's finding, not this one."""
     if not isinstance(endpoint, Mapping):
         return []
     name = config.endpoint_name
@@ -400,8 +405,10 @@ def check_endpoint_variants(config: InferenceExperimentConfig, endpoint: Read,
     configured = {v: variant for variant in _maps(settings.get("ProductionVariants"))
                   if (v := _str(variant.get("VariantName")))}
     names = live or list(configured)
+    tested = _live_shadows(name, experiments)
     shadows = [v for v in (_str(v.get("VariantName")) for v in
-                           _maps(endpoint.get("ShadowProductionVariants"))) if v]
+                           _maps(endpoint.get("ShadowProductionVariants")))
+               if v and v not in tested]
     found: list[Finding] = []
     if len(names) > 1:
         found.append(Finding(severity="error", check="endpoint-variants", message=(
@@ -433,6 +440,23 @@ def check_endpoint_variants(config: InferenceExperimentConfig, endpoint: Read,
             f"not {source.model_name!r}: set model_variants[{i}].model_name to {served!r} "
             "(the production side is what the endpoint serves; to try "
             f"{source.model_name!r}, make it the shadow)")))
+    return found
+
+
+def _live_shadows(endpoint_name: str, experiments: Sequence[Read] | Unread) -> set[str]:
+    """The shadow variant names of the live experiments on the endpoint (the config's own
+    name included: apply replaces it)."""
+    if isinstance(experiments, Unread):
+        return set()
+    found = set()
+    for read in experiments:
+        data = _map(read)
+        if (_str(_map(data.get("EndpointMetadata")).get("EndpointName")) == endpoint_name
+                and data.get("Status") in LIVE):
+            for shadow in _maps(_map(data.get("ShadowModeConfig")).get("ShadowModelVariants")):
+                name = _str(shadow.get("ShadowModelVariantName"))
+                if name:
+                    found.add(name)
     return found
 
 
@@ -622,8 +646,8 @@ def check_sampling(config: InferenceExperimentConfig) -> list[Finding]:
     return [Finding(severity="warning", check="sampling", message=(
         f"the shadow receives {percentage} % of the requests, so a promotion is judged on "
         "less traffic than it will serve: start lower if you like, but raise it to 100 "
-        "before promoting (client.update(name, shadow_mode_config=config.with_sampling(100)"
-        ".shadow_mode_config))"))]
+        "before promoting (update the experiment's shadow_mode_config to "
+        "config.with_sampling(100).shadow_mode_config)"))]
 
 
 def findings(config: InferenceExperimentConfig, account: Account) -> tuple[Finding, ...]:
@@ -631,7 +655,8 @@ def findings(config: InferenceExperimentConfig, account: Account) -> tuple[Findi
     return _sorted([
         *check_endpoint(config, account.endpoint),
         *check_endpoint_kind(config, account.endpoint, account.endpoint_config),
-        *check_endpoint_variants(config, account.endpoint, account.endpoint_config),
+        *check_endpoint_variants(config, account.endpoint, account.endpoint_config,
+                                 account.experiments),
         *check_models(config, account.models),
         *check_experiments(config, account.experiments),
         *check_capture(config, account.bucket),
@@ -697,7 +722,7 @@ def read_account(
         live = live_f.result()
         describes = [] if isinstance(live, Unread) else [
             pool.submit(read, "sagemaker", "DescribeInferenceExperiment", {"Name": other})
-            for other in live if other != config.name]
+            for other in live]
         endpoint_config = config_f.result() if config_f is not None else None
         if isinstance(endpoint_config, Mapping):
             for entry in _maps(endpoint_config.get("ProductionVariants")):
@@ -724,7 +749,8 @@ def unread(service: str, operation: str, code: str, message: str,
         return NOT_FOUND
     return Unread(action=_ACTIONS.get(operation, f"{service}:{operation}"),
                   code=code or f"HTTP {http_status}", message=message,
-                  denied=code in _DENIED_CODES or http_status == 403)
+                  denied=code in _DENIED_CODES or http_status == 403,
+                  transient=code in _TRANSIENT_CODES or (http_status or 0) >= 500)
 
 
 # SageMaker answers a describe of a missing endpoint, endpoint config or model with a
@@ -737,6 +763,15 @@ _NOT_FOUND_CODES: Final[Mapping[str, tuple[str, ...]]] = {
 }
 _DENIED_CODES: Final = frozenset({"AccessDenied", "AccessDeniedException", "403",
                                   "UnauthorizedOperation", "Forbidden"})
+# botocore's retryable error codes (its standard retry mode's throttling and transient
+# lists): still failing after its retries, they say "try again", not "fix something"
+_TRANSIENT_CODES: Final = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException",
+    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+    "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException",
+    "InternalError", "InternalFailure", "ServiceUnavailable"})
 # the IAM action each read needs (HeadBucket is allowed by s3:ListBucket)
 _ACTIONS: Final = {"HeadBucket": "s3:ListBucket"}
 _METHODS: Final = {
@@ -808,7 +843,7 @@ def _read_failed(service: str, operation: str, error: Exception) -> _NotFound | 
                           PaginationError, *_PARSE_ERRORS)):
         # no answer (no connection, a read timeout) or one botocore could not read
         return Unread(action=_ACTIONS.get(operation, f"{service}:{operation}"),
-                      code=type(error).__name__, message=str(error))
+                      code=type(error).__name__, message=str(error), transient=True)
     raise error  # no credentials, no region: nothing can be read
 
 

@@ -29,7 +29,8 @@ UTC = timezone.utc
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 S = ExperimentStatus
 NAME = "churn-shadow"
-READS = {"DescribeInferenceExperiment", "ListInferenceExperiments", "ListTags"}
+READS = {"DescribeInferenceExperiment", "ListInferenceExperiments", "ListTags",
+         "DescribeEndpoint", "DescribeEndpointConfig", "DescribeModel"}  # + preflight's
 
 
 def live(config: InferenceExperimentConfig, status: S = S.RUNNING, **kw: Any,

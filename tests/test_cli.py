@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 NAME = "churn-shadow"
-READS = {"DescribeInferenceExperiment", "ListInferenceExperiments", "ListTags"}
+READS = {"DescribeInferenceExperiment", "ListInferenceExperiments", "ListTags",
+         "DescribeEndpoint", "DescribeEndpointConfig", "DescribeModel"}  # + preflight's
 Capture = pytest.CaptureFixture[str]
 
 
@@ -293,8 +294,12 @@ class TestPlanApply:
         assert run(fake, "apply", path, "--wait") == 0
         out, err = capsys.readouterr()
         assert out == "churn-shadow: Running\n"
-        assert err.splitlines() == [  # one line per status seen
-            "churn-shadow: Creating", "churn-shadow: Running"]
+        *warnings, creating, running = err.splitlines()  # one line per status seen
+        assert [creating, running] == ["churn-shadow: Creating", "churn-shadow: Running"]
+        # before the create, preflight's warnings (this fake was told of no endpoint)
+        assert [line.split(": ")[1:3] for line in warnings] == [
+            ["warning", "endpoint"], ["warning", "model"], ["warning", "model"],
+            ["warning", "sampling"], ["warning", "data-capture"]]
         n = len(fake.calls)
         assert run(fake, "apply", path) == 0
         assert mutating(fake, n) == []

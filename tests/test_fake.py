@@ -173,7 +173,7 @@ class TestPluggingIn:
         assert fake.calls == []
 
     @pytest.mark.parametrize(("method", "kwargs", "operation"), [
-        ("describe_endpoint", {"EndpointName": "churn"}, "DescribeEndpoint"),
+        ("list_models", {}, "ListModels"),
         ("list_endpoints", {}, "ListEndpoints"),
         ("delete_model", {"ModelName": "churn-v1"}, "DeleteModel"),
     ])
@@ -896,9 +896,9 @@ class TestFaultInjection:
         with pytest.raises(ClientError, match="ValidationException"):
             fake.client.stop_inference_experiment(Name=NAME, ModelVariantActions=RETAIN_BOTH)
 
-    @pytest.mark.parametrize("operation", ["DescribeEndpoint", "describe_endpoint", "nope", ""])
+    @pytest.mark.parametrize("operation", ["ListEndpoints", "list_endpoints", "nope", ""])
     def test_unknown_operation_is_value_error(self, fake: FakeSageMaker, operation: str) -> None:
-        """Only the seven served operations can be made to fail."""
+        """Only operations the fake serves can be made to fail."""
         with pytest.raises(ValueError, match="serves no operation"):
             fake.fail_next(operation, "ThrottlingException")
 

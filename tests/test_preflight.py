@@ -251,6 +251,20 @@ class TestVariants:
         assert found.check == "endpoint-variants"
         assert "already has a shadow variant ('old-shadow')" in found.message
 
+    def test_the_shadow_of_a_live_experiment_is_that_experiments_finding(self) -> None:
+        """While a test runs, its shadow variant is on the endpoint: that is "another
+        experiment on the endpoint" (or, under the config's own name, the one apply
+        replaces), not a second finding."""
+        shadowed = endpoint(ShadowProductionVariants=[
+            {"VariantName": "old-shadow-variant", "CurrentInstanceCount": 1}])
+        running = {**experiment("old-shadow", "Running"), "ShadowModeConfig": {
+            "SourceModelVariantName": "production", "ShadowModelVariants": [{
+                "ShadowModelVariantName": "old-shadow-variant", "SamplingPercentage": 50}]}}
+        found = findings(GOOD, healthy(endpoint=shadowed, experiments=[running]))
+        assert [f.check for f in found] == ["other-experiment"]
+        replaced = {**running, "Name": "churn-shadow"}
+        assert findings(GOOD, healthy(endpoint=shadowed, experiments=[replaced])) == ()
+
     def test_a_production_variant_the_endpoint_does_not_have(self) -> None:
         """The endpoint's one variant is AllTraffic (the console's default name): the fix
         names it."""
@@ -415,7 +429,7 @@ class TestChecksThatCouldNotRun:
 
     def test_a_throttled_read_is_a_warning_never_a_pass(self) -> None:
         throttled = Unread(action="sagemaker:DescribeEndpointConfig",
-                           code="ThrottlingException", message="Rate exceeded")
+                           code="ThrottlingException", message="Rate exceeded", transient=True)
         found = only(findings(GOOD, healthy(endpoint_config=throttled)))
         assert (found.severity, found.check) == ("warning", "endpoint-kind")
         assert ("sagemaker:DescribeEndpointConfig failed with ThrottlingException (Rate "
@@ -425,6 +439,16 @@ class TestChecksThatCouldNotRun:
         found = only(findings(GOOD, healthy(experiments=[Unread(
             action="sagemaker:DescribeInferenceExperiment", code="InternalFailure")])))
         assert (found.severity, found.check) == ("warning", "other-experiment")
+
+    def test_any_other_failure_says_what_failed(self) -> None:
+        """Neither denied nor passing: the code and message, and no "run again"."""
+        odd = Unread(action="sagemaker:DescribeModel", code="UnknownToFakeSageMaker",
+                     message="FakeSageMaker was told of no endpoint or model")
+        found = only(findings(GOOD, healthy(models={"churn-v1": model("churn-v1"),
+                                                    "churn-v2": odd})))
+        assert found.message == (
+            "could not check that model 'churn-v2' exists: sagemaker:DescribeModel failed "
+            "with UnknownToFakeSageMaker (FakeSageMaker was told of no endpoint or model)")
 
 
 class TestErrorAnswers:
@@ -462,7 +486,10 @@ class TestErrorAnswers:
             message="1 validation error detected")
         assert unread("sagemaker", "DescribeEndpoint", "ThrottlingException", "Rate exceeded",
                       400) == Unread(action="sagemaker:DescribeEndpoint",
-                                     code="ThrottlingException", message="Rate exceeded")
+                                     code="ThrottlingException", message="Rate exceeded",
+                                     transient=True)
+        assert unread("sagemaker", "DescribeModel", "ServiceUnavailable", "", 503) == Unread(
+            action="sagemaker:DescribeModel", code="ServiceUnavailable", transient=True)
 
 
 class TestResult:

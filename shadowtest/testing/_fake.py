@@ -31,7 +31,7 @@ import copy
 import operator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
 
 from botocore import xform_name
 
@@ -70,6 +70,7 @@ from shadowtest.status import (
 )
 from shadowtest.testing._base import FakeClock, FakeService, Refusal
 from shadowtest.testing._clients import lazy_client, offline_sagemaker
+from shadowtest.testing._fake_endpoints import Endpoints
 from shadowtest.testing._responses import build_describe, experiment_arn
 
 if TYPE_CHECKING:
@@ -209,6 +210,8 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
             "DeleteTags": self._delete_tags,
             "ListTags": self._list_tags,
         })
+        # DescribeEndpoint, DescribeEndpointConfig, DescribeModel: the account preflight reads
+        self._endpoints = Endpoints(self)
 
     def __repr__(self) -> str:
         return (f"FakeSageMaker(region={self.region!r}, now={self.now.isoformat()}, "
@@ -255,6 +258,46 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
                                 cloudwatch=lazy_client(lambda: self.cloudwatch),
                                 sns=lazy_client(lambda: self.sns))
 
+    # -- the account: endpoints, models, buckets ---------------------------------------------
+
+    def add_endpoint(
+        self,
+        name: str,
+        *,
+        variants: Mapping[str, str] | None = None,
+        instance_type: str = "ml.m5.xlarge",
+        kind: Literal["realtime", "serverless", "async", "multi-model",
+                      "multi-container"] = "realtime",
+        status: str = "InService",
+    ) -> None:
+        """Tell the fake about an endpoint (on one instance of ``instance_type`` per
+        variant); ``variants`` maps variant name to model name (default
+        ``{"AllTraffic": f"{name}-model"}``). ``kind`` makes it serverless, asynchronous,
+        multi-model or multi-container, as the service's describes show them; ``status``
+        is its EndpointStatus. Its models exist for DescribeModel.
+
+        Once told about any endpoint or model, the fake models the account: a describe of
+        anything it was not told about answers "Could not find", as the service does, and
+        a create on an endpoint it knows is refused (ValidationException) for what
+        preflight finds wrong there. Until then those describes answer
+        ``UnknownToFakeSageMaker``, so preflight reports its checks as not run.
+
+        >>> fake.add_endpoint("churn", variants={"production": "churn-v1"})
+        >>> fake.add_model("churn-v2")                          # the shadow's model
+        """
+        self._endpoints.add_endpoint(name, variants=variants, instance_type=instance_type,
+                                     kind=kind, status=status)
+
+    def add_model(self, name: str) -> None:
+        """Tell the fake about a model (for DescribeModel); see :meth:`add_endpoint`."""
+        self._endpoints.add_model(name)
+
+    def add_bucket(self, name: str) -> None:
+        """Make an empty bucket in :attr:`fake_s3` (so HeadBucket finds it)."""
+        s3 = self.fake_s3
+        with self.lock:
+            s3.objects.setdefault(name, {})
+
     # -- S3 and data capture ------------------------------------------------------------------
 
     @property
@@ -265,6 +308,7 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
                 from shadowtest.testing._fake_s3 import FakeS3
 
                 self._fake_s3 = FakeS3(clock=self.clock)
+                self._endpoints.watch(self._fake_s3)
             return self._fake_s3
 
     @property
@@ -678,6 +722,9 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
             raise _invalid(problems)
         if p["Name"] in self._experiments:
             raise Refusal("ResourceInUse", f"Inference experiment {p['Name']!r} already exists.")
+        refusal = self._endpoints.create_refusal(config)  # an endpoint it was told about
+        if refusal is not None:
+            raise refusal
         self._add(p, S.CREATING, *self._window(schedule))
         return {"InferenceExperimentArn": self._arn(p["Name"])}
 

@@ -9,6 +9,7 @@ would be unused and CI would fail.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from typing_extensions import assert_type
 
@@ -71,3 +72,26 @@ def requests(config: InferenceExperimentConfig, fake: FakeSageMaker) -> None:
     assert_type(schedule.get("StartTime"), datetime | str | None)
     assert_type(config.shadow_mode_config.to_boto3()["ShadowModelVariants"][0]
                 ["SamplingPercentage"], int)
+
+
+def preflight(client: ExperimentClient, config: InferenceExperimentConfig) -> None:
+    from shadowtest import Finding, Preflight, PreflightError
+
+    result = client.preflight(config)
+    assert_type(result, Preflight)
+    assert_type(result.ok, bool)
+    assert_type(result.findings, tuple[Finding, ...])
+    finding = result.findings[0]
+    assert_type(finding.severity, Literal["error", "warning"])
+    assert_type(finding.check, str)
+    if finding.severity == "info":  # type: ignore[comparison-overlap]
+        pass
+    try:
+        client.apply(config)
+    except PreflightError as error:
+        assert_type(error.preflight, Preflight)
+    assert_type(experiment_of(client).diagnosis, Finding | None)
+
+
+def experiment_of(client: ExperimentClient) -> InferenceExperiment:
+    return client.describe("x")
