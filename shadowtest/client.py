@@ -16,7 +16,6 @@ import logging
 import random as _random
 import threading
 import time
-from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -55,7 +54,7 @@ from shadowtest.rules import (
 from shadowtest.status import TERMINAL, ExperimentStatus, VariantAction, check_operation
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Iterator
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
     import boto3
     from botocore.config import Config
@@ -67,6 +66,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
     from shadowtest.capture import PredictionComparison
+    from shadowtest.capture.decode import Decoders
     from shadowtest.judgement import Judgement, Policy, Verdict
     from shadowtest.metrics import ExperimentMetrics
     from shadowtest.plan import Plan
@@ -961,30 +961,25 @@ class ExperimentClient:
         labels: Mapping[str, object] | None = None,
         limit: int | None = None,
         since: datetime | None = None,
+        decoders: Decoders | None = None,
     ) -> PredictionComparison:
         """Compare what the shadow predicted with what production predicted, from the data
         the experiment captured to S3 (its ``DataStorageConfig``).
 
         Reads both variants' capture files (``<Destination>/<EndpointName>/<VariantName>/
         yyyy/mm/dd/hh/``) in time order, a few at a time on a small thread pool, and
-        streams them into :func:`shadowtest.compare_captures` (see it for ``labels``;
-        ``limit`` stops after that many pairs, ``since`` skips what was captured before
-        that aware datetime). Raises :class:`InvalidStatusError` if the experiment
-        captures no data.
+        streams them into :func:`shadowtest.compare_captures` (see it for ``labels`` and
+        ``decoders``; ``limit`` stops after that many pairs, ``since`` skips what was
+        captured before that aware datetime). Raises :class:`InvalidStatusError` if the
+        experiment captures no data.
         """
         from shadowtest.capture import compare_captures, read_s3_captures, variant_prefix
+        from shadowtest.capture.pairing import check_options
 
         c = Checker()  # every argument, before anything is sent
         if not _good_name(name):
             c.check_string("name", name, EXPERIMENT_NAME)
-        if labels is not None and not (isinstance(labels, Mapping)
-                                       and all(isinstance(key, str) for key in labels)):
-            c.add("labels", f"got {builtins.type(labels).__name__}; must be a mapping of "
-                            "inference id (a string) to the true value, or None")
-        if limit is not None:
-            c.check_int("limit", limit, ge=1, why="pairs to compare")
-        if since is not None:
-            c.check_aware("since", since)
+        check_options(c, labels=labels, limit=limit, since=since, decoders=decoders)
         c.raise_if_any("compare_predictions arguments")
         current = self.describe(name)
         storage = current.data_storage_config
@@ -1000,7 +995,8 @@ class ExperimentClient:
         sides = [read_s3_captures(s3, *variant_prefix(storage.destination, current.endpoint_name,
                                                       variant), since=since)
                  for variant in (source, shadow)]
-        result = compare_captures(sides[0], sides[1], labels=labels, limit=limit, since=since)
+        result = compare_captures(sides[0], sides[1], labels=labels, limit=limit, since=since,
+                                  decoders=decoders)
         for side in sides:
             side.close()  # a limit can stop reading early: stop fetching too
         log.info("compared predictions of inference experiment %r: %d pairs", name,

@@ -105,7 +105,8 @@ class TestDecoding:
         (line("r", part("AB$=", "BASE64", "text/csv")),
          "captureData.endpointOutput.data is not valid base64"),
         (line("r", part(b64(b"\xff\xfe"), "BASE64", "text/csv")),
-         "captureData.endpointOutput.data is base64 of text/csv but not UTF-8 text (byte 0)"),
+         "captureData.endpointOutput.data is base64 of text/csv but not UTF-8 text (invalid "
+         "start byte at byte 0)"),
         (line("r", part("{oops")),
          "captureData.endpointOutput.data is not valid JSON (Expecting property name enclosed "
          "in double quotes at line 1 column 2)"),

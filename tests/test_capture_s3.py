@@ -12,7 +12,7 @@ import attrs
 import pytest
 from botocore.exceptions import ClientError
 
-from shadowtest import DataStorageConfig, InvalidStatusError
+from shadowtest import ConfigValidationError, DataStorageConfig, InvalidStatusError
 from shadowtest.capture import CaptureRecord, read_s3_captures, variant_prefix
 from shadowtest.testing import FakeSageMaker, sample_config
 from shadowtest.testing._fake_s3 import FakeS3
@@ -123,6 +123,24 @@ class TestComparePredictions:
         assert (shown.key, shown.production_input, shown.shadow_output) == (
             "churn-shadow-000001", [3, 4], 1.2)
         assert shown.production_where.startswith("s3://captures/churn/churn/production/")
+
+    def test_decoders_reach_the_comparison(self, fake: FakeSageMaker) -> None:
+        """An endpoint answering in its own format (base64 in the capture) is compared
+        through the decoder given, checked with the other arguments before any request."""
+        fake.capture_traffic("churn-shadow", INPUTS, accept="application/x-score",
+                             production=lambda x: f"s={production_model(x)}".encode(),
+                             shadow=lambda x: f"s={shadow_model(x)}".encode(),
+                             sampling_percentage=100)
+        client = fake.experiment_client()
+        plain = client.compare_predictions("churn-shadow")
+        assert (plain.differences, dict(plain.undecoded)) == (None, {"application/x-score": 8})
+        result = client.compare_predictions(
+            "churn-shadow", decoders={"application/x-score": lambda raw: float(raw[2:])})
+        assert result.differences is not None
+        assert result.differences.max == pytest.approx(0.5)
+        with pytest.raises(ConfigValidationError) as caught:
+            client.compare_predictions("churn-shadow", decoders={"x": len}, limit=0)
+        assert sorted(p.path for p in caught.value.errors) == ["decoders", "limit"]
 
     def test_sampling_leaves_production_records_unpaired(self, fake: FakeSageMaker) -> None:
         fake.capture_traffic("churn-shadow", [[i, i] for i in range(40)],

@@ -94,7 +94,10 @@ class PredictionComparison(Displayed):
     Numeric outputs give ``differences`` (absolute) and ``relative_differences``
     (relative to production; pairs where production is 0 are left out); label outputs
     (strings, integers, booleans, or probability vectors by argmax) give
-    ``agreement_rate`` and ``confusion`` (``(production label, shadow label) -> count``).
+    ``agreement_rate`` and ``confusion`` (``(production label, shadow label) -> count``);
+    an output holding several rows (a batch) is compared row by row. ``undecoded``
+    counts, by content type, the outputs no decoder read (compared as bytes: exact match
+    only), each content type also one of the ``problems``.
     With ``labels``: ``accuracy`` for labels, ``mae``/``rmse`` for numbers, each a
     mapping ``{"production": …, "shadow": …}``, over the ``labelled`` pairs.
     """
@@ -116,6 +119,7 @@ class PredictionComparison(Displayed):
     malformed: int
     duplicates: int
     out_of_order: int
+    undecoded: Mapping[str, int]
     problems: tuple[CaptureProblem, ...]
     _kept: tuple[Disagreement, ...] = attrs.field(alias="kept", repr=False)
     _absolute: array[float] = attrs.field(alias="absolute", repr=False)

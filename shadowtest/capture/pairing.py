@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Final
 
 from shadowtest._checks import Checker
 from shadowtest.capture.comparison import SIDES
+from shadowtest.capture.decode import check_decoders
 from shadowtest.capture.reading import KEPT_PROBLEMS, CaptureInput, Problems, Reader
 from shadowtest.capture.record import NO_TIME
 from shadowtest.capture.tally import Tally
 
 if TYPE_CHECKING:
     from shadowtest.capture.comparison import PredictionComparison, Side
+    from shadowtest.capture.decode import Decoder, Decoders
     from shadowtest.capture.reading import Entry
 
 __all__ = ["DEFAULT_WINDOW", "DUPLICATE_MEMORY", "KEPT_PROBLEMS", "MAX_WINDOW", "CaptureInput",
@@ -44,9 +46,11 @@ def check_options(
     since: object = None,
     window: object = DEFAULT_WINDOW,
     keep_disagreements: object = 0,
-) -> None:
+    decoders: object = None,
+) -> dict[str, Decoder] | None:
     """Add to ``c`` what is wrong with the options of a comparison: the one check of them,
-    for :func:`compare_captures` and the client's ``compare_predictions`` alike."""
+    for :func:`compare_captures` and the client's ``compare_predictions`` alike. Returns
+    the decoders by media type."""
     if labels is not None and not (isinstance(labels, Mapping)
                                    and all(isinstance(key, str) for key in labels)):
         # the values are not shown: they are the user's ground truth
@@ -61,6 +65,7 @@ def check_options(
         c.add("window", f"got {shown}; must be a timedelta longer than 0 and at most 30 "
                         "days (a shadow test runs at most 30 days)")
     c.check_int("keep_disagreements", keep_disagreements, ge=0, why="pairs kept to show")
+    return check_decoders(decoders, c)
 
 
 class _Aging:
@@ -114,6 +119,7 @@ def compare_captures(
     since: datetime | None = None,
     window: timedelta = DEFAULT_WINDOW,
     keep_disagreements: int = 100,
+    decoders: Decoders | None = None,
 ) -> PredictionComparison:
     """Pair production's and shadow's captured records and compare their outputs.
 
@@ -134,6 +140,11 @@ def compare_captures(
     (a duplicate), while the first is waiting or within :data:`DUPLICATE_MEMORY` of its
     pairing.
 
+    ``decoders`` maps a content type to a function of a payload's bytes (see
+    :func:`~shadowtest.capture.decode_payload`): for anything the built-in readers do not
+    read, or read differently from what you want. An output no decoder reads is compared
+    as bytes and counted in ``undecoded``, by content type, with a problem for each.
+
     ``labels`` maps inference id (else event id) to the true value, for each variant's
     accuracy (labels) or MAE and RMSE (numbers). ``limit`` stops after that many pairs;
     ``since`` skips records from before that (aware) time. ``window`` is at most
@@ -148,14 +159,14 @@ def compare_captures(
     0.25
     """
     c = Checker()
-    check_options(c, labels=labels, limit=limit, since=since, window=window,
-                  keep_disagreements=keep_disagreements)
+    known = check_options(c, labels=labels, limit=limit, since=since, window=window,
+                          keep_disagreements=keep_disagreements, decoders=decoders)
     c.raise_if_any("compare_captures arguments")
     problems = Problems()
     after = NO_TIME if since is None else math.floor(since.timestamp())
-    tally = Tally(labels, keep_disagreements)
-    streams = (Reader("production", after, problems, tally.inputs).chunks(production),
-               Reader("shadow", after, problems, tally.inputs).chunks(shadow))
+    tally = Tally(labels, keep_disagreements, known)
+    streams = (Reader("production", after, problems, tally.inputs, known).chunks(production),
+               Reader("shadow", after, problems, tally.inputs, known).chunks(shadow))
     pair = tally.pair
     unpaired = [0, 0]
     waiting = (_Aging(), _Aging())

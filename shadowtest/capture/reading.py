@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias, Union
 
 from shadowtest.capture.comparison import CaptureProblem
-from shadowtest.capture.decode import _Bad
+from shadowtest.capture.decode import _Bad, media_type
 from shadowtest.capture.record import NO_TIME, CaptureFile, CaptureRecord, parse_line, seconds
 from shadowtest.capture.tally import Ready
 
 if TYPE_CHECKING:
     from shadowtest.capture.comparison import Side
+    from shadowtest.capture.decode import Decoders
 
 __all__ = ["KEPT_PROBLEMS", "CaptureInput"]
 
@@ -46,9 +47,12 @@ class Problems:
         self.malformed = 0
         self.duplicates = 0
         self.out_of_order = 0
+        self.undecoded: dict[str, int] = {}  # content type -> outputs no decoder read
+        self._first: dict[str, tuple[Side, str, int]] = {}  # and where the first was
 
     def add(self, side: Side, source: str, line: int, message: str, *,
             kind: Literal["malformed", "duplicate", "out of order"] = "malformed") -> None:
+        """One record skipped, and why."""
         if kind == "malformed":
             self.malformed += 1
         elif kind == "duplicate":
@@ -59,13 +63,35 @@ class Problems:
             self.kept.append(CaptureProblem(side=side, source=source, line=line,
                                             message=message))
 
+    def undecodable(self, side: Side, source: str, line: int, content_type: object) -> None:
+        """An output no decoder reads (kept as bytes): counted by content type, one
+        problem for each content type, located at its first record."""
+        media = media_type(content_type) if isinstance(content_type, str) else ""
+        count = self.undecoded.get(media, 0)
+        if not count:
+            self._first[media] = (side, source, line)
+        self.undecoded[media] = count + 1
+
+    def undecoded_problems(self) -> list[CaptureProblem]:
+        problems = []
+        for media, count in self.undecoded.items():
+            side, source, line = self._first[media]
+            what = f"of {media}" if media else "without a content type"
+            problems.append(CaptureProblem(
+                side=side, source=source, line=line,
+                message=(f"{count:,} outputs {what} that no decoder reads were compared as "
+                         "bytes (exact match only: no numbers, labels or accuracy); pass "
+                         f"decoders={{{media or 'content type'!r}: function of the bytes}}")))
+        return problems
+
 
 class Reader:
     """Turns one side's input into lists of entries, counting and locating bad lines."""
 
-    def __init__(self, side: Side, since: int, problems: Problems, inputs: list[bool]
-                 ) -> None:
+    def __init__(self, side: Side, since: int, problems: Problems, inputs: list[bool],
+                 decoders: Decoders | None = None) -> None:
         self.side = side
+        self.decoders = decoders
         self.since = since  # seconds; records before it are skipped (NO_TIME: none are)
         self.problems = problems
         # inputs[0]: still keep each record's input? Only a disagreement shows one, so once
@@ -172,6 +198,7 @@ class Reader:
 
     def _read(self, source: str, lines: Iterable[tuple[int, object]]) -> list[Entry]:
         parse, since, inputs, times = parse_line, self.since, self.inputs, self.times
+        decoders = self.decoders
         entries: list[Entry] = []
         for n, line in lines:
             if type(line) is CaptureRecord:
@@ -180,7 +207,7 @@ class Reader:
                     entries.append(entry)
                 continue
             try:
-                capture, _, key, when, output = parse(line)  # type: ignore[arg-type]
+                capture, _, key, when, output = parse(line, decoders)  # type: ignore[arg-type]
                 t = times.get(when[:19]) if when[-1:] == "Z" else None  # seconds(), cached
                 if t is None:
                     t = seconds(when, times)
@@ -190,6 +217,10 @@ class Reader:
                 continue
             if t < since:
                 continue
+            if type(output) is bytes:  # no decoder read it
+                out = capture["endpointOutput"]
+                self.problems.undecodable(self.side, source, n,
+                                          out.get("observedContentType"))  # type: ignore[attr-defined]
             entries.append((t, key, output,
                             capture.get("endpointInput") if inputs[0] else None, source, n))
         return entries
@@ -201,6 +232,8 @@ class Reader:
         t = NO_TIME if record.time is None else math.floor(record.time.timestamp())
         if t < self.since:
             return None
+        if type(record.output) is bytes:
+            self.problems.undecodable(self.side, source, n, record.output_content_type)
         return (t, record.key, record.output,
                 Ready(record.input) if self.inputs[0] else None, source, n)
 

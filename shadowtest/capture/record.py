@@ -6,12 +6,23 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 import attrs
 
-from shadowtest.capture.decode import _JSON_SPACE, _Bad, _json_problem, _payload, _scan, loads
+from shadowtest.capture.decode import (
+    _JSON_SPACE,
+    _Bad,
+    _json_problem,
+    _payload,
+    _scan,
+    check_decoders,
+    loads,
+)
 from shadowtest.errors import CaptureFormatError
+
+if TYPE_CHECKING:
+    from shadowtest.capture.decode import Decoders
 
 __all__ = ["CaptureFile", "CaptureRecord"]
 
@@ -75,7 +86,7 @@ def seconds(when: str, cache: dict[str, int]) -> int:
 Fields = tuple[dict[str, object], dict[str, object], str, str, object]
 
 
-def parse_line(line: str | bytes) -> Fields:
+def parse_line(line: str | bytes, decoders: Decoders | None = None) -> Fields:
     """The one way a capture line is read (by :meth:`CaptureRecord.from_line` and by the
     pairing's readers alike); :class:`_Bad` saying what is wrong."""
     try:
@@ -92,10 +103,10 @@ def parse_line(line: str | bytes) -> Fields:
         raise _Bad(f"not UTF-8 text ({error.reason} at byte {error.start})") from None
     except ValueError as error:
         raise _Bad(f"not valid JSON ({_json_problem(error)})") from None
-    return read_fields(d)
+    return read_fields(d, decoders)
 
 
-def read_fields(d: object) -> Fields:
+def read_fields(d: object, decoders: Decoders | None = None) -> Fields:
     """What a capture record already parsed from JSON holds, checked."""
     # (type() is dict first: the line parsed from JSON always is one, and asking the
     # Mapping ABC costs a tenth of parsing the line)
@@ -121,7 +132,7 @@ def read_fields(d: object) -> Fields:
     out = capture.get("endpointOutput")
     # JSON output (most models' answer) read here, as _payload would read it, saving a
     # call; anything else, or anything wrong, goes to _payload
-    if (type(out) is dict and out.get("encoding") == "JSON"
+    if (decoders is None and type(out) is dict and out.get("encoding") == "JSON"
             and type(data := out.get("data")) is str
             and type(out.get("observedContentType", "")) is str):
         try:
@@ -131,7 +142,7 @@ def read_fields(d: object) -> Fields:
         if end != len(data):
             output = _payload(out, "captureData.endpointOutput")
     else:
-        output = _payload(out, "captureData.endpointOutput")
+        output = _payload(out, "captureData.endpointOutput", decoders)
     return capture, meta, key, when or "", output
 
 
@@ -166,28 +177,34 @@ class CaptureRecord:
         return self.inference_id or self.event_id or ""
 
     @classmethod
-    def from_line(cls, line: str | bytes, *, variant: str | None = None) -> CaptureRecord:
+    def from_line(cls, line: str | bytes, *, variant: str | None = None,
+                  decoders: Decoders | None = None) -> CaptureRecord:
         """Parse one line of a capture file; :class:`~shadowtest.CaptureFormatError`
-        (saying what is wrong, never quoting the line) if it is not a capture record."""
+        (saying what is wrong, never quoting the line) if it is not a capture record.
+        ``decoders`` as for :func:`~shadowtest.capture.decode_payload`."""
+        known = check_decoders(decoders)
         try:
-            return cls._from(parse_line(line), variant)
+            return cls._from(parse_line(line, known), variant, known)
         except _Bad as bad:
             raise CaptureFormatError(str(bad)) from None
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, object], *, variant: str | None = None) -> CaptureRecord:
+    def from_dict(cls, d: Mapping[str, object], *, variant: str | None = None,
+                  decoders: Decoders | None = None) -> CaptureRecord:
         """Read one capture record already parsed from JSON."""
+        known = check_decoders(decoders)
         try:
-            return cls._from(read_fields(d), variant)
+            return cls._from(read_fields(d, known), variant, known)
         except _Bad as bad:
             raise CaptureFormatError(str(bad)) from None
 
     @classmethod
-    def _from(cls, fields: Fields, variant: str | None) -> CaptureRecord:
+    def _from(cls, fields: Fields, variant: str | None, decoders: Decoders | None
+              ) -> CaptureRecord:
         capture, meta, _, when, output = fields
         time = read_time(when)
         inp = capture.get("endpointInput")
-        value = None if inp is None else _payload(inp, "captureData.endpointInput")
+        value = None if inp is None else _payload(inp, "captureData.endpointInput", decoders)
         return cls(inference_id=meta.get("inferenceId") or None,  # type: ignore[arg-type]
                    event_id=meta.get("eventId") or None,  # type: ignore[arg-type]
                    time=time, variant=variant, input=value, output=output,
