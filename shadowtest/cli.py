@@ -44,9 +44,10 @@ if TYPE_CHECKING:
     from shadowtest.plan import Plan
     from shadowtest.preflight import Preflight
     from shadowtest.status import StatusName
+    from shadowtest.watch import Look, WatchResult
 
-__all__ = ["EXIT_FAIL", "EXIT_MARGINAL", "EXIT_NO_DATA", "EXIT_OK", "EXIT_SERVICE",
-           "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FAIL", "EXIT_INCONCLUSIVE", "EXIT_INTERRUPTED", "EXIT_MARGINAL",
+           "EXIT_NO_DATA", "EXIT_OK", "EXIT_SERVICE", "EXIT_USAGE", "main"]
 
 EXIT_OK: Final = 0
 EXIT_FAIL: Final = 1
@@ -54,6 +55,8 @@ EXIT_USAGE: Final = 2
 EXIT_MARGINAL: Final = 3
 EXIT_NO_DATA: Final = 4
 EXIT_SERVICE: Final = 5
+EXIT_INCONCLUSIVE: Final = 6
+EXIT_INTERRUPTED: Final = 130  # a shell's code for a command ended by Ctrl-C
 _PROG: Final = "shadowtest"
 _STATUSES: Final = ("Creating", "Created", "Updating", "Starting", "Running", "Stopping",
                     "Completed", "Cancelled")
@@ -89,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
                     "from request files in the `aws sagemaker create-inference-experiment "
                     "--cli-input-json` shape.",
         epilog="exit codes: 0 success/PASS, 1 invalid config, refused operation or FAIL, "
-               "2 usage, 3 MARGINAL, 4 NO_DATA, 5 service or credentials error")
+               "2 usage, 3 MARGINAL, 4 NO_DATA, 5 service or credentials error, "
+               "6 INCONCLUSIVE, 130 interrupted")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
@@ -125,6 +129,25 @@ def _parser() -> argparse.ArgumentParser:
     p = command("evaluate", "judge the shadow against production (exit code: the verdict)")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--policy", metavar="FILE", help="a JSON policy (Policy.to_dict's shape)")
+    p = command("watch", "judge the shadow every --every while it runs and act on it: "
+                         "conclude at a FAIL, promote a PASS with --promote-on-pass (exit "
+                         "code: 0 promoted or PASS, 1 FAIL, else the last verdict's)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--every", type=_duration, default="15m", metavar="DURATION",
+                   help="time between looks, e.g. 15m, 1h (default 15m; at least 1m)")
+    p.add_argument("--min-duration", type=_duration, default="1h", metavar="DURATION",
+                   help="a PASS counts only once the experiment has run this long (default 1h)")
+    p.add_argument("--promote-on-pass", action="store_true",
+                   help="promote the shadow on a PASS after --min-duration")
+    p.add_argument("--no-conclude-on-fail", action="store_true",
+                   help="on a FAIL only report it (exit 1), keep the experiment running")
+    p.add_argument("--ramp", type=_ramp, metavar="STEPS",
+                   help="sampling percentages to ramp through, e.g. 10,50,100")
+    p.add_argument("--sns-topic", metavar="ARN", help="publish each action and verdict "
+                                                      "change to this SNS topic")
+    p.add_argument("--policy", metavar="FILE", help="a JSON policy (Policy.to_dict's shape)")
+    p.add_argument("--timeout", type=_duration, metavar="DURATION",
+                   help="stop watching after this long, e.g. 7d (default: until it ends)")
     p = command("promote", "stop the experiment, promoting the shadow variant")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--require", choices=("pass", "marginal"),
@@ -135,6 +158,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--remove-shadow", action="store_true", help="remove the shadow variant")
     p.add_argument("--cancel", action="store_true", help="end it Cancelled, not Completed")
     return parser
+
+
+def _duration(text: str) -> float:
+    """A duration on the command line (15m, 1h, 7d, 1h30m, or seconds), in seconds."""
+    from shadowtest.watch import parse_duration
+
+    try:
+        return parse_duration(text).total_seconds()
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _ramp(text: str) -> tuple[int, ...]:
+    """``--ramp 10,50,100``: sampling percentages (watch() checks they make a ramp)."""
+    try:
+        return tuple(int(step) for step in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of whole percentages such as 10,50,100") from None
 
 
 def _endpoint_url(text: str) -> str:
@@ -427,6 +469,62 @@ class _Cli:
             self.print(str(judgement))
         return _VERDICT_CODES[judgement.verdict.value]
 
+    def cmd_watch(self) -> int:
+        from shadowtest._waiting import Progress
+        from shadowtest.watch import format_duration, line_of_look, look_dict
+
+        args = self.args
+        policy = self.load_policy(args.policy)
+        tty = self.err.isatty() and not self.json
+        progress = Progress(self.err) if tty else None
+        live = [f"{args.name}: first look"]
+
+        def on_look(look: Look) -> None:
+            if self.json:
+                self.print_line_json({"look": look_dict(look)})
+                return
+            # an action taken at this look stays on its own line; the status line goes on
+            done = [m.splitlines()[0] for m in look.messages if " verdict " not in
+                    m.splitlines()[0]]
+            if progress is not None:
+                for line in done:
+                    progress.close(line)
+                live[0] = line_of_look(look, live=True)
+                progress.show(live[0])
+            else:
+                self.print(line_of_look(look))
+                for line in done:
+                    self.print(line)
+
+        notify: Any = args.sns_topic
+        try:
+            result: WatchResult = self.call(None, lambda: self.client.watch(
+                args.name, policy, every=args.every, min_duration=args.min_duration,
+                on_fail=None if args.no_conclude_on_fail else "conclude",
+                on_pass="promote" if args.promote_on_pass else None, ramp=args.ramp,
+                notify=notify, timeout=args.timeout, on_look=on_look))
+        finally:
+            if progress is not None:
+                progress.close(live[0])
+        if self.json:
+            self.print_line_json({"result": _watch_dict(result)})
+        else:
+            self.print(str(result))
+            if result.ended == "timeout" and args.timeout is not None:
+                from datetime import timedelta
+
+                self.print(f"watch ended after its timeout of "
+                           f"{format_duration(timedelta(seconds=args.timeout))}")
+        return _watch_code(result)
+
+    def print_line_json(self, value: object) -> None:
+        """One compact JSON object on its own line (a stream of them: watch's looks)."""
+        import json
+
+        print(json.dumps(value, default=_jsonable, ensure_ascii=False), file=self.out,
+              flush=True)
+        self._printed_json = True
+
     def cmd_promote(self) -> int:
         from shadowtest.errors import PromotionBlockedError
 
@@ -542,7 +640,32 @@ def _jsonable(value: object) -> object:
 
 
 _VERDICT_CODES: Final = {"PASS": EXIT_OK, "FAIL": EXIT_FAIL, "MARGINAL": EXIT_MARGINAL,
-                         "NO_DATA": EXIT_NO_DATA}
+                         "NO_DATA": EXIT_NO_DATA, "INCONCLUSIVE": EXIT_INCONCLUSIVE}
+
+
+def _watch_code(result: WatchResult) -> int:
+    """SPEC's exit codes for a watch: 0 promoted, 1 concluded or cancelled, 130 interrupted,
+    else the last verdict's (no look: NO_DATA)."""
+    if result.action == "promoted":
+        return EXIT_OK
+    if result.action is not None:
+        return EXIT_FAIL
+    if result.ended == "interrupted":
+        return EXIT_INTERRUPTED
+    verdict = result.verdict
+    return _VERDICT_CODES.get(verdict.value, EXIT_NO_DATA) if verdict is not None \
+        else EXIT_NO_DATA
+
+
+def _watch_dict(result: WatchResult) -> dict[str, object]:
+    return {"name": result.name, "action": result.action, "ended": result.ended,
+            "verdict": result.verdict.value if result.verdict is not None else None,
+            "looks": [[when.isoformat(), verdict.value] for when, verdict in result.looks],
+            "raises": [[when.isoformat(), old, new] for when, old, new in result.raises],
+            "messages": list(result.messages),
+            "status": str(result.experiment.status) if result.experiment is not None else None,
+            "judgement": _judgement_dict(result.judgement) if result.judgement is not None
+            else None}
 
 
 def _judgement_dict(judgement: Judgement) -> dict[str, object]:

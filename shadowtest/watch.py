@@ -32,7 +32,7 @@ import warnings
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 import attrs
@@ -61,6 +61,8 @@ __all__ = [
     "critical_gates_pass",
     "decide",
     "format_duration",
+    "line_of_look",
+    "look_dict",
     "parse_duration",
     "ramp_position",
     "run_watch",
@@ -469,7 +471,9 @@ class MetricsWindow:
 @attrs.frozen(kw_only=True)
 class Look:
     """One look: when, the judgement over the whole window, the current ramp step's
-    judgement (with a ramp), the experiment as described, and what was decided."""
+    judgement (with a ramp), the experiment as described, what was decided, when the next
+    look is due (``None`` when there is none), and the messages this look gave (a verdict
+    change, the action taken)."""
 
     time: datetime
     judgement: Judgement
@@ -477,6 +481,7 @@ class Look:
     decision: Decision
     step_judgement: Judgement | None = None
     next_look: datetime | None = None
+    messages: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
@@ -530,8 +535,8 @@ class WatchResult(Displayed):
         facts: list[Fact] = [
             ("verdict", self.verdict.value if self.verdict is not None else "no look yet"),
             ("ended", self.ended.replace("_", " "))]
-        if self.experiment is not None:
-            facts.append(("status", str(self.experiment.status)))
+        if self.experiment is not None and self.action is None:
+            facts.append(("status", str(self.experiment.status)))  # (as described last)
         parts: list[Table | Bullets] = []
         if self.looks:
             shown = self.looks[-self._SHOWN_LOOKS:]
@@ -546,6 +551,60 @@ class WatchResult(Displayed):
         if self.judgement is not None and self.judgement.reasons:
             parts.append(Bullets("reasons", self.judgement.reasons))
         return Card(f"Watch of {self.name!r}: {did}", facts, parts)
+
+
+# -- one look in a line (the command line's) ------------------------------------------------
+
+
+def _when(time: datetime) -> str:
+    return time.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def line_of_look(look: Look, *, live: bool = False) -> str:
+    """A look in one line: when, the verdict, the undecided gates and the time to a
+    decision, the sampling (with a ramp), and what comes next. ``live`` leaves out the
+    date (the line is rewritten in place)."""
+    name = look.experiment.name
+    judgement = look.judgement
+    parts = [f"{name}: {judgement.verdict.value}"]
+    if not live:
+        parts.insert(0, _when(look.time))
+    undecided = undecided_gates(judgement) if judgement.verdict.value not in (
+        "PASS", "FAIL", "NO_DATA") else ()
+    if undecided:
+        parts.append("undecided: " + ", ".join(undecided))
+    wait = _time_to_decision(judgement)
+    if wait is not None:
+        parts.append(f"decision in about {format_duration(wait)}")
+    sampling = _sampling(look.experiment)
+    if look.step_judgement is not None and sampling is not None:
+        parts.append(f"sampling {sampling} %")
+    step = look.decision.step
+    if step == "look" and look.next_look is not None:
+        parts.append(f"next look {_when(look.next_look)[11:]}")
+    elif step != "look":
+        parts.append({"conclude": "concluding", "cancel": "cancelling",
+                      "promote": "promoting", "raise": f"sampling -> {look.decision.sampling} %",
+                      "return": "done"}[step])
+    return " · ".join(parts) if live else "  ".join(parts[:1]) + "  " + " · ".join(parts[1:])
+
+
+def look_dict(look: Look) -> dict[str, object]:
+    """A look as JSON-safe data (the command line's ``--json``, one object per look)."""
+    judgement = look.judgement
+    wait = _time_to_decision(judgement)
+    return {
+        "time": look.time.isoformat(), "name": look.experiment.name,
+        "status": str(look.experiment.status), "verdict": judgement.verdict.value,
+        "score": judgement.score, "undecided": list(undecided_gates(judgement)),
+        "time_to_decision": wait.total_seconds() if wait is not None else None,
+        "sampling": _sampling(look.experiment),
+        "step_critical_gates_pass": (critical_gates_pass(look.step_judgement)
+                                     if look.step_judgement is not None else None),
+        "decision": look.decision.step, "why": look.decision.why,
+        "next_look": look.next_look.isoformat() if look.next_look is not None else None,
+        "reasons": list(judgement.reasons), "messages": list(look.messages),
+    }
 
 
 # -- notifications (plain text: no payload, no tag, no link) -------------------------------------
@@ -764,24 +823,28 @@ def run_watch(options: WatchOptions, io: WatchIO) -> WatchResult:
                              status)
                     return result("left_running")
                 if status in (ExperimentStatus.RUNNING, ExperimentStatus.UPDATING):
+                    mark = len(messages)
                     last_judgement, step_judgement = look(current, now)
                     decision = decide(options, current, last_judgement, step_judgement, now,
                                       held=held)
-                    if io.on_look is not None:
-                        io.on_look(Look(time=now, judgement=last_judgement, experiment=current,
-                                        decision=decision, step_judgement=step_judgement,
-                                        next_look=None))
-                    if decision.step == "return":
-                        return result("decided")
+                    outcome: tuple[InferenceExperiment, Action] | Literal["held"] | None = None
                     acting = decision.step in ("conclude", "cancel", "promote", "raise")
                     if acting and status is ExperimentStatus.RUNNING:
                         outcome = _act(options, io, signals, current, decision, now, raises,
                                        tell)
                         if outcome == "held":
                             held = _sampling(current)
-                        elif outcome is not None:
-                            experiment = outcome[0]
-                            return result("acted", outcome[1])
+                    if io.on_look is not None:
+                        upcoming = None if decision.step in ("conclude", "cancel", "promote",
+                                                             "return") else now + options.every
+                        io.on_look(Look(time=now, judgement=last_judgement, experiment=current,
+                                        decision=decision, step_judgement=step_judgement,
+                                        next_look=upcoming, messages=tuple(messages[mark:])))
+                    if decision.step == "return":
+                        return result("decided")
+                    if outcome is not None and outcome != "held":
+                        experiment = outcome[0]
+                        return result("acted", outcome[1])
                 if signals.pending is not None:
                     return result("interrupted")
                 now_clock = io.clock()
