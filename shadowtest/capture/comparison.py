@@ -139,6 +139,74 @@ class PredictionComparison(Displayed):
         """Share of label pairs whose labels agree; ``None`` when no pair had labels."""
         return self.label_agreements / self.label_pairs if self.label_pairs else None
 
+    def to_dict(self) -> dict[str, object]:
+        """The comparison as strict JSON data (``json.dumps(..., allow_nan=False)`` takes
+        it): every count and rate, both difference summaries, the confusion table as
+        ``{"production", "shadow", "count"}`` rows in class order, the scores, what was
+        skipped and undecoded, and the problems kept. Non-finite numbers become ``None``;
+        no payload is in it."""
+        return {
+            "paired": self.paired,
+            "unpaired_production": self.unpaired_production,
+            "unpaired_shadow": self.unpaired_shadow,
+            "exact_matches": self.exact_matches,
+            "exact_match_rate": _finite(self.exact_match_rate),
+            "numeric_pairs": self.numeric_pairs,
+            "label_pairs": self.label_pairs,
+            "label_agreements": self.label_agreements,
+            "agreement_rate": _finite(self.agreement_rate),
+            "differences": _summary_dict(self.differences),
+            "relative_differences": _summary_dict(self.relative_differences),
+            "confusion": [{"production": _json_label(p), "shadow": _json_label(s), "count": n}
+                          for (p, s), n in sorted(self.confusion.items(), key=_cell_order)],
+            "labelled": self.labelled,
+            "accuracy": _scores_dict(self.accuracy),
+            "mae": _scores_dict(self.mae),
+            "rmse": _scores_dict(self.rmse),
+            "skipped": {"malformed": self.malformed, "duplicates": self.duplicates,
+                        "out_of_order": self.out_of_order},
+            "undecoded": dict(self.undecoded),
+            "problems": [{"side": p.side, "source": p.source, "line": p.line,
+                          "message": p.message} for p in self.problems],
+        }
+
+    def to_records(self) -> list[dict[str, object]]:
+        """The summary as rows, ready for ``pandas.DataFrame(...)``: one a figure, each
+        with ``figure``, ``side`` (``"production"``/``"shadow"`` for a variant's score,
+        else ``None``), ``production_label``/``shadow_label`` (a confusion cell, else
+        ``None``) and ``value``::
+
+            {"figure": "paired", "side": None, "production_label": None,
+             "shadow_label": None, "value": 334}
+        """
+        records: list[dict[str, object]] = []
+
+        def add(figure: str, value: object, side: str | None = None,
+                cell: tuple[object, object] = (None, None)) -> None:
+            records.append({"figure": figure, "side": side, "production_label": cell[0],
+                            "shadow_label": cell[1],
+                            "value": _finite(value) if isinstance(value, float) else value})
+
+        for figure in ("paired", "unpaired_production", "unpaired_shadow", "exact_matches",
+                       "exact_match_rate", "numeric_pairs", "label_pairs", "label_agreements",
+                       "agreement_rate", "labelled", "malformed", "duplicates", "out_of_order"):
+            add(figure, getattr(self, figure))
+        for kind, summary in (("difference", self.differences),
+                              ("relative_difference", self.relative_differences)):
+            if summary is not None:
+                for field in ("count", "mean", "p50", "p90", "p99", "max"):
+                    add(f"{kind}_{field}", getattr(summary, field))
+        for name, scores in (("accuracy", self.accuracy), ("mae", self.mae),
+                             ("rmse", self.rmse)):
+            if scores is not None:
+                for side in SIDES:
+                    add(name, scores[side], side)
+        for cell, count in sorted(self.confusion.items(), key=_cell_order):
+            add("confusion", count, cell=cell)
+        for media, count in self.undecoded.items():
+            add(f"undecoded {media}" if media else "undecoded", count)
+        return records
+
     def disagreements(self, n: int = 10) -> tuple[Disagreement, ...]:
         """The first ``n`` pairs (in reading order) whose outputs differ, with both inputs
         and outputs, so you can look at them. At most ``keep_disagreements`` (given to
@@ -191,12 +259,16 @@ class PredictionComparison(Displayed):
                                               summary.p99, summary.max))])
         return rows
 
-    def _confusion_rows(self, limit: int = 12) -> tuple[list[str], list[list[object]]]:
-        labels = _top_labels(self.confusion, limit)
+    def _confusion_rows(self, limit: int = 12
+                        ) -> tuple[list[str], list[list[object]], str | None]:
+        labels, classes = _top_labels(self.confusion, limit)
         headers = ["production \\ shadow", *(str(label) for label in labels)]
         rows: list[list[object]] = [[str(p), *(self.confusion.get((p, s), 0) for s in labels)]
                                     for p in labels]
-        return headers, rows
+        more = None if classes <= len(labels) else (
+            f"the {len(labels)} most frequent of {classes} classes shown; "
+            f"{classes - len(labels)} more in .confusion")
+        return headers, rows, more
 
     def _card(self, now: datetime | None = None) -> Card:
         """The counts and scores, then tables of the differences, the labels and the
@@ -208,13 +280,14 @@ class PredictionComparison(Displayed):
         if diff:
             tables.append(Table("Differences (shadow - production)", _DIFF_HEADERS, diff))
         if self.confusion:
-            headers, rows = self._confusion_rows()
-            tables.append(Table("Labels (rows: production, columns: shadow)", headers, rows))
+            headers, rows, more = self._confusion_rows()
+            tables.append(Table("Labels (rows: production, columns: shadow)", headers, rows,
+                                more=more))
         if self.problems:
             shown = self.problems[:_PROBLEMS_SHOWN]
-            total = self.skipped
+            total = self.skipped + len(self.undecoded)
             tables.append(Table(
-                "Problems (records skipped)", ("side", "where", "line", "what"),
+                "Problems", ("side", "where", "line", "what"),
                 [[p.side, p.source, p.line, p.message] for p in shown],
                 more=f"… and {total - len(shown):,} more" if total > len(shown) else None))
         return Card("Prediction comparison (production vs shadow)", self._facts(), tables)
@@ -238,7 +311,7 @@ class PredictionComparison(Displayed):
             ax.set_ylabel("pairs")
             ax.set_title(f"Prediction differences ({len(self._absolute):,} values)")
         elif self.confusion:
-            labels = _top_labels(self.confusion, 20)
+            labels, _ = _top_labels(self.confusion, 20)
             grid = [[self.confusion.get((p, s), 0) for s in labels] for p in labels]
             image = ax.imshow(grid, cmap="Blues")
             names = [str(label) for label in labels]
@@ -259,6 +332,30 @@ _DIFF_HEADERS: Final = ("difference", "count", "mean", "p50", "p90", "p99", "max
 _PROBLEMS_SHOWN: Final = 10
 
 
+def _finite(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
+
+
+def _summary_dict(summary: DifferenceSummary | None) -> dict[str, object] | None:
+    if summary is None:
+        return None
+    return {"count": summary.count, **{field: _finite(getattr(summary, field))
+                                       for field in ("mean", "p50", "p90", "p99", "max")}}
+
+
+def _scores_dict(scores: Mapping[str, float] | None) -> dict[str, float | None] | None:
+    return None if scores is None else {side: _finite(scores[side]) for side in SIDES}
+
+
+def _json_label(label: object) -> object:
+    return label if isinstance(label, (str, int)) else str(label)  # (bool is an int)
+
+
+def _cell_order(item: tuple[tuple[object, object], int]) -> tuple[object, ...]:
+    (p, s), _ = item
+    return (*_class_order(p), *_class_order(s))
+
+
 def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.1%}"
 
@@ -267,10 +364,20 @@ def _number_text(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _top_labels(confusion: Mapping[tuple[object, object], int], limit: int) -> list[object]:
+def _top_labels(confusion: Mapping[tuple[object, object], int], limit: int
+                ) -> tuple[list[object], int]:
+    """The ``limit`` most frequent classes, in class order, and how many classes there
+    are."""
     totals: dict[object, int] = {}
     for (p, s), count in confusion.items():
         totals[p] = totals.get(p, 0) + count
         totals[s] = totals.get(s, 0) + count
-    ranked = sorted(totals, key=lambda label: (-totals[label], str(label)))[:limit]
-    return sorted(ranked, key=str)
+    ranked = sorted(totals, key=lambda label: (-totals[label], _class_order(label)))[:limit]
+    return sorted(ranked, key=_class_order), len(totals)
+
+
+def _class_order(label: object) -> tuple[int, float, str]:
+    """Integer classes in numeric order (``2`` before ``10``), then the others by text."""
+    if isinstance(label, int):  # (bool too: False, True as 0, 1)
+        return (0, label, "")
+    return (1, 0, str(label))
