@@ -21,6 +21,7 @@ from shadowtest.config import (
     ShadowModeConfig,
 )
 from shadowtest.errors import (
+    ApplyIncompleteError,
     CaptureFormatError,
     ConfigValidationError,
     ExperimentAlreadyExistsError,
@@ -56,6 +57,7 @@ from shadowtest.status import (
 )
 
 __all__ = [
+    "ApplyIncompleteError",
     "CaptureFormatError",
     "CaptureRecord",
     "ConfigValidationError",

@@ -1,10 +1,11 @@
 """Waiting for a status: the polling loop behind ``ExperimentClient.wait``.
 
 The loop outlives what a pipeline meets on the way: throttling, 5xx answers, dropped
-connections, read timeouts and unreadable answers are retried with capped exponential
-backoff and full jitter until the deadline; anything else (the experiment does not
-exist, access is denied) ends the wait at once. The deadline is kept: no pause ever
-runs past it, so a wait overshoots it by at most one describe call.
+connections, read timeouts and unreadable answers (``shadowtest._aws.faults``) are
+retried with capped exponential backoff and full jitter until the deadline; anything
+else (the experiment does not exist, access is denied) ends the wait at once. The
+deadline is kept: no pause ever runs past it, so a wait overshoots it by at most one
+describe call.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from typing import TYPE_CHECKING, Final, TextIO
 
+from shadowtest._aws.faults import describe_fault, is_transient
 from shadowtest._checks import Checker, show
 from shadowtest.config import EXPERIMENT_NAME
 from shadowtest.errors import (
@@ -34,8 +36,6 @@ __all__ = [
     "WaitArguments",
     "backoff_pause",
     "check_wait_arguments",
-    "describe_fault",
-    "is_transient",
     "poll",
 ]
 
@@ -45,20 +45,6 @@ with describe calls (with no floor, ``poll_interval=0`` made over a thousand a s
 MAX_POLL_INTERVAL: Final = 3600.0
 """The longest pause between polls, in seconds (``time.sleep`` refuses huge values)."""
 _MAX_UNTIL: Final = 16  # more statuses than exist, so a longer ``until`` is a mistake
-
-# Error codes botocore's standard retry mode treats as throttling or transient
-# (botocore/retries/standard.py); the service may answer them to any call.
-_THROTTLING_CODES: Final = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException",
-    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-    "EC2ThrottledException",
-})
-_TRANSIENT_CODES: Final = frozenset({
-    "RequestTimeout", "RequestTimeoutException", "InternalFailure", "InternalError",
-    "InternalServerError", "ServiceUnavailable", "ServiceUnavailableException",
-})
 
 _STATUSES: Final = ExperimentStatus._value2member_map_
 
@@ -132,26 +118,6 @@ def check_wait_arguments(
                          progress, on_poll)  # type: ignore[arg-type]
 
 
-def is_transient(error: BaseException) -> bool:
-    """Whether a failed poll is worth repeating: throttling, a 5xx answer, a connection
-    error or read timeout, or an answer that could not be read."""
-    if isinstance(error, MalformedResponseError):
-        return True
-    if "botocore" not in sys.modules:  # no botocore error can have been raised
-        return False
-    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
-    from botocore.parsers import ResponseParserError
-
-    if isinstance(error, (ConnectionError, HTTPClientError, ResponseParserError)):
-        return True
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return code in _THROTTLING_CODES or code in _TRANSIENT_CODES or (
-            isinstance(status, int) and 500 <= status <= 599)
-    return False
-
-
 def backoff_pause(retry: int, first: float, cap: float, random: Callable[[], float]) -> float:
     """The pause before the ``retry``-th retry (1, 2, ...) of a transient fault: capped
     exponential backoff with full jitter (so that many callers throttled together do not
@@ -159,16 +125,6 @@ def backoff_pause(retry: int, first: float, cap: float, random: Callable[[], flo
     ``watch()`` both retry with it."""
     ceiling = min(cap, first * 2.0 ** min(retry, 30))
     return max(MIN_POLL_INTERVAL, random() * ceiling)
-
-
-def describe_fault(error: BaseException) -> str:
-    """A fault in a few words: the service's error code, or the exception's class."""
-    response = getattr(error, "response", None)
-    if isinstance(response, Mapping):
-        code = response.get("Error", {}).get("Code")
-        if code:
-            return str(code)
-    return type(error).__name__
 
 
 def _clock_text(seconds: float) -> str:

@@ -1,9 +1,11 @@
-"""ExperimentClient: the shadow-test lifecycle; outside ``shadowtest.testing``, the only
-module that calls boto3.
+"""ExperimentClient: the shadow-test lifecycle, a facade over the package's pure cores.
 
-Every method refuses, before anything is sent, what the service would refuse
-or no user could mean, and turns the service's errors into the
-classes of :mod:`shadowtest.errors`.
+Every method checks its arguments once, before anything is sent (refusing what the
+service would refuse or no user could mean), fetches what it needs, hands the work to
+the core that owns it (the planner, the rules, the judge, the pairing) and sends what
+that decided. Every request goes through :mod:`shadowtest._aws`, which translates the
+services' errors into the classes of :mod:`shadowtest.errors`, ends pagination that
+would not end and recovers a change whose answer was lost.
 
 >>> from shadowtest import ExperimentClient
 >>> client = ExperimentClient()  # a SageMaker client from the default boto3 session, on first use
@@ -19,8 +21,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from shadowtest._aws import call, pages
+from shadowtest._aws import sagemaker as sm
+from shadowtest._aws.resend import send
 from shadowtest._checks import Checker, show
-from shadowtest._responses import arn_of, check_describe, check_summaries
 from shadowtest.config import (
     EXPERIMENT_NAME,
     MAX_LIST_RESULTS,
@@ -33,15 +37,7 @@ from shadowtest.config import (
     ModelVariantConfig,
     ShadowModeConfig,
 )
-from shadowtest.errors import (
-    ExperimentAlreadyExistsError,
-    ExperimentConflictError,
-    ExperimentNotFoundError,
-    InvalidStatusError,
-    MalformedResponseError,
-    ShadowTestError,
-    translate_client_error,
-)
+from shadowtest.errors import ExperimentNotFoundError, InvalidStatusError, ShadowTestError
 from shadowtest.experiment import InferenceExperiment, InferenceExperimentSummary, summaries
 from shadowtest.listing import ExperimentList
 from shadowtest.rules import (
@@ -49,7 +45,7 @@ from shadowtest.rules import (
     check_stop_arguments,
     instance_type_problems,
     schedule_problems_at,
-    stop_target_problems,
+    stop_request,
 )
 from shadowtest.status import TERMINAL, ExperimentStatus, VariantAction, check_operation
 
@@ -58,18 +54,17 @@ if TYPE_CHECKING:
 
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import ClientError
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
-    from mypy_boto3_sagemaker.paginator import ListInferenceExperimentsPaginator
     from mypy_boto3_sns import SNSClient
 
+    from shadowtest._aws import Operation
     from shadowtest.capture import PredictionComparison
     from shadowtest.capture.decode import Decoders
     from shadowtest.judgement import Judgement, Policy, Verdict
     from shadowtest.metrics import ExperimentMetrics
-    from shadowtest.plan import Plan
+    from shadowtest.plan import Plan, UpdatePlan
     from shadowtest.preflight import Preflight
     from shadowtest.status import StatusName, StopState, VariantActionName
     from shadowtest.watch import Look, WatchResult
@@ -83,30 +78,6 @@ _STATUSES: Final = ExperimentStatus._value2member_map_
 _SETTLED: Final = frozenset({ExperimentStatus.CREATED, ExperimentStatus.RUNNING, *TERMINAL})
 _SETTLED_LIVE: Final = frozenset({ExperimentStatus.CREATED, ExperimentStatus.RUNNING})
 _ACTIONS: Final = VariantAction._value2member_map_
-
-
-def _client_error() -> type[ClientError]:
-    # Evaluated only when an exception is being handled, so the happy path never pays for it
-    from botocore.exceptions import ClientError
-
-    return ClientError
-
-
-# botocore's parser meets a body of the wrong shape with these (e.g. AttributeError for a
-# string where a structure belongs, ValueError for a timestamp it cannot read)
-_PARSE_ERRORS: Final = (AttributeError, TypeError, ValueError, KeyError, IndexError)
-_API_NAMES: Final = {
-    "create": "CreateInferenceExperiment", "describe": "DescribeInferenceExperiment",
-    "update": "UpdateInferenceExperiment", "start": "StartInferenceExperiment",
-    "stop": "StopInferenceExperiment", "delete": "DeleteInferenceExperiment",
-    "list": "ListInferenceExperiments", "publish": "Publish",
-}
-
-
-def _unparsed(operation: str, error: Exception) -> MalformedResponseError:
-    return MalformedResponseError(
-        f"{operation} answered with a response botocore could not parse: "
-        f"{type(error).__name__}: {show(str(error))}", operation=operation, field="")
 
 
 def _utc_now() -> datetime:
@@ -177,7 +148,6 @@ class ExperimentClient:
         self._now = now
         self._random = random
         self._instance_types: frozenset[str] | None = None
-        self._paginator: ListInferenceExperimentsPaginator | None = None
 
     def __repr__(self) -> str:
         if self._client is None:
@@ -257,22 +227,9 @@ class ExperimentClient:
         most 30 days from now.
         """
         self._check_create(config, "create request")
-        try:
-            arn = self._call("create", config.name, self.sagemaker.create_inference_experiment,
-                             config.to_boto3())
-        except ExperimentAlreadyExistsError as error:
-            # A resent create meets the experiment its lost first attempt made: that is
-            # success when the experiment is the one asked for.
-            live = self._after_resend(error, config.name)
-            from shadowtest._retries import create_applied
-
-            if live is None or not create_applied(config, live, self._now()):
-                raise
-            log.info("created inference experiment %r (the answer was lost; the resent "
-                     "request found it created as asked)", config.name)
-            return live.arn
+        arn = self._send(sm.CREATE, config.to_boto3(), config.name)
         log.info("created inference experiment %r", config.name)
-        return arn_of("CreateInferenceExperiment", arn)
+        return arn
 
     def _check_create(self, config: InferenceExperimentConfig, subject: str) -> None:
         """Raise :class:`ConfigValidationError` unless ``config`` can be created now."""
@@ -322,9 +279,8 @@ class ExperimentClient:
 
         self._check_apply_arguments(config, desired_state)
         live = self._find(config.name)
-        tags = self._tags(live.arn) if live is not None and config.tags is not None else None
         return plan_apply(config, live, now=self._now(), desired_state=desired_state,
-                          tags=tags)
+                          tags=self._tags(config, live))
 
     def apply(
         self,
@@ -350,6 +306,10 @@ class ExperimentClient:
         when so desired) — or at once if it has ended and nothing changed. Returns the
         experiment as described last.
 
+        A step that fails after others were carried out raises
+        :class:`ApplyIncompleteError`, saying what was done and what was not (the
+        failure is its ``__cause__``); re-running ``apply`` finishes the job.
+
         A schedule built with ``from_now()`` does not cause an update on re-runs: see
         :func:`shadowtest.plan.plan_apply`.
 
@@ -359,8 +319,7 @@ class ExperimentClient:
         logged, and ``on_preflight`` is called with the result. ``preflight=False``
         skips it.
         """
-        from shadowtest.errors import ReplacementRequiredError
-        from shadowtest.plan import plan_apply
+        from shadowtest.plan import apply_refusal, plan_apply
         from shadowtest.status import TRANSIENT
 
         self._check_apply_arguments(config, desired_state, wait=wait, replace=replace,
@@ -377,28 +336,18 @@ class ExperimentClient:
         if live is not None and live.status in TRANSIENT:
             log.info("inference experiment %r is %s; waiting for it to settle", name, live.status)
             live = self.wait(name, _SETTLED, timeout=timeout)
-        tags = self._tags(live.arn) if live is not None and config.tags is not None else None
-        plan = plan_apply(config, live, now=self._now(), desired_state=desired_state, tags=tags)
-        error = plan.error()
-        if error is not None:
-            raise error
-        if plan.replaces and not replace:
-            # the changes that force it (others ride along with the new experiment)
-            forcing = [change for change in plan.changes
-                       if change.action == "replace" and change.reason]
-            lines = "\n".join(f"  {change}" for change in forcing)
-            raise ReplacementRequiredError(
-                f"applying the config would replace inference experiment {name!r} "
-                f"({plan.status}): stop it if running, delete it and create it again; pass "
-                f"replace=True (shadowtest apply --replace) to do so. Nothing was sent:\n{lines}",
-                name=name, fields=dict.fromkeys(change.path for change in forcing))
+        plan = plan_apply(config, live, now=self._now(), desired_state=desired_state,
+                          tags=self._tags(config, live))
+        refusal = apply_refusal(plan, replace=replace)
+        if refusal is not None:
+            raise refusal
         if "create" in plan.actions or plan.replaces:
             self._check_create(config, "create request")  # before the first request is sent
             if preflight:
                 self._preflight_create(config, on_preflight)
         if not plan:
             log.info("inference experiment %r matches the config; nothing to do", name)
-        self._carry_out(name, plan.requests, deadline)
+        self._carry_out(plan, deadline)
         current = self.describe(name)
         if wait and current.status not in TERMINAL:  # an ended, unchanged one stays ended
             until = {ExperimentStatus.RUNNING} if desired_state == "Running" else _SETTLED_LIVE
@@ -419,29 +368,40 @@ class ExperimentClient:
         if not result.ok:
             raise preflight_error(result)
 
-    def _carry_out(self, name: str, requests: Iterable[tuple[str, Mapping[str, object]]],
-                   deadline: float) -> None:
-        """Send a plan's requests in order, waiting where the service needs it: a stopped
-        experiment must end before it is deleted, a new or updated one be Created again
-        before it starts."""
-        sagemaker = self.sagemaker
+    def _carry_out(self, plan: Plan, deadline: float) -> None:
+        """Send a plan's requests in order, waiting where :func:`~shadowtest.plan.wait_before`
+        says the service needs it; a failure after a step was carried out is an
+        :class:`ApplyIncompleteError` saying what was done and what was not."""
+        from shadowtest.plan import incomplete, still_needed, wait_before
+
+        name = plan.name
         sent: builtins.list[str] = []
-        for operation, params in requests:
-            remaining = max(deadline - self._clock(), 0.0)
-            if operation == "delete_inference_experiment" and "stop_inference_experiment" in sent:
-                log.info("apply %r: waiting for the stop to finish", name)
-                self.wait(name, TERMINAL, timeout=remaining)
-            if (operation == "start_inference_experiment"
-                    and {"create_inference_experiment", "update_inference_experiment"} & {*sent}
-                    and self.wait(name, _SETTLED_LIVE, timeout=remaining).status
-                    is ExperimentStatus.RUNNING):
-                continue  # its start time came while it was being created or updated
-            short = operation.replace("_inference_experiment", "")
-            self._call(short, name, getattr(sagemaker, operation), params)
-            sent.append(operation)
+        for method, params in plan.requests:
+            statuses = wait_before(method, sent)
+            try:
+                if statuses is not None:
+                    log.info("apply %r: waiting for it to be %s", name,
+                             " or ".join(sorted(statuses)))
+                    settled = self.wait(name, statuses,
+                                        timeout=max(deadline - self._clock(), 0.0))
+                    if not still_needed(method, settled):
+                        continue
+            except Exception as error:
+                if not sent:
+                    raise
+                raise incomplete(plan, sent, method, error, waited_for=statuses or ()) \
+                    from error
+            try:
+                self._change(sm.BY_METHOD[method], params, name)
+            except Exception as error:
+                if not sent:
+                    raise
+                raise incomplete(plan, sent, method, error) from error
+            sent.append(method)
             if log.isEnabledFor(logging.INFO):
                 keys = [key for key in params if key not in ("Name", "ResourceArn")]
-                log.info("apply %r: %s%s", name, short, f" ({', '.join(keys)})" if keys else "")
+                log.info("apply %r: %s%s", name, sm.BY_METHOD[method].label,
+                         f" ({', '.join(keys)})" if keys else "")
 
     def _check_apply_arguments(self, config: InferenceExperimentConfig,
                                desired_state: object, **flags: object) -> None:
@@ -465,32 +425,23 @@ class ExperimentClient:
 
     def _find(self, name: str) -> InferenceExperiment | None:
         """The described experiment, or ``None`` if there is none of that name."""
-        from shadowtest.errors import ExperimentNotFoundError
-
         try:
             return self.describe(name)
         except ExperimentNotFoundError:
             return None
 
-    def _tags(self, arn: str) -> dict[str, str]:
-        """Every tag on ``arn`` (``ListTags``, page by page)."""
-        tags: dict[str, str] = {}
-        params: dict[str, Any] = {"ResourceArn": arn}
-        while True:
-            page = self._call("list tags", None, self.sagemaker.list_tags, params)
-            tags.update((tag["Key"], tag.get("Value", "")) for tag in page.get("Tags", ()))
-            token = page.get("NextToken")
-            if not token:
-                return tags
-            params = {"ResourceArn": arn, "NextToken": token}
+    def _tags(self, config: InferenceExperimentConfig,
+              live: InferenceExperiment | None) -> dict[str, str] | None:
+        """The live experiment's tags when the config manages tags (else ``None``: not
+        compared)."""
+        if live is None or config.tags is None:
+            return None
+        return sm.tags(self.sagemaker, live.arn)
 
     def describe(self, name: str) -> InferenceExperiment:
         """The experiment called ``name``: status, variants, schedule, configs."""
         _check_name(name)
-        response = self._call("describe", name, self.sagemaker.describe_inference_experiment,
-                              {"Name": name})
-        check_describe(response)
-        return InferenceExperiment(response)
+        return InferenceExperiment(call(self.sagemaker, sm.DESCRIBE, {"Name": name}, name=name))
 
     def update(
         self,
@@ -509,8 +460,9 @@ class ExperimentClient:
         field breaks the update rules. Only the arguments given are sent; an unchanged
         start time, and in Running unchanged model variants or data storage config, are
         dropped; if nothing is left to send, nothing is sent and the ARN is returned.
+        An update refused because the status changed after describing says so.
         """
-        from shadowtest.plan import check_update_arguments, plan_checked
+        from shadowtest.plan import check_update_arguments, explain_refused_update, plan_checked
 
         # every argument is checked, and every problem reported together, before a client
         # is made or anything is sent
@@ -527,68 +479,34 @@ class ExperimentClient:
                 c, schedule, description, model_variants, shadow_mode_config,
                 data_storage_config, instance_types=self._known_types())
         c.raise_if_any("update arguments")
-        sagemaker = self.sagemaker
-        response = self._call("describe", name, sagemaker.describe_inference_experiment,
-                              {"Name": name})
-        check_describe(response)
-        current = InferenceExperiment(response)
-        plan = plan_checked(current, schedule, description, variants, shadow_mode_config,
-                             data_storage_config)
+        current = self.describe(name)
+
+        def planned(live: InferenceExperiment) -> UpdatePlan:
+            return plan_checked(live, schedule, description, variants, shadow_mode_config,
+                                data_storage_config)
+
+        plan = planned(current)
         if plan.refused:
             raise plan.error()  # type: ignore[misc]  # not None when refused
-        if len(plan.request) == 1:  # only the name: every value is the current one
+        if not plan.sends_anything:  # every value is the current one
             log.info("inference experiment %r already has the requested values; "
                      "nothing to update", name)
             return current.arn
-        try:
-            arn = self._call("update", name, sagemaker.update_inference_experiment,
-                             plan.request)
-        except (ExperimentConflictError, _client_error()) as error:
-            from shadowtest._retries import (
-                botocore_error,
-                error_code,
-                status_changed,
-                update_applied,
-                was_resent,
-            )
-
-            if error_code(error) not in ("ConflictException", "ValidationException"):
-                raise
-            after = self._after_resend(error, name, resent_only=False)
-            if after is None:
-                raise
-            if was_resent(error) and update_applied(plan.request, after):
-                log.info("updated inference experiment %r (the answer was lost; the resent "
-                         "request found it updated)", name)
-                return after.arn
-            if after.status == current.status:
-                raise
-            replan = None
-            if after.status in ("Created", "Running"):
-                replan = plan_checked(after, schedule, description, variants,
-                                      shadow_mode_config, data_storage_config)
-            raise status_changed(error, name, current, after, replan) from botocore_error(
-                error)
+        arn = self._send(sm.UPDATE, plan.request, name, explain=lambda error, after: (
+            explain_refused_update(error, current, after, planned)),
+            explain_codes=("ConflictException", "ValidationException"))
         if log.isEnabledFor(logging.INFO):
             log.info("updated inference experiment %r (%s)", name,
                      ", ".join(key for key in plan.request if key != "Name"))
-        return arn_of("UpdateInferenceExperiment", arn)
+        return arn
 
     def start(self, name: str) -> str:
         """Start a Created experiment now, before its scheduled start; returns its ARN."""
         current = self.describe(name)
         check_operation("start", name, current.status)
-        try:
-            arn = self._call("start", name, self.sagemaker.start_inference_experiment,
-                             {"Name": name})
-        except ExperimentConflictError as error:
-            live = self._after_resend(error, name)
-            if live is None or live.status not in (ExperimentStatus.STARTING,
-                                                   ExperimentStatus.RUNNING):
-                raise
-            return live.arn
+        arn = self._send(sm.START, {"Name": name}, name)
         log.info("started inference experiment %r", name)
-        return arn_of("StartInferenceExperiment", arn)
+        return arn
 
     def stop(
         self,
@@ -632,23 +550,23 @@ class ExperimentClient:
         """
         _, desired = self._check_stop_arguments({}, desired_model_variants, "Completed", reason,
                                                 actions_required=False)
-        wanted, policy = _required(require)
+        wanted, policy = (None, None)
+        if require is not None:
+            from shadowtest._promotion import requirement
+
+            wanted, policy = requirement(require)
         current = self.describe(name)
         if wanted is not None:
-            from shadowtest.errors import PromotionBlockedError
+            from shadowtest._promotion import blocked
             from shadowtest.judgement import judge
             from shadowtest.metrics import check_arguments
 
             # the experiment's whole window, every default metric (as evaluate(name) does)
             names = check_arguments(None, None, None, None)
             judgement = judge(self._metrics(current, None, None, None, names), policy)
-            if not judgement.allows(wanted):
-                why = "; ".join(judgement.reasons) or "no reason given"
-                raise PromotionBlockedError(
-                    f"not promoting the shadow of {name!r}: the judgement is "
-                    f"{judgement.verdict.value} (score {judgement.score:.1f}), "
-                    f"{wanted.value} was required: {why}", name=name, required=wanted.value,
-                    judgement=judgement)
+            refusal = blocked(name, judgement, wanted)
+            if refusal is not None:
+                raise refusal
             log.info("inference experiment %r judged %s; promoting", name,
                      judgement.verdict.value)
         source, shadow = _roles(current)
@@ -833,7 +751,9 @@ class ExperimentClient:
             params["MessageGroupId"] = name
             params["MessageDeduplicationId"] = hashlib.sha256(
                 f"{self._now().isoformat()} {message}".encode()).hexdigest()
-        self._call("publish", None, self.sns.publish, params)
+        from shadowtest._aws import sns
+
+        call(self.sns, sns.PUBLISH, params, subject=topic)
 
     def conclude(
         self,
@@ -860,17 +780,9 @@ class ExperimentClient:
         """
         current = self.describe(name)
         check_operation("delete", name, current.status)
-        try:
-            arn = self._call("delete", name, self.sagemaker.delete_inference_experiment,
-                             {"Name": name})
-        except ExperimentNotFoundError as error:
-            from shadowtest._retries import was_resent
-
-            if not was_resent(error):  # else the lost first attempt deleted it
-                raise
-            return current.arn
+        arn = self._send(sm.DELETE, {"Name": name}, name, gone_arn=current.arn)
         log.info("deleted inference experiment %r", name)
-        return arn_of("DeleteInferenceExperiment", arn)
+        return arn
 
     def wait(
         self,
@@ -950,7 +862,7 @@ class ExperimentClient:
                 params[key] = when.astimezone(timezone.utc)
         if max_results is not None and c.check_int("max_results", max_results, ge=1,
                                                    le=MAX_LIST_RESULTS, why="the page size"):
-            params["PaginationConfig"] = {"PageSize": max_results}
+            params["MaxResults"] = max_results
         c.raise_if_any("list arguments")
         return ExperimentList(self._pages(params))
 
@@ -973,13 +885,13 @@ class ExperimentClient:
         captured before that aware datetime). Raises :class:`InvalidStatusError` if the
         experiment captures no data.
         """
-        from shadowtest.capture import compare_captures, read_s3_captures, variant_prefix
-        from shadowtest.capture.pairing import check_options
+        from shadowtest.capture import read_s3_captures, variant_prefix
+        from shadowtest.capture.pairing import check_options, pair_captures
 
-        c = Checker()  # every argument, before anything is sent
+        c = Checker()  # every argument, once, before anything is sent
         if not _good_name(name):
             c.check_string("name", name, EXPERIMENT_NAME)
-        check_options(c, labels=labels, limit=limit, since=since, decoders=decoders)
+        known = check_options(c, labels=labels, limit=limit, since=since, decoders=decoders)
         c.raise_if_any("compare_predictions arguments")
         current = self.describe(name)
         storage = current.data_storage_config
@@ -995,8 +907,8 @@ class ExperimentClient:
         sides = [read_s3_captures(s3, *variant_prefix(storage.destination, current.endpoint_name,
                                                       variant), since=since)
                  for variant in (source, shadow)]
-        result = compare_captures(sides[0], sides[1], labels=labels, limit=limit, since=since,
-                                  decoders=decoders)
+        result = pair_captures(sides[0], sides[1], labels=labels, limit=limit, since=since,
+                               decoders=known)
         for side in sides:
             side.close()  # a limit can stop reading early: stop fetching too
         log.info("compared predictions of inference experiment %r: %d pairs", name,
@@ -1010,49 +922,28 @@ class ExperimentClient:
         """Each page's summaries, and whether the service has another page (its NextToken),
         fetched as iteration reaches it (the caller chains them, so there is no
         Python-level step per experiment)."""
-        if self._paginator is None:
-            self._paginator = self.sagemaker.get_paginator("list_inference_experiments")
-        pages = self._paginator.paginate(**params)
-        try:
-            for page in pages:
-                yield summaries(check_summaries(page)), "NextToken" in page
-        except Exception as error:
-            # not `except _client_error()`: a result dropped before its last page closes
-            # this generator, possibly at interpreter exit, when importing fails
-            if isinstance(error, _PARSE_ERRORS):
-                raise _unparsed("ListInferenceExperiments", error) from error
-            if not isinstance(error, _client_error()):
-                raise
-            translated = translate_client_error(error, name=None, operation="list")
-            if translated is None:
-                raise
-            raise translated from error
+        for page in pages(self.sagemaker, sm.LIST, params):
+            yield summaries(page.get("InferenceExperiments", [])), bool(page.get("NextToken"))
 
-    def _after_resend(self, error: Exception, name: str, *,
-                      resent_only: bool = True) -> InferenceExperiment | None:
-        """The experiment as it is after ``error`` refused a request, to tell a lost answer
-        from a refusal; ``None`` when the request was sent once (with ``resent_only``) or
-        the experiment cannot be described."""
-        from shadowtest._retries import was_resent
+    def _send(self, op: Operation, params: Mapping[str, Any], name: str, *,
+              gone_arn: str | None = None,
+              explain: Callable[[Exception, InferenceExperiment | None],
+                                Exception | None] | None = None,
+              explain_codes: Collection[str] = ()) -> str:
+        """Send a change to experiment ``name``; its ARN (see :meth:`_change`)."""
+        return sm.arn_of(self._change(op, params, name, gone_arn=gone_arn, explain=explain,
+                                      explain_codes=explain_codes))
 
-        if resent_only and not was_resent(error):
-            return None
-        try:
-            return self.describe(name)
-        except (ShadowTestError, _client_error()):
-            return None
-
-    def _call(self, operation: str, name: str | None, method: Callable[..., Any],
-              params: Mapping[str, Any]) -> Any:
-        try:
-            return method(**params)
-        except _client_error() as error:
-            translated = translate_client_error(error, name=name, operation=operation)
-            if translated is None:
-                raise
-            raise translated from error
-        except _PARSE_ERRORS as error:
-            raise _unparsed(_API_NAMES[operation], error) from error
+    def _change(self, op: Operation, params: Mapping[str, Any], name: str, *,
+                gone_arn: str | None = None,
+                explain: Callable[[Exception, InferenceExperiment | None],
+                                  Exception | None] | None = None,
+                explain_codes: Collection[str] = ()) -> Any:
+        """Send a change to experiment ``name``; the answer. A lost answer is recovered by
+        describing the experiment again (:func:`shadowtest._aws.resend.send`)."""
+        return send(self.sagemaker, op, params, name=name, reread=lambda: self._find(name),
+                    now=self._now, gone_arn=gone_arn, explain=explain,
+                    explain_codes=explain_codes)
 
     def _stop(
         self,
@@ -1064,35 +955,13 @@ class ExperimentClient:
     ) -> str:
         name = current.name
         check_operation("stop", name, current.status)
-        roles = current.shadow_mode_config
-        source = roles.source_model_variant_name if roles else None
-        shadow = roles.shadow_model_variant_name if roles else None
-        c = Checker()
-        c.problems += stop_target_problems(name, current.variant_names, shadow, actions,
-                                           desired or ())
-        if VariantAction.PROMOTE in actions.values() and source and source not in actions:
-            actions = {**actions, source: VariantAction.REMOVE}  # the promoted shadow replaces it
-        c.raise_if_any("stop arguments")
-        params: dict[str, Any] = {
-            "Name": name,
-            "ModelVariantActions": {variant: str(action) for variant, action in actions.items()},
-            "DesiredState": desired_state,
-        }
-        if desired is not None:
-            params["DesiredModelVariants"] = [variant.to_boto3() for variant in desired]
-        if reason is not None:
-            params["Reason"] = reason
-        try:
-            arn = self._call("stop", name, self.sagemaker.stop_inference_experiment, params)
-        except ExperimentConflictError as error:
-            live = self._after_resend(error, name)
-            if live is None or live.status not in (ExperimentStatus.STOPPING, *TERMINAL):
-                raise
-            return live.arn
+        request = stop_request(current, actions, desired, desired_state, reason)
+        arn = self._send(sm.STOP, request, name)
         if log.isEnabledFor(logging.INFO):
             log.info("stopped inference experiment %r (%s, %s)", name,
-                     ", ".join(f"{v}: {a}" for v, a in actions.items()), desired_state)
-        return arn_of("StopInferenceExperiment", arn)
+                     ", ".join(f"{v}: {a}" for v, a in request["ModelVariantActions"].items()),
+                     desired_state)
+        return arn
 
     def _check_stop_arguments(
         self,
@@ -1169,21 +1038,3 @@ def _roles(current: InferenceExperiment) -> tuple[str, str]:
         raise ShadowTestError(f"inference experiment {current.name!r} has no shadow mode "
                               "config; give model_variant_actions to stop() explicitly")
     return roles
-
-
-
-
-def _required(require: object) -> tuple[Verdict | None, Policy | None]:
-    """``promote``'s ``require``: the verdict wanted and the policy to judge with."""
-    if require is None:
-        return None, None
-    from shadowtest.judgement import Policy, Verdict
-
-    if isinstance(require, Policy):
-        return Verdict.PASS, require
-    if isinstance(require, str) and require in (Verdict.PASS.value, Verdict.MARGINAL.value):
-        return Verdict(require), None
-    c = Checker()
-    c.add("require", f"got {require!r}; must be Verdict.PASS, Verdict.MARGINAL (or their "
-                     "strings), a Policy (PASS under it), or None")
-    return c.fail("promote arguments")

@@ -9,14 +9,18 @@ The tree::
     │   │                                .name, .status, .operation; nothing was sent
     │   └── UpdateNotAllowedError        an update breaks the Created/Running rules; also .fields
     ├── ServiceError                     the service refused a request (translated ClientError);
-    │   │                                .name, .operation, .code, .service_message;
-    │   │                                the botocore ClientError is the __cause__
+    │   │                                .name, .operation, .code, .service_message, .subject;
+    │   │                                the botocore ClientError is the __cause__. CloudWatch's
+    │   │                                and S3's common codes are ServiceError itself
     │   ├── ExperimentNotFoundError      ResourceNotFound (also a LookupError)
     │   ├── ExperimentAlreadyExistsError ResourceInUse: the name is taken
     │   ├── ExperimentConflictError      ConflictException: the service's status check refused it
     │   └── ResourceLimitExceededError   ResourceLimitExceeded
     ├── ReplacementRequiredError         apply() would have to stop, delete and create the
     │                                    experiment again; .name, .fields; nothing was sent
+    ├── ApplyIncompleteError             apply() carried out some steps and then one failed;
+    │                                    says what was done and what was not; .name, .done,
+    │                                    .failed; the failure is the __cause__; re-run apply
     ├── MalformedResponseError           a response lacks a field the service model requires,
     │                                    or has one of the wrong shape; .operation, .field
     ├── WaitTimeoutError                 (also a TimeoutError) wait() ran out of time;
@@ -32,8 +36,11 @@ The tree::
     └── CaptureFormatError               (also a ValueError) a data-capture line or payload is
                                          not what SageMaker writes; says what, never quotes it
 
-Any other ``botocore`` error (throttling, access denied, validation the service
-does itself, network failures) propagates exactly as botocore raised it.
+Which service code becomes which class is one table per service, kept with the
+service's operations in ``shadowtest._aws`` (SageMaker's is :data:`ERROR_CODES`, here
+because it is public). Any other ``botocore`` error (throttling, access denied to
+SageMaker, validation the service does itself, network failures) propagates exactly
+as botocore raised it.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ERROR_CODES",
     "MAX_PROBLEMS_SHOWN",
+    "ApplyIncompleteError",
     "CaptureFormatError",
     "ConfigValidationError",
     "ExperimentAlreadyExistsError",
@@ -212,21 +220,28 @@ def _rebuild_kw(cls: type[Exception], args: tuple[object, ...], kw: dict[str, ob
 
 
 class ServiceError(ShadowTestError):
-    """The service refused the request; the botocore ``ClientError`` is ``__cause__``."""
+    """The service refused the request; the botocore ``ClientError`` is ``__cause__``.
 
-    def __init__(self, message: str, *, name: str | None, operation: str, code: str) -> None:
+    ``code`` is the service's error code, ``name`` the experiment the request was about
+    (if any) and ``subject`` what else it was about (``"s3://bucket/prefix"``)."""
+
+    def __init__(self, message: str, *, name: str | None, operation: str, code: str,
+                 subject: str | None = None) -> None:
         super().__init__(message)
         self.name = name
         self.operation = operation
         self.code = code
         self.service_message = message
+        self.subject = subject
 
     def __str__(self) -> str:
-        subject = f"inference experiment {self.name!r}" if self.name else "request"
+        subject = (f"inference experiment {self.name!r}" if self.name
+                   else self.subject or "request")
         return f"{self.operation} {subject}: {self.code}: {self.service_message}"
 
     def __reduce__(self) -> tuple[object, ...]:
-        kw = {"name": self.name, "operation": self.operation, "code": self.code}
+        kw = {"name": self.name, "operation": self.operation, "code": self.code,
+              "subject": self.subject}
         return (_rebuild_kw, (type(self), self.args, kw))
 
 
@@ -259,6 +274,24 @@ class ReplacementRequiredError(ShadowTestError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_kw, (type(self), self.args, {"name": self.name, "fields": self.fields}))
+
+
+class ApplyIncompleteError(ShadowTestError):
+    """``apply()`` carried out some of its steps, then one failed (its error is
+    ``__cause__``): the message says what was done and what was not. ``done`` names the
+    steps carried out (``("stop", "delete")``), ``failed`` the one that failed
+    (``"create"``). Re-running ``apply`` with the same config finishes the job: it plans
+    again from the experiment as it now is."""
+
+    def __init__(self, message: str, *, name: str, done: Iterable[str], failed: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.done = tuple(done)
+        self.failed = failed
+
+    def __reduce__(self) -> tuple[object, ...]:
+        kw = {"name": self.name, "done": self.done, "failed": self.failed}
+        return (_rebuild_kw, (type(self), self.args, kw))
 
 
 class MalformedResponseError(ShadowTestError):
@@ -367,7 +400,8 @@ class CaptureFormatError(ShadowTestError, ValueError):
     """
 
 
-#: The one translation table: service error code -> shadowtest class.
+#: SageMaker's translation table: service error code -> shadowtest class (the other
+#: services' tables are in ``shadowtest._aws``).
 ERROR_CODES: Mapping[str, type[ServiceError]] = {
     "ResourceNotFound": ExperimentNotFoundError,
     "ResourceInUse": ExperimentAlreadyExistsError,
@@ -376,16 +410,33 @@ ERROR_CODES: Mapping[str, type[ServiceError]] = {
 }
 
 
+def error_code(error: BaseException) -> str:
+    """The service's error code of ``error``: a botocore ``ClientError`` or a
+    :class:`ServiceError` translated from one (``""`` for anything else). The one place
+    that reads a ``ClientError``'s code."""
+    if isinstance(error, ServiceError):
+        return error.code
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        details = response.get("Error")
+        if isinstance(details, dict):
+            return str(details.get("Code") or "")
+    return ""
+
+
 def translate_client_error(
-    error: ClientError, *, name: str | None, operation: str
+    error: ClientError, *, name: str | None, operation: str,
+    table: Mapping[str, type[ServiceError]] | None = None, subject: str | None = None,
 ) -> ServiceError | None:
-    """The shadowtest error for a botocore ``ClientError``, or ``None`` if its code is unmapped.
+    """The shadowtest error for a botocore ``ClientError``, or ``None`` if its code is not
+    in ``table`` (default: SageMaker's, :data:`ERROR_CODES`).
 
     The caller raises the result ``from error``; ``None`` means "re-raise the original".
     """
-    details = error.response.get("Error", {})
-    cls = ERROR_CODES.get(details.get("Code", ""))
+    code = error_code(error)
+    cls = (ERROR_CODES if table is None else table).get(code)
     if cls is None:
         return None
-    return cls(details.get("Message", "") or str(error), name=name, operation=operation,
-               code=details.get("Code", ""))
+    message = error.response.get("Error", {}).get("Message", "")
+    return cls(message or str(error), name=name, operation=operation, code=code,
+               subject=subject)

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, NoReturn, TypeV
 import attrs
 from typing_extensions import Self
 
+from shadowtest._aws.sagemaker import DESCRIBE_RESPONSE, SUMMARY
+from shadowtest._aws.shapes import Shape, fail
 from shadowtest._checks import unchecked
 from shadowtest._displayed import Displayed
-from shadowtest._responses import DESCRIBE_RESPONSE, SUMMARY, Shape, fail
 from shadowtest.config import (
     VARIANT_HEADERS,
     DataStorageConfig,
@@ -104,10 +105,10 @@ class EndpointMetadata(Displayed):
         d: Mapping[str, Any] = data  # its shape is checked where it is read
         status = d.get("EndpointStatus")
         return cls(
-            endpoint_name=d["EndpointName"],
-            endpoint_config_name=d.get("EndpointConfigName"),
+            endpoint_name=_text(d["EndpointName"]),
+            endpoint_config_name=_optional_text(d.get("EndpointConfigName")),
             endpoint_status=None if status is None else EndpointStatus.parse(_text(status)),
-            failure_reason=d.get("FailureReason"),
+            failure_reason=_optional_text(d.get("FailureReason")),
         )
 
     def _card(self, now: datetime | None = None) -> Card:
@@ -153,10 +154,10 @@ class ModelVariantSummary(Displayed):
         real_time = d["InfrastructureConfig"]["RealTimeInferenceConfig"]
         status = d["Status"]
         return cls(
-            model_name=d["ModelName"],
-            variant_name=d["VariantName"],
-            instance_type=real_time["InstanceType"],
-            instance_count=real_time["InstanceCount"],
+            model_name=_text(d["ModelName"]),
+            variant_name=_text(d["VariantName"]),
+            instance_type=_text(real_time["InstanceType"]),
+            instance_count=_count(real_time["InstanceCount"]),
             status=_VARIANT_STATUSES.get(status) or ModelVariantStatus.parse(_text(status)),
         )
 
@@ -166,6 +167,24 @@ def _text(value: object) -> str:
     if isinstance(value, str):
         return value
     raise TypeError(f"not a string: {type(value).__name__}")
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _count(value: object) -> int:
+    """An integer of a response (not a bool); anything else is a TypeError."""
+    if type(value) is int:
+        return value
+    raise TypeError(f"not an integer: {type(value).__name__}")
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    """A list of strings of a response; anything else is a TypeError."""
+    if isinstance(value, (list, tuple)):
+        return tuple(map(_text, value))
+    raise TypeError(f"not a list: {type(value).__name__}")
 
 
 def _when(value: object) -> datetime | None:
@@ -188,19 +207,19 @@ def _shadow_mode(data: Mapping[str, Any] | None) -> ShadowModeConfig | None:
         return None
     shadow = data["ShadowModelVariants"][0]
     return unchecked(ShadowModeConfig,
-                     source_model_variant_name=data["SourceModelVariantName"],
-                     shadow_model_variant_name=shadow["ShadowModelVariantName"],
-                     sampling_percentage=shadow["SamplingPercentage"])
+                     source_model_variant_name=_text(data["SourceModelVariantName"]),
+                     shadow_model_variant_name=_text(shadow["ShadowModelVariantName"]),
+                     sampling_percentage=_count(shadow["SamplingPercentage"]))
 
 
 def _data_storage(data: Mapping[str, Any] | None) -> DataStorageConfig | None:
     if data is None:
         return None
     content = data.get("ContentType") or {}
-    return unchecked(DataStorageConfig, destination=data["Destination"],
-                     kms_key=data.get("KmsKey"),
-                     csv_content_types=content.get("CsvContentTypes", ()),
-                     json_content_types=content.get("JsonContentTypes", ()))
+    return unchecked(DataStorageConfig, destination=_text(data["Destination"]),
+                     kms_key=_optional_text(data.get("KmsKey")),
+                     csv_content_types=_texts(content.get("CsvContentTypes", ())),
+                     json_content_types=_texts(content.get("JsonContentTypes", ())))
 
 
 class _ResponseView(Displayed):
@@ -339,7 +358,7 @@ class _ResponseView(Displayed):
 
     @property
     def status_reason(self) -> str | None:
-        return self._data.get("StatusReason")
+        return self._text("StatusReason")
 
     @property
     def diagnosis(self) -> Finding | None:
@@ -354,7 +373,7 @@ class _ResponseView(Displayed):
 
     @property
     def description(self) -> str | None:
-        return self._data.get("Description")
+        return self._text("Description")
 
     @cached_property
     def schedule(self) -> InferenceExperimentSchedule | None:
@@ -372,6 +391,12 @@ class _ResponseView(Displayed):
     def completion_time(self) -> datetime | None:
         return self._time("CompletionTime")
 
+    def _text(self, key: str) -> str | None:
+        value = self._data.get(key)
+        if value is not None and type(value) is not str:
+            self._malformed(key)
+        return value
+
     def _time(self, key: str) -> datetime | None:
         value = self._data.get(key)
         if value is not None and not isinstance(value, datetime):
@@ -380,7 +405,7 @@ class _ResponseView(Displayed):
 
     @property
     def role_arn(self) -> str | None:
-        return self._data.get("RoleArn")
+        return self._text("RoleArn")
 
     @property
     def is_terminal(self) -> bool:
@@ -419,7 +444,7 @@ class InferenceExperiment(_ResponseView):
     @property
     def endpoint_name(self) -> str:
         try:
-            return self._data["EndpointMetadata"]["EndpointName"]  # type: ignore[no-any-return]
+            return _text(self._data["EndpointMetadata"]["EndpointName"])
         except _READ_ERRORS:
             self._malformed("EndpointMetadata.EndpointName")
 
@@ -438,7 +463,7 @@ class InferenceExperiment(_ResponseView):
 
     @property
     def kms_key(self) -> str | None:
-        return self._data.get("KmsKey")
+        return self._text("KmsKey")
 
     @property
     def source_variant(self) -> ModelVariantSummary | None:
@@ -457,7 +482,10 @@ class InferenceExperiment(_ResponseView):
     @property
     def variant_names(self) -> tuple[str, ...]:
         try:
-            return tuple([variant["VariantName"] for variant in self._data["ModelVariants"]])
+            names = tuple([variant["VariantName"] for variant in self._data["ModelVariants"]])
+            if not all(type(name) is str for name in names):
+                raise TypeError("VariantName is not a string")
+            return names
         except _READ_ERRORS:
             self._malformed("ModelVariants")
 
@@ -469,8 +497,8 @@ class InferenceExperiment(_ResponseView):
             data = self._data.get("ShadowModeConfig")
             if data is None:
                 return None
-            return (data["SourceModelVariantName"],
-                    data["ShadowModelVariants"][0]["ShadowModelVariantName"])
+            return (_text(data["SourceModelVariantName"]),
+                    _text(data["ShadowModelVariants"][0]["ShadowModelVariantName"]))
         except _READ_ERRORS:
             self._malformed("ShadowModeConfig")
 

@@ -500,28 +500,26 @@ def fetch_metrics(
 ) -> ExperimentMetrics:
     """Fetch ``metrics`` of both variants over ``[start, end)`` (already checked) and build
     the :class:`ExperimentMetrics`. Pages are gathered first and the result built only once
-    every page has arrived: an error on any request raises and leaves no partial result."""
+    every page has arrived: an error on any request raises and leaves no partial result.
+    Requests go through ``shadowtest._aws`` (each page's shape checked, errors translated,
+    a repeated token an error)."""
+    from shadowtest._aws.cloudwatch import metric_data
+
     variants = (production_variant, shadow_variant)
     queries = plan_queries(endpoint, variants, metrics, period)
     points: dict[str, list[tuple[list[datetime], list[float]]]] = {q["Id"]: [] for q in queries}
     for request in plan_requests(queries, start, end):
-        token: str | None = None
-        while True:
-            params = dict(request, NextToken=token) if token else request
-            page = cloudwatch.get_metric_data(**params)
-            for result in page.get("MetricDataResults", ()):
+        for page in metric_data(cloudwatch, request):
+            for result in page["MetricDataResults"]:
                 status = result.get("StatusCode", "Complete")
                 if status in ("InternalError", "Forbidden"):
                     messages = "; ".join(m.get("Value", "") for m in result.get("Messages", ()))
                     raise ShadowTestError(
-                        f"CloudWatch answered {status} for query {result.get('Id')} of "
+                        f"CloudWatch answered {status} for query {result['Id']} of "
                         f"experiment {name!r}" + (f": {messages}" if messages else ""))
                 if result["Id"] in points:
                     points[result["Id"]].append((result.get("Timestamps", []),
                                                  result.get("Values", [])))
-            token = page.get("NextToken")
-            if not token:
-                break
     sides: tuple[dict[str, MetricSeries], dict[str, MetricSeries]] = ({}, {})
     per_variant = len(queries) // 2
     for i, query in enumerate(queries):

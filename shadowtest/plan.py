@@ -23,13 +23,19 @@ from shadowtest.config import (
     ModelVariantConfig,
     ShadowModeConfig,
 )
-from shadowtest.errors import Problem, UpdateNotAllowedError
+from shadowtest.errors import (
+    ApplyIncompleteError,
+    Problem,
+    ReplacementRequiredError,
+    ShadowTestError,
+    UpdateNotAllowedError,
+)
 from shadowtest.experiment import InferenceExperiment
 from shadowtest.rules import botocore_instance_types, instance_type_problems
 from shadowtest.status import TRANSIENT, ExperimentStatus, StrEnum, status_advice
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Mapping
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
     from mypy_boto3_sagemaker.type_defs import UpdateInferenceExperimentRequestTypeDef
 
@@ -845,3 +851,116 @@ def _tag_changes(
                for key, value in added.items()]
     changes += [PlannedChange(path=f"tags[{key!r}]", old=live[key], new=None) for key in removed]
     return changes, [{"Key": key, "Value": value} for key, value in added.items()], removed
+
+
+# -- carrying a plan out (apply): refusals, waits, and what a failure leaves --------------
+
+#: What each step of a plan is called in messages: (what was done, what doing it is).
+_STEP_WORDS: Final[Mapping[str, tuple[str, str]]] = {
+    "create_inference_experiment": ("created", "creating it"),
+    "update_inference_experiment": ("updated", "updating it"),
+    "start_inference_experiment": ("started", "starting it"),
+    "stop_inference_experiment": ("stopped", "stopping it"),
+    "delete_inference_experiment": ("deleted", "deleting it"),
+    "add_tags": ("tagged", "adding its tags"),
+    "delete_tags": ("untagged", "deleting its tags"),
+}
+
+
+def apply_refusal(plan: Plan, *, replace: bool) -> ShadowTestError | None:
+    """What ``apply`` raises before sending anything for ``plan``: the
+    :class:`UpdateNotAllowedError` of its refused changes, or, without ``replace``, the
+    :class:`ReplacementRequiredError` naming the changes that force a new experiment;
+    ``None`` when it may go ahead."""
+    error = plan.error()
+    if error is not None or not plan.replaces or replace:
+        return error
+    # the changes that force it (others ride along with the new experiment)
+    forcing = [change for change in plan.changes if change.action == "replace" and change.reason]
+    lines = "\n".join(f"  {change}" for change in forcing)
+    return ReplacementRequiredError(
+        f"applying the config would replace inference experiment {plan.name!r} "
+        f"({plan.status}): stop it if running, delete it and create it again; pass "
+        f"replace=True (shadowtest apply --replace) to do so. Nothing was sent:\n{lines}",
+        name=plan.name, fields=dict.fromkeys(change.path for change in forcing))
+
+
+def wait_before(operation: str, sent: Collection[str]) -> frozenset[ExperimentStatus] | None:
+    """The statuses the experiment must reach before ``operation`` is sent, after the
+    operations ``sent`` (``None``: none): a stopped experiment must end before it is
+    deleted, a created or updated one be Created (or Running) before it is started."""
+    from shadowtest.status import TERMINAL
+
+    if operation == "delete_inference_experiment" and "stop_inference_experiment" in sent:
+        return TERMINAL
+    if operation == "start_inference_experiment" and (
+            "create_inference_experiment" in sent or "update_inference_experiment" in sent):
+        return frozenset({ExperimentStatus.CREATED, ExperimentStatus.RUNNING})
+    return None
+
+
+def still_needed(operation: str, live: InferenceExperiment) -> bool:
+    """Whether ``operation`` is still to be sent once the experiment has settled as
+    ``live``: a start is not when its start time came while it was being created or
+    updated."""
+    return not (operation == "start_inference_experiment"
+                and live.status is ExperimentStatus.RUNNING)
+
+
+def _words(step: str) -> tuple[str, str]:
+    return _STEP_WORDS.get(step, (step, step))
+
+
+def incomplete(plan: Plan, done: Sequence[str], failed: str, error: BaseException, *,
+               waited_for: Collection[str] = ()) -> ApplyIncompleteError:
+    """The error for a plan whose steps ``done`` (boto3 method names) were carried out
+    before ``failed`` failed with ``error`` — or, with ``waited_for`` (statuses), before
+    the wait ahead of it did: what was done, what was not, and that re-running apply
+    finishes the job."""
+    did = " and ".join(_words(step)[0] for step in done)
+    doing = _words(failed)[1]
+    if plan.replaces and "create_inference_experiment" not in done:
+        did = f"the old experiment was {did}"
+        if failed == "create_inference_experiment":
+            doing = "creating it again"
+    elif plan.replaces:
+        did = f"inference experiment {plan.name!r} was replaced ({did} again)"
+    else:
+        did = f"inference experiment {plan.name!r} was {did}"
+    if waited_for:
+        doing = f"waiting for it to be {' or '.join(sorted(waited_for))} before {doing}"
+    return ApplyIncompleteError(
+        f"apply {plan.name!r}: {did}; {doing} failed: {type(error).__name__}: {error} — "
+        "re-run apply to finish (it plans again from the experiment as it now is)",
+        name=plan.name, done=[step.split("_")[0] for step in done],
+        failed=failed.split("_")[0])
+
+
+def explain_refused_update(
+    error: BaseException, before: InferenceExperiment, after: InferenceExperiment | None,
+    replan: Callable[[InferenceExperiment], UpdatePlan],
+) -> ShadowTestError | None:
+    """What an update refused with ``ConflictException`` or ``ValidationException`` means
+    when the status changed from ``before`` (described to plan it) to ``after``:
+    :class:`UpdateNotAllowedError` when the new status forbids a requested field
+    (``replan(after)`` is the same update planned against ``after``), else
+    :class:`ExperimentConflictError`. ``None`` when the status did not change (the
+    refusal stands as the service said it)."""
+    from shadowtest.errors import ExperimentConflictError, error_code
+
+    code = error_code(error)
+    if code not in ("ConflictException", "ValidationException") or after is None \
+            or after.status == before.status:
+        return None
+    name = before.name
+    said = str(error)
+    lead = (f"the status of inference experiment {name!r} changed from {before.status} to "
+            f"{after.status} after it was described, and the service refused the update "
+            f"({code}: {said})")
+    refused = replan(after).error() if after.status in UPDATABLE_FIELDS else None
+    if refused is not None:
+        return UpdateNotAllowedError(f"{lead}; in {after.status}: {refused}", name=name,
+                                     status=str(after.status), fields=refused.fields,
+                                     problems=refused.problems)
+    return ExperimentConflictError(f"{lead}; describe it and update again", name=name,
+                                   operation="update", code=code)

@@ -10,7 +10,7 @@ import builtins
 import difflib
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shadowtest._checks import Checker, to_tuple
 from shadowtest.config import (
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from shadowtest.config import InferenceExperimentSchedule
+    from shadowtest.experiment import InferenceExperiment
 
 __all__ = [
     "botocore_instance_types",
@@ -36,6 +37,7 @@ __all__ = [
     "instance_type_problems",
     "instance_types_from_model_file",
     "schedule_problems_at",
+    "stop_request",
     "stop_target_problems",
 ]
 
@@ -206,3 +208,36 @@ def stop_target_problems(
                 f"{variant_config.variant_name!r} is not a variant of {name!r} "
                 f"(its variants: {listed})"))
     return problems
+
+
+def stop_request(
+    current: InferenceExperiment,
+    actions: Mapping[str, VariantAction],
+    desired: tuple[ModelVariantConfig, ...] | None,
+    desired_state: str,
+    reason: str | None,
+) -> dict[str, Any]:
+    """The ``StopInferenceExperiment`` request for ``current`` (arguments already passed
+    :func:`check_stop_arguments`); :class:`ConfigValidationError` if an action or desired
+    variant names no variant of it, or promotes another than the shadow. Promoting the
+    shadow removes the source variant unless an action for it is given: the promoted
+    shadow replaces it."""
+    name = current.name
+    roles = current._roles
+    source, shadow = roles if roles is not None else (None, None)
+    c = Checker()
+    c.problems += stop_target_problems(name, current.variant_names, shadow, actions,
+                                       desired or ())
+    c.raise_if_any("stop arguments")
+    if VariantAction.PROMOTE in actions.values() and source and source not in actions:
+        actions = {**actions, source: VariantAction.REMOVE}
+    request: dict[str, Any] = {
+        "Name": name,
+        "ModelVariantActions": {variant: str(action) for variant, action in actions.items()},
+        "DesiredState": desired_state,
+    }
+    if desired is not None:
+        request["DesiredModelVariants"] = [variant.to_boto3() for variant in desired]
+    if reason is not None:
+        request["Reason"] = reason
+    return request

@@ -726,7 +726,8 @@ def run_watch(options: WatchOptions, io: WatchIO) -> WatchResult:
     """Watch ``options.name`` until it acts, a verdict is reached with nothing to do, the
     experiment leaves Running, the timeout passes or a signal ends it (see
     :meth:`ExperimentClient.watch`)."""
-    from shadowtest._waiting import backoff_pause, describe_fault, is_transient
+    from shadowtest._aws.faults import describe_fault, is_transient
+    from shadowtest._waiting import backoff_pause
 
     name = options.name
     started = io.clock()
@@ -870,7 +871,7 @@ def _act(options: WatchOptions, io: WatchIO, signals: _Signals,
          ) -> tuple[InferenceExperiment, Action] | Literal["held"] | None:
     """Carry out ``decision``: a stop (the watch then returns: the experiment and the
     action), a raise of the sampling (``None``; ``"held"`` when the update was refused)."""
-    from shadowtest._waiting import is_transient
+    from shadowtest._aws.faults import is_transient
     from shadowtest.errors import ShadowTestError
 
     name = options.name

@@ -140,6 +140,8 @@ def one_of_each() -> dict[str, Any]:
         "ResourceLimitExceededError": shadowtest.ResourceLimitExceededError(
             "limit", name=None, operation="CreateInferenceExperiment",
             code="ResourceLimitExceeded"),
+        "ApplyIncompleteError": shadowtest.ApplyIncompleteError(
+            "updated; starting it failed", name="x", done=["update"], failed="start"),
         "ReplacementRequiredError": shadowtest.ReplacementRequiredError(
             "replace", name="x", fields=["endpoint_name"]),
         "MalformedResponseError": shadowtest.MalformedResponseError(

@@ -4,6 +4,7 @@ and carried out by ExperimentClient.apply against the fake."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from shadowtest import (
+    ApplyIncompleteError,
     ConfigValidationError,
     ExperimentStatus,
     InferenceExperiment,
@@ -20,7 +22,9 @@ from shadowtest import (
     Plan,
     PlannedChange,
     ReplacementRequiredError,
+    ResourceLimitExceededError,
     UpdateNotAllowedError,
+    WaitTimeoutError,
 )
 from shadowtest.plan import plan_apply
 from shadowtest.testing import FakeSageMaker, describe_response, sample_config
@@ -361,6 +365,209 @@ class TestApply:
         plan = fake.experiment_client().plan(sampling(sample_config(tags={"a": "b"}), 10))
         assert plan.actions == ("update",)
         assert [op for op, _ in fake.calls] == ["DescribeInferenceExperiment", "ListTags"]
+
+
+class TestNothingHalfApplied:
+    """A step of apply that fails after others were carried out says what was done and
+    what was not; a re-run finishes the job; a lost answer is recovered as the single
+    calls recover it."""
+
+    @pytest.fixture
+    def fake(self, monkeypatch: pytest.MonkeyPatch) -> FakeSageMaker:
+        # botocore resends at once, so a resent request meets what its first attempt left
+        monkeypatch.setattr(time, "sleep", lambda seconds: None)
+        return FakeSageMaker(now=T0)
+
+    def test_an_update_then_a_failed_start_says_it_was_updated(self,
+                                                              fake: FakeSageMaker) -> None:
+        """apply(desired_state="Running") updated, then its start was refused: a raw
+        ClientError before; now an ApplyIncompleteError naming both steps, the refusal
+        as its cause. Re-running apply sends only the start."""
+        fake.seed(sample_config(), status=S.CREATED)
+        schedule = fake.describe(NAME)["Schedule"]
+        config = sample_config(description="new", schedule=InferenceExperimentSchedule(
+            start_time=schedule["StartTime"], end_time=schedule["EndTime"]))
+        fake.fail_next("StartInferenceExperiment", "ValidationException",
+                       "The endpoint is being updated")
+        client = fake.experiment_client()
+        with pytest.raises(ApplyIncompleteError) as caught:
+            client.apply(config, desired_state="Running")
+        error = caught.value
+        assert str(error) == (
+            "apply 'churn-shadow': inference experiment 'churn-shadow' was updated; "
+            "starting it failed: ClientError: An error occurred (ValidationException) when "
+            "calling the StartInferenceExperiment operation: The endpoint is being updated "
+            "— re-run apply to finish (it plans again from the experiment as it now is)")
+        assert (error.name, error.done, error.failed) == (NAME, ("update",), "start")
+        assert isinstance(error.__cause__, ClientError)
+        assert mutating(fake) == ["UpdateInferenceExperiment", "StartInferenceExperiment"]
+        n = len(fake.calls)
+        result = client.apply(config, desired_state="Running", wait=True)
+        assert (result.status, result.description) == (S.RUNNING, "new")
+        assert mutating(fake, n) == ["StartInferenceExperiment"]
+
+    def test_a_replacement_whose_create_failed_says_the_old_one_is_gone(
+            self, fake: FakeSageMaker) -> None:
+        """apply(replace=True) stopped and deleted the old experiment, then the create was
+        refused: the error says the old one is gone and to re-run, which creates it."""
+        fake.seed(sample_config())
+        moved = sample_config(endpoint_name="churn-2")
+        fake.fail_next("CreateInferenceExperiment", "ResourceLimitExceeded",
+                       "too many inference experiments")
+        client = fake.experiment_client()
+        with pytest.raises(ApplyIncompleteError) as caught:
+            client.apply(moved, replace=True)
+        error = caught.value
+        assert str(error).startswith(
+            "apply 'churn-shadow': the old experiment was stopped and deleted; creating it "
+            "again failed: ResourceLimitExceededError: create inference experiment "
+            "'churn-shadow': ResourceLimitExceeded: too many inference experiments — re-run "
+            "apply to finish")
+        assert (error.done, error.failed) == (("stop", "delete"), "create")
+        assert isinstance(error.__cause__, ResourceLimitExceededError)
+        assert not fake.experiments
+        result = client.apply(moved, replace=True, wait=True)
+        assert (result.endpoint_name, result.status) == ("churn-2", S.RUNNING)
+
+    def test_a_wait_between_steps_that_fails_says_what_was_done(self,
+                                                               fake: FakeSageMaker) -> None:
+        """The stop of a replacement is sent, and waiting for it to end runs out of time:
+        the error says it was stopped and what it was waiting for."""
+        fake.seed(sample_config())
+        with pytest.raises(ApplyIncompleteError, match=(
+                "the old experiment was stopped; waiting for it to be Cancelled or Completed "
+                "before deleting it failed: WaitTimeoutError")) as caught:
+            fake.experiment_client().apply(sample_config(endpoint_name="churn-2"),
+                                           replace=True, timeout=0)
+        assert isinstance(caught.value.__cause__, WaitTimeoutError)
+        assert mutating(fake) == ["StopInferenceExperiment"]
+
+    def test_a_first_step_that_fails_raises_its_own_error(self, fake: FakeSageMaker) -> None:
+        """Nothing was done, so there is nothing to say beyond the refusal itself."""
+        fake.fail_next("CreateInferenceExperiment", "ResourceLimitExceeded", "full")
+        with pytest.raises(ResourceLimitExceededError):
+            fake.experiment_client().apply(sample_config())
+
+    def test_a_lost_create_answer_is_recovered(self, fake: FakeSageMaker) -> None:
+        """The create was carried out and its answer lost; botocore's resend met
+        ResourceInUse, which apply raised as ExperimentAlreadyExistsError although create()
+        recovered. It recovers the same way: one create, the experiment returned."""
+        fake.time_out_next("CreateInferenceExperiment", applied=True)
+        result = fake.experiment_client().apply(sample_config())
+        assert result.name == NAME
+        assert mutating(fake) == ["CreateInferenceExperiment"]
+        assert fake.attempts.count("CreateInferenceExperiment") == 2
+
+    @pytest.mark.parametrize(("seed", "config", "operation"), [
+        (S.CREATED, sample_config(description="new"), "UpdateInferenceExperiment"),
+        (S.RUNNING, sample_config(endpoint_name="churn-2"), "StopInferenceExperiment"),
+    ])
+    def test_lost_answers_of_every_step_are_recovered(
+            self, fake: FakeSageMaker, seed: S, config: InferenceExperimentConfig,
+            operation: str) -> None:
+        """An update or a replacement's stop whose answer was lost is not a failure."""
+        fake.seed(sample_config(), status=seed)
+        fake.time_out_next(operation, applied=True)
+        fake.experiment_client().apply(config, replace=True, wait=True)
+        assert mutating(fake).count(operation) == 1
+
+
+class TestCarryingOutIsPure:
+    """What apply decides around sending, as plain functions of the plan (they were inline
+    in ``ExperimentClient.apply``)."""
+
+    def test_a_replacement_without_replace_is_refused_naming_the_forcing_changes(self) -> None:
+        from shadowtest.plan import apply_refusal
+
+        plan = plan_apply(sample_config(endpoint_name="churn-2", description="also"),
+                          live(sample_config()), now=T0)
+        error = apply_refusal(plan, replace=False)
+        assert isinstance(error, ReplacementRequiredError)
+        assert error.fields == ("endpoint_name",)
+        assert str(error).startswith("applying the config would replace inference "
+                                     "experiment 'churn-shadow' (Running)")
+        assert apply_refusal(plan, replace=True) is None
+
+    def test_a_refused_change_is_refused_replace_or_not(self) -> None:
+        from shadowtest.plan import apply_refusal
+
+        plan = plan_apply(count(sample_config(), 0, 2), live(sample_config()), now=T0)
+        for replace in (False, True):
+            assert isinstance(apply_refusal(plan, replace=replace), UpdateNotAllowedError)
+
+    @pytest.mark.parametrize(("operation", "sent", "wanted"), [
+        ("delete_inference_experiment", ["stop_inference_experiment"], {"Completed",
+                                                                        "Cancelled"}),
+        ("delete_inference_experiment", [], None),
+        ("start_inference_experiment", ["create_inference_experiment"], {"Created",
+                                                                         "Running"}),
+        ("start_inference_experiment", ["update_inference_experiment", "add_tags"],
+         {"Created", "Running"}),
+        ("start_inference_experiment", ["add_tags"], None),
+        ("create_inference_experiment", ["stop_inference_experiment",
+                                         "delete_inference_experiment"], None),
+    ])
+    def test_what_a_step_waits_for(self, operation: str, sent: list[str],
+                                   wanted: set[str] | None) -> None:
+        from shadowtest.plan import wait_before
+
+        assert wait_before(operation, sent) == (None if wanted is None else wanted)
+
+    def test_a_start_is_dropped_once_the_experiment_started_by_itself(self) -> None:
+        from shadowtest.plan import still_needed
+
+        assert not still_needed("start_inference_experiment", live(BASE, S.RUNNING))
+        assert still_needed("start_inference_experiment", live(BASE, S.CREATED))
+        assert still_needed("delete_inference_experiment", live(BASE, S.RUNNING))
+
+    @pytest.mark.parametrize(("done", "failed", "said"), [
+        (["update_inference_experiment"], "start_inference_experiment",
+         "inference experiment 'churn-shadow' was updated; starting it failed"),
+        (["update_inference_experiment", "add_tags"], "delete_tags",
+         "inference experiment 'churn-shadow' was updated and tagged; deleting its tags "
+         "failed"),
+        (["stop_inference_experiment", "delete_inference_experiment"],
+         "create_inference_experiment",
+         "the old experiment was stopped and deleted; creating it again failed"),
+        (["delete_inference_experiment", "create_inference_experiment"],
+         "start_inference_experiment",
+         "inference experiment 'churn-shadow' was replaced (deleted and created again); "
+         "starting it failed"),
+    ])
+    def test_what_an_incomplete_apply_says(self, done: list[str], failed: str,
+                                           said: str) -> None:
+        from shadowtest.plan import incomplete
+
+        replacing = "delete_inference_experiment" in done
+        plan = plan_apply(sample_config(endpoint_name="churn-2") if replacing
+                          else sample_config(description="x"), live(sample_config()), now=T0)
+        error = incomplete(plan, done, failed, RuntimeError("boom"))
+        assert str(error) == (f"apply 'churn-shadow': {said}: RuntimeError: boom — re-run "
+                              "apply to finish (it plans again from the experiment as it now "
+                              "is)")
+        assert error.failed == failed.split("_")[0]
+
+    def test_an_update_refused_after_the_status_changed_is_explained(self) -> None:
+        from shadowtest.plan import explain_refused_update, plan_checked
+
+        created, running = live(BASE, S.CREATED), live(BASE, S.RUNNING)
+        variants = count(BASE, 1, 3).model_variants
+
+        def replan(after: InferenceExperiment) -> Any:
+            return plan_checked(after, None, None, variants, None, None)
+
+        refusal = ClientError({"Error": {"Code": "ValidationException", "Message": "no"}},
+                              "UpdateInferenceExperiment")
+        error = explain_refused_update(refusal, created, running, replan)
+        assert isinstance(error, UpdateNotAllowedError)
+        assert str(error).startswith("the status of inference experiment 'churn-shadow' "
+                                     "changed from Created to Running after it was described")
+        assert error.fields == ("model_variants",)
+        assert explain_refused_update(refusal, created, created, replan) is None
+        assert explain_refused_update(refusal, created, None, replan) is None
+        other = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}},
+                            "UpdateInferenceExperiment")
+        assert explain_refused_update(other, created, running, replan) is None
 
 
 class TestFakeTags:

@@ -26,6 +26,7 @@ from shadowtest import (
     ShadowModeConfig,
     UnexpectedStatusError,
     UpdateNotAllowedError,
+    VariantAction,
     WaitTimeoutError,
 )
 from shadowtest.testing import ExperimentStubber, FakeSageMaker, describe_response, sample_config
@@ -505,3 +506,114 @@ def test_shadow_mode_round_trip_through_describe() -> None:
                               shadow_model_variant_name="shadow", sampling_percentage=0)
     response = describe_response(sample_config(shadow_mode_config=shadow))
     assert InferenceExperiment(response).shadow_mode_config == shadow
+
+
+# -- the facade hands its work to pure cores ----------------------------------------------------
+
+
+def _described(status: ExperimentStatus = ExperimentStatus.RUNNING) -> InferenceExperiment:
+    return InferenceExperiment(describe_response(sample_config(), status,
+                                                 now=datetime(2030, 1, 1, tzinfo=UTC)))
+
+
+class TestStopRequest:
+    """``rules.stop_request``: the stop request for a described experiment, built without a
+    client (it was inline in ``ExperimentClient._stop``)."""
+
+    def test_promoting_the_shadow_removes_the_source(self) -> None:
+        from shadowtest.rules import stop_request
+
+        request = stop_request(_described(), {"shadow": VariantAction.PROMOTE}, None,
+                               "Completed", None)
+        assert request == {"Name": NAME, "DesiredState": "Completed",
+                           "ModelVariantActions": {"shadow": "Promote", "production": "Remove"}}
+
+    def test_an_action_for_the_source_is_kept_and_extras_are_sent(self) -> None:
+        from shadowtest.rules import stop_request
+
+        variant = sample_config().model_variants[1]
+        request = stop_request(_described(), {"shadow": VariantAction.PROMOTE,
+                                              "production": VariantAction.RETAIN},
+                               (variant,), "Cancelled", "done")
+        assert request["ModelVariantActions"] == {"shadow": "Promote", "production": "Retain"}
+        assert request["DesiredModelVariants"] == [variant.to_boto3()]
+        assert (request["DesiredState"], request["Reason"]) == ("Cancelled", "done")
+
+    def test_actions_on_variants_it_does_not_have_are_refused(self) -> None:
+        from shadowtest.rules import stop_request
+
+        with pytest.raises(ConfigValidationError, match="'other' is not a variant") as caught:
+            stop_request(_described(), {"other": VariantAction.REMOVE,
+                                        "production": VariantAction.PROMOTE}, None,
+                         "Completed", None)
+        assert [p.path for p in caught.value.errors] == [
+            "model_variant_actions['other']", "model_variant_actions['production']"]
+
+
+class TestPromotionGate:
+    """``_promotion``: promote's requirement and gate over a Judgement, without a client."""
+
+    def test_a_judgement_short_of_the_requirement_is_the_error_to_raise(self) -> None:
+        from shadowtest._promotion import blocked
+        from shadowtest.judgement import Judgement, Policy, Verdict
+
+        window = (datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC))
+        judged = Judgement(verdict=Verdict.MARGINAL, score=70.0, metrics={},
+                           reasons=("ModelLatency +9%",), window=window,
+                           policy=Policy.default())
+        error = blocked(NAME, judged, Verdict.PASS)
+        assert error is not None
+        assert str(error) == ("not promoting the shadow of 'churn-shadow': the judgement is "
+                              "MARGINAL (score 70.0), PASS was required: ModelLatency +9%")
+        assert (error.required, error.judgement) == ("PASS", judged)
+        assert blocked(NAME, judged, Verdict.MARGINAL) is None
+
+    @pytest.mark.parametrize(("require", "wanted"), [
+        (None, None), ("PASS", "PASS"), ("MARGINAL", "MARGINAL")])
+    def test_requirements(self, require: Any, wanted: str | None) -> None:
+        from shadowtest._promotion import requirement
+
+        verdict, policy = requirement(require)
+        assert (verdict, policy) == (wanted, None)
+
+    @pytest.mark.parametrize("require", ["FAIL", "pass", 1, object()])
+    def test_other_requirements_are_refused(self, require: object) -> None:
+        from shadowtest._promotion import requirement
+
+        with pytest.raises(ConfigValidationError, match="require: got"):
+            requirement(require)
+
+
+class TestComparePredictionsArguments:
+    def test_each_option_is_checked_once_by_the_comparisons_own_rule(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """compare_predictions checks labels/limit/since with compare_captures' one rule,
+        once (it checked them itself, then the pairing checked them again with another
+        error type); a bad one is refused before anything is sent."""
+        from shadowtest import compare_captures
+        from shadowtest.capture import pairing
+
+        calls: list[dict[str, object]] = []
+        check = pairing.check_options
+
+        def counted(c: Any, **options: object) -> None:
+            calls.append(options)
+            check(c, **options)
+
+        monkeypatch.setattr(pairing, "check_options", counted)
+        naive = datetime(2030, 1, 1)
+        with pytest.raises(ConfigValidationError) as caught:
+            ExperimentClient().compare_predictions(
+                NAME, labels=[1], limit=0, since=naive)  # type: ignore[arg-type]
+        assert len(calls) == 1
+        with pytest.raises(ConfigValidationError) as direct:
+            compare_captures([], [], labels=[1], limit=0, since=naive)  # type: ignore[arg-type]
+        assert caught.value.errors == direct.value.errors
+
+        fake = FakeSageMaker(now=datetime(2030, 1, 1, tzinfo=UTC))
+        fake.seed(sample_config(data_storage_config=DataStorageConfig(
+            destination="s3://captures/churn")))
+        fake.fake_s3.put("captures", "elsewhere", b"")
+        calls.clear()
+        fake.experiment_client().compare_predictions(NAME, limit=5)
+        assert len(calls) == 1

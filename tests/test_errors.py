@@ -14,6 +14,7 @@ import shadowtest
 import shadowtest.errors as errors
 from shadowtest.errors import (
     ERROR_CODES,
+    ApplyIncompleteError,
     CaptureFormatError,
     ConfigValidationError,
     ExperimentAlreadyExistsError,
@@ -217,6 +218,8 @@ INSTANCES: list[BaseException] = [
     UpdateNotAllowedError("no", name=NAME, status="Running",
                           fields=["schedule.start_time", "model_variants"]),
     ServiceError("boom", name=NAME, operation="describe", code="Other"),
+    ServiceError("gone", name=None, operation="ListObjectsV2", code="NoSuchBucket",
+                 subject="s3://bucket/prefix/"),
     ExperimentNotFoundError("gone", name=NAME, operation="describe", code="ResourceNotFound"),
     ExperimentAlreadyExistsError("taken", name=NAME, operation="create", code="ResourceInUse"),
     ExperimentConflictError("busy", name=NAME, operation="start", code="ConflictException"),
@@ -227,6 +230,7 @@ INSTANCES: list[BaseException] = [
                            field="Status"),
     UnexpectedStatusError("cancelled", name=NAME, status="Cancelled", reason="by hand"),
     ReplacementRequiredError("replace", name=NAME, fields=["endpoint_name"]),
+    ApplyIncompleteError("updated; start failed", name=NAME, done=["update"], failed="start"),
     PromotionBlockedError("blocked", name=NAME, required="PASS", judgement=Judgement(
         verdict=Verdict.FAIL, score=50.0, metrics={}, reasons=("shadow slower",),
         window=(datetime(2026, 11, 1, tzinfo=timezone.utc),
@@ -238,7 +242,7 @@ INSTANCES: list[BaseException] = [
 ]
 ATTRIBUTES = ("errors", "subject", "name", "status", "operation", "fields", "code",
               "service_message", "timeout", "reason", "required", "judgement", "waited",
-              "field", "preflight")
+              "field", "preflight", "done", "failed")
 
 
 def test_pickle_instances_cover_every_exception_class() -> None:

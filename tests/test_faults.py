@@ -41,7 +41,7 @@ from shadowtest import (
     UpdateNotAllowedError,
     WaitTimeoutError,
 )
-from shadowtest import _responses as responses
+from shadowtest._aws import sagemaker as responses
 from shadowtest.testing import ExperimentStubber, FakeSageMaker, describe_response, sample_config
 from tests.clocks import FakeClock
 
@@ -722,6 +722,39 @@ def test_an_update_refused_because_the_experiment_ended_is_a_conflict(
         fake.experiment_client().update(NAME, description="new")
     assert "changed from Running to Completed" in str(caught.value)
     assert isinstance(caught.value.__cause__, ClientError)
+
+
+def _live(status: str, **changes: object) -> InferenceExperiment:
+    return InferenceExperiment({**describe_response(sample_config(), status, now=T0),
+                                **changes})
+
+
+@pytest.mark.parametrize(("operation", "request_", "live", "applied"), [
+    ("CreateInferenceExperiment", sample_config().to_boto3(), _live("Creating"), True),
+    ("CreateInferenceExperiment", sample_config(endpoint_name="other").to_boto3(),
+     _live("Creating"), False),
+    ("CreateInferenceExperiment", sample_config().to_boto3(), None, False),
+    ("UpdateInferenceExperiment", {"Name": NAME, "Description": "new"},
+     _live("Updating", Description="new"), True),
+    ("UpdateInferenceExperiment", {"Name": NAME, "Description": "new"}, _live("Updating"),
+     False),
+    ("StartInferenceExperiment", {"Name": NAME}, _live("Starting"), True),
+    ("StartInferenceExperiment", {"Name": NAME}, _live("Created"), False),
+    ("StopInferenceExperiment", {"Name": NAME}, _live("Stopping"), True),
+    ("StopInferenceExperiment", {"Name": NAME}, _live("Cancelled"), True),
+    ("StopInferenceExperiment", {"Name": NAME}, _live("Running"), False),
+    ("DeleteInferenceExperiment", {"Name": NAME}, None, True),
+    ("DeleteInferenceExperiment", {"Name": NAME}, _live("Completed"), False),
+    ("AddTags", {"ResourceArn": "arn"}, _live("Running"), False),
+])
+def test_whether_the_experiment_now_shows_a_change_whose_answer_was_lost(
+        operation: str, request_: dict[str, Any], live: InferenceExperiment | None,
+        applied: bool) -> None:
+    """The one table of what each operation's change looks like once made (the client had
+    a rule inline in each of create, update, start, stop and delete)."""
+    from shadowtest._aws.resend import applied as shows
+
+    assert shows(operation, request_, live, T0) is applied
 
 
 # -- 6. bounded inputs -----------------------------------------------------------------------

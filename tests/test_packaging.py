@@ -24,7 +24,8 @@ DESIGN_NAMES = {
     "Preflight", "Finding", "PreflightError", "WatchResult",
 }
 EXTRA_NAMES = {
-    "EndpointMetadata", "EndpointStatus", "ExperimentList", "MalformedResponseError",
+    "ApplyIncompleteError", "EndpointMetadata", "EndpointStatus", "ExperimentList",
+    "MalformedResponseError",
     "ModelVariantStatus",
     "ModelVariantSummary", "Problem", "ServiceError", "UpdateField", "UpdatePlan", "plan_update",
     "load", "ReplacementRequiredError", "Plan", "PlannedChange",

@@ -162,6 +162,25 @@ def compare_captures(
     known = check_options(c, labels=labels, limit=limit, since=since, window=window,
                           keep_disagreements=keep_disagreements, decoders=decoders)
     c.raise_if_any("compare_captures arguments")
+    return pair_captures(production, shadow, labels=labels, limit=limit, since=since,
+                         window=window, keep_disagreements=keep_disagreements, decoders=known)
+
+
+def pair_captures(
+    production: CaptureInput,
+    shadow: CaptureInput,
+    *,
+    labels: Mapping[str, object] | None,
+    limit: int | None,
+    since: datetime | None,
+    window: timedelta = DEFAULT_WINDOW,
+    keep_disagreements: int = 100,
+    decoders: dict[str, Decoder] | None = None,
+) -> PredictionComparison:
+    """:func:`compare_captures` for options that already passed :func:`check_options`
+    (``decoders`` as it returned them; the client checks the options where they enter,
+    before reading S3)."""
+    known = decoders
     problems = Problems()
     after = NO_TIME if since is None else math.floor(since.timestamp())
     tally = Tally(labels, keep_disagreements, known)

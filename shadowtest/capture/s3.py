@@ -1,5 +1,6 @@
-"""Reading capture files from S3 (the client hands its boto3 S3 client in; nothing here
-imports boto3)."""
+"""Reading capture files from S3 (the client hands its boto3 S3 client in; the requests go
+through ``shadowtest._aws.s3``, which checks each answer and ends a listing whose token
+repeats; nothing here imports boto3)."""
 
 from __future__ import annotations
 
@@ -47,18 +48,16 @@ def read_s3_captures(s3: S3Client, bucket: str, prefix: str, *,
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    paginator = s3.get_paginator("list_objects_v2")
-    if since is None:
-        pages = paginator.paginate(Bucket=bucket, Prefix=prefix)
-    else:  # keys of the hour of `since` sort after "<prefix>yyyy/mm/dd/hh"
-        pages = paginator.paginate(Bucket=bucket, Prefix=prefix, StartAfter=(
-            prefix + since.astimezone(timezone.utc).strftime("%Y/%m/%d/%H")))
-    keys = (item["Key"] for page in pages for item in page.get("Contents", ())
-            if item["Key"].endswith(".jsonl"))
+    from shadowtest._aws import s3 as aws_s3
+
+    # keys of the hour of `since` sort after "<prefix>yyyy/mm/dd/hh"
+    after = (None if since is None
+             else prefix + since.astimezone(timezone.utc).strftime("%Y/%m/%d/%H"))
+    keys = (key for key in aws_s3.keys(s3, bucket, prefix, start_after=after)
+            if key.endswith(".jsonl"))
 
     def fetch(key: str) -> CaptureFile:
-        body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        return CaptureFile(f"s3://{bucket}/{key}", body.splitlines())
+        return CaptureFile(f"s3://{bucket}/{key}", aws_s3.body(s3, bucket, key).splitlines())
 
     pool = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="shadowtest-s3")
     pending: deque[Future[CaptureFile]] = deque()

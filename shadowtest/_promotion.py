@@ -1,0 +1,45 @@
+"""``promote(require=...)``'s gate: what the requirement asks for, and whether a judgement
+meets it. Pure; kept out of ``judgement`` only while that module becomes a package (it
+belongs with the decision rule, and can move there as it is)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shadowtest._checks import Checker
+from shadowtest.errors import PromotionBlockedError
+
+if TYPE_CHECKING:
+    from shadowtest.judgement import Judgement, Policy, Verdict
+
+__all__ = ["blocked", "requirement"]
+
+
+def requirement(require: object) -> tuple[Verdict | None, Policy | None]:
+    """``promote``'s ``require`` checked: the verdict wanted (``None``: promote without
+    judging) and the policy to judge with (``None``: the default);
+    :class:`ConfigValidationError` for anything else."""
+    if require is None:
+        return None, None
+    from shadowtest.judgement import Policy, Verdict
+
+    if isinstance(require, Policy):
+        return Verdict.PASS, require
+    if isinstance(require, str) and require in (Verdict.PASS.value, Verdict.MARGINAL.value):
+        return Verdict(require), None
+    c = Checker()
+    c.add("require", f"got {require!r}; must be Verdict.PASS, Verdict.MARGINAL (or their "
+                     "strings), a Policy (PASS under it), or None")
+    return c.fail("promote arguments")
+
+
+def blocked(name: str, judgement: Judgement, wanted: Verdict) -> PromotionBlockedError | None:
+    """The :class:`PromotionBlockedError` to raise when ``judgement`` of experiment ``name``
+    falls short of ``wanted``; ``None`` when promoting may go ahead."""
+    if judgement.allows(wanted):
+        return None
+    why = "; ".join(judgement.reasons) or "no reason given"
+    return PromotionBlockedError(
+        f"not promoting the shadow of {name!r}: the judgement is {judgement.verdict.value} "
+        f"(score {judgement.score:.1f}), {wanted.value} was required: {why}", name=name,
+        required=wanted.value, judgement=judgement)

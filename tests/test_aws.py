@@ -1,0 +1,527 @@
+"""The one AWS layer (``shadowtest._aws``) on the wire: every service's answers, raw bodies
+through botocore's real parsing (``tests.wire``), end either in a result or in an error of
+the tree — never a loop, never a raw exception, never a garbled answer read as "no data".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shadowtest import (
+    DataStorageConfig,
+    ExperimentClient,
+    MalformedResponseError,
+    ServiceError,
+    ShadowTestError,
+    Verdict,
+)
+from shadowtest._aws import cloudwatch, s3, sagemaker, sns
+from shadowtest.testing import describe_response, sample_config
+from shadowtest.testing._clients import offline_client
+from tests.wire import Wire
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
+NOW = T0 + timedelta(hours=2)
+NAME = "churn-shadow"
+CONFIG = sample_config(tags={"team": "ml"}, data_storage_config=DataStorageConfig(
+    destination="s3://captures/churn"))
+RUNNING: dict[str, object] = dict(describe_response(CONFIG, "Running", now=T0))
+LIST_PAGE: dict[str, list[dict[str, object]]] = {"InferenceExperiments": [{
+    "Name": NAME, "Type": "ShadowMode", "Status": "Running", "CreationTime": T0,
+    "LastModifiedTime": T0}]}
+
+
+def s3_page(keys: tuple[str, ...] = (), *, token: str | None = None) -> str:
+    """A ListObjectsV2 answer as S3 writes it."""
+    contents = "".join(f"<Contents><Key>{key}</Key><Size>1</Size></Contents>" for key in keys)
+    more = f"<NextContinuationToken>{token}</NextContinuationToken>" if token else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>captures</Name>'
+            f"<Prefix>p</Prefix><KeyCount>{len(keys)}</KeyCount><MaxKeys>1000</MaxKeys>"
+            f"<IsTruncated>{'true' if token else 'false'}</IsTruncated>{contents}{more}"
+            "</ListBucketResult>")
+
+
+class Wires:
+    """One offline client per service, answered on the wire, shared by the module's tests
+    (a client costs ~20 ms to make)."""
+
+    def __init__(self) -> None:
+        self.sagemaker = Wire(offline_client("sagemaker"))
+        self.cloudwatch = Wire(offline_client("cloudwatch"))
+        self.s3 = Wire(offline_client("s3"))
+
+    def reset(self) -> None:
+        for wire in (self.sagemaker, self.cloudwatch, self.s3):
+            wire.reset()
+
+    def client(self) -> ExperimentClient:
+        return ExperimentClient(self.sagemaker.client, cloudwatch=self.cloudwatch.client,
+                                s3=self.s3.client, now=lambda: NOW)
+
+
+@pytest.fixture(scope="module")
+def module_wires() -> Wires:
+    return Wires()
+
+
+@pytest.fixture
+def wires(module_wires: Wires, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wires]:
+    module_wires.reset()
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)  # botocore's retry pauses
+    yield module_wires
+    module_wires.reset()
+
+
+def running(**changes: Any) -> dict[str, Any]:
+    """The Running describe answer with top-level members replaced."""
+    return {**RUNNING, **changes}
+
+
+# -- 1. pages that end --------------------------------------------------------------------
+
+def _list(w: Wires, token: Callable[[int], str]) -> Callable[[ExperimentClient], object]:
+    w.sagemaker.always(lambda _: {**LIST_PAGE, "NextToken": token(len(w.sagemaker.requests))})
+    return lambda c: list(c.list())
+
+
+def _tags(w: Wires, token: Callable[[int], str]) -> Callable[[ExperimentClient], object]:
+    w.sagemaker.answer(RUNNING)
+    w.sagemaker.always(lambda _: {"Tags": [], "NextToken": token(len(w.sagemaker.requests))})
+    return lambda c: c.plan(CONFIG)
+
+
+def _metrics(w: Wires, token: Callable[[int], str]) -> Callable[[ExperimentClient], object]:
+    w.sagemaker.answer(RUNNING)
+    w.cloudwatch.always(lambda _: {"MetricDataResults": [],
+                                   "NextToken": token(len(w.cloudwatch.requests))})
+    return lambda c: c.metrics(NAME)
+
+
+def _captures(w: Wires, token: Callable[[int], str]) -> Callable[[ExperimentClient], object]:
+    w.sagemaker.answer(RUNNING)
+    w.s3.always(lambda _: s3_page(token=token(len(w.s3.requests))))
+    return lambda c: c.compare_predictions(NAME)
+
+
+PAGED = {"list": (_list, "ListInferenceExperiments", "NextToken"),
+         "ListTags behind plan": (_tags, "ListTags", "NextToken"),
+         "GetMetricData behind metrics": (_metrics, "GetMetricData", "NextToken"),
+         "S3 listing behind compare_predictions": (_captures, "ListObjectsV2",
+                                                   "NextContinuationToken")}
+TOKENS: dict[str, Callable[[int], str]] = {
+    "repeated": lambda n: "same",
+    "cycling a-b": lambda n: "ab"[n % 2],
+    "cycling a-b-c": lambda n: "abc"[n % 3],
+}
+
+
+@pytest.mark.parametrize("tokens", TOKENS.values(), ids=TOKENS.keys())
+@pytest.mark.parametrize(("setup", "operation", "field"), PAGED.values(), ids=PAGED.keys())
+def test_a_repeated_or_cycling_token_ends_in_an_error_naming_the_operation(
+    wires: Wires, setup: Any, operation: str, field: str, tokens: Callable[[int], str],
+) -> None:
+    """A service that repeats its NextToken, or cycles through a few, would page for ever:
+    the read stops at the first token seen before, with a MalformedResponseError naming
+    the operation and the token member."""
+    call = setup(wires, tokens)
+    with pytest.raises(MalformedResponseError, match="would never end") as caught:
+        call(wires.client())
+    assert (caught.value.operation, caught.value.field) == (operation, field)
+
+
+def test_pages_with_fresh_tokens_are_all_read(wires: Wires) -> None:
+    """Distinct tokens page on until the last page, which has none."""
+    for token in ("a", "b", "c"):
+        wires.sagemaker.answer({**LIST_PAGE, "NextToken": token})
+    wires.sagemaker.answer(LIST_PAGE)
+    assert len(list(wires.client().list())) == 4
+    sent = [json.loads(r.body).get("NextToken") for r in wires.sagemaker.requests]
+    assert sent == [None, "a", "b", "c"]
+
+
+def test_an_s3_page_that_says_more_follow_without_a_token_is_malformed(wires: Wires) -> None:
+    """IsTruncated=true with no NextContinuationToken: the rest cannot be asked for, and
+    stopping there would silently drop it."""
+    wires.sagemaker.answer(RUNNING)
+    wires.s3.always(lambda _: s3_page().replace("<IsTruncated>false", "<IsTruncated>true"))
+    with pytest.raises(MalformedResponseError, match="IsTruncated=true") as caught:
+        wires.client().compare_predictions(NAME)
+    assert caught.value.operation == "ListObjectsV2"
+
+
+# -- 2. no raw exception ------------------------------------------------------------------
+
+NO_TAGS: dict[str, list[object]] = {"Tags": []}
+VARIANTS: list[dict[str, Any]] = RUNNING["ModelVariants"]  # type: ignore[assignment]
+SHADOW_MODE: dict[str, Any] = RUNNING["ShadowModeConfig"]  # type: ignore[assignment]
+
+
+def _variant(i: int, **changes: object) -> list[dict[str, Any]]:
+    variants = [dict(v) for v in VARIANTS]
+    variants[i].update(changes)
+    return variants
+
+
+def _answers(sagemaker: tuple[object, ...] = (), cw: object = None,
+             s3_body: object = None) -> Callable[[Wires], None]:
+    def answer(w: Wires) -> None:
+        for body in sagemaker:
+            w.sagemaker.answer(body)
+        if cw is not None:
+            w.cloudwatch.always(lambda _: cw)
+        if s3_body is not None:
+            w.s3.always(lambda _: s3_body)
+
+    return answer
+
+
+def _plan(c: ExperimentClient) -> object:
+    return c.plan(CONFIG)
+
+
+def _promote(c: ExperimentClient) -> object:
+    return c.promote(NAME)
+
+
+def _metrics_call(c: ExperimentClient) -> object:
+    return c.metrics(NAME)
+
+
+def _compare(c: ExperimentClient) -> object:
+    return c.compare_predictions(NAME)
+
+
+RAW = {
+    # KeyError('list tags') before: the parse failure was named through a table that
+    # did not know the tags read
+    "ListTags body not UTF-8": (_answers((RUNNING, b"\xff\xfe{")), _plan, "ListTags"),
+    "tag without a key": (_answers((RUNNING, {"Tags": [{"Value": "x"}]})), _plan, "ListTags"),
+    "tags not a list": (_answers((RUNNING, {"Tags": "team=ml"})), _plan, "ListTags"),
+    # botocore's RuntimeError: "Unable to calculate correct timezone offset"
+    "describe timestamp 1e20": (_answers((running(CreationTime=1e20), NO_TAGS)), _plan,
+                                "DescribeInferenceExperiment"),
+    "list timestamp 1e20": (_answers(({"InferenceExperiments": [{
+        **LIST_PAGE["InferenceExperiments"][0], "CreationTime": 1e20}]},)),
+        lambda c: list(c.list()), "ListInferenceExperiments"),
+    "GetMetricData timestamp 1e20": (_answers((RUNNING,), cw={"MetricDataResults": [
+        {"Id": "q0", "Timestamps": [1e20], "Values": [1.0]}]}), _metrics_call,
+        "GetMetricData"),
+    # TypeError in plan, unhashable in promote: a shape check that stopped at the top
+    "VariantName a number (plan)": (
+        _answers((running(ModelVariants=_variant(0, VariantName=5)), NO_TAGS)), _plan,
+        "DescribeInferenceExperiment"),
+    "VariantName a number (promote)": (
+        _answers((running(ModelVariants=_variant(1, VariantName=5)),)), _promote,
+        "DescribeInferenceExperiment"),
+    "SourceModelVariantName a list (promote)": (
+        _answers((running(ShadowModeConfig={**SHADOW_MODE,
+                                            "SourceModelVariantName": ["production"]}),)),
+        _promote, "DescribeInferenceExperiment"),
+    "InstanceCount a string (plan)": (_answers((running(ModelVariants=_variant(
+        0, InfrastructureConfig={"InfrastructureType": "RealTimeInference",
+                                 "RealTimeInferenceConfig": {"InstanceType": "ml.m5.xlarge",
+                                                             "InstanceCount": "1"}})),
+                   NO_TAGS)), _plan, "DescribeInferenceExperiment"),
+    # GetMetricData answers: UnicodeDecodeError, AttributeError, KeyError, ValueError
+    "GetMetricData body not UTF-8": (_answers((RUNNING,), cw=b"\xff\xfe{"), _metrics_call,
+                                     "GetMetricData"),
+    "GetMetricData results a string": (_answers((RUNNING,), cw={"MetricDataResults": "x"}),
+                                       _metrics_call, "GetMetricData"),
+    "GetMetricData result without Id": (_answers((RUNNING,), cw={"MetricDataResults": [
+        {"Label": "x", "Timestamps": [], "Values": []}]}), _metrics_call, "GetMetricData"),
+    "GetMetricData messages strings": (_answers((RUNNING,), cw={"MetricDataResults": [
+        {"Id": "q0", "StatusCode": "Forbidden", "Messages": ["denied"]}]}), _metrics_call,
+        "GetMetricData"),
+    "GetMetricData timestamp text": (_answers((RUNNING,), cw={"MetricDataResults": [
+        {"Id": "q0", "Timestamps": ["soon"], "Values": [1.0]}]}), _metrics_call,
+        "GetMetricData"),
+    "GetMetricData values text": (_answers((RUNNING,), cw={"MetricDataResults": [
+        {"Id": "q0", "Timestamps": [T0.timestamp()], "Values": "abc"}]}), _metrics_call,
+        "GetMetricData"),
+    "GetMetricData fewer values than timestamps": (_answers((RUNNING,), cw={
+        "MetricDataResults": [{"Id": "q0", "Timestamps": [T0.timestamp(), NOW.timestamp()],
+                               "Values": [1.0]}]}), _metrics_call, "GetMetricData"),
+    # KeyError('Key')
+    "S3 entry without a key": (_answers((RUNNING,), s3_body=s3_page(("k.jsonl",)).replace(
+        "<Key>k.jsonl</Key>", "")), _compare, "ListObjectsV2"),
+}
+
+
+@pytest.mark.parametrize(("answer", "call", "operation"), RAW.values(), ids=RAW.keys())
+def test_a_malformed_answer_is_a_malformed_response_error(
+    wires: Wires, answer: Callable[[Wires], None], call: Callable[[ExperimentClient], object],
+    operation: str,
+) -> None:
+    """What botocore's parser or shadowtest's reading met in these answers escaped as a
+    raw KeyError, RuntimeError, TypeError, UnicodeDecodeError, AttributeError or
+    ValueError; each is a MalformedResponseError naming the operation."""
+    answer(wires)
+    with pytest.raises(MalformedResponseError) as caught:
+        call(wires.client())
+    assert caught.value.operation == operation
+
+
+# -- 3. a garbled answer is never "no data" -----------------------------------------------
+
+GARBLED = {
+    "an HTML page": "<html><body><h1>502 Bad Gateway</h1></body></html>",
+    "truncated JSON": '{"MetricDataResults": [{"Id": "q0", "Timestamps": [',
+    "an error body": json.dumps({"__type": "InternalFailure", "message": "try again"}),
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("body", GARBLED.values(), ids=GARBLED.keys())
+def test_a_garbled_cloudwatch_answer_is_not_judged_as_no_traffic(
+        wires: Wires, body: str) -> None:
+    """botocore's JSON parser reads these as an empty answer (no MetricDataResults), which
+    was judged NO_DATA with paired series of nothing; every GetMetricData answer carries
+    MetricDataResults, so this is a MalformedResponseError."""
+    wires.sagemaker.answer(RUNNING)
+    wires.cloudwatch.always(lambda _: body)
+    with pytest.raises(MalformedResponseError) as caught:
+        wires.client().evaluate(NAME)
+    assert (caught.value.operation, caught.value.field) == ("GetMetricData",
+                                                           "MetricDataResults")
+
+
+S3_GARBLED = {
+    # valid XML, not S3's: parsed as an empty listing before
+    "an HTML page": "<html><body><h1>Service Unavailable</h1></body></html>",
+    "another XML document": "<?xml version='1.0'?><Result><Status>ok</Status></Result>",
+    # botocore turns these 200s into 500s, retries, then raised a raw ClientError
+    "truncated XML": s3_page(("a.jsonl",))[:120],
+    "binary garbage": b"\x00\xff\xfe garbage",
+}
+
+
+@pytest.mark.parametrize("body", S3_GARBLED.values(), ids=S3_GARBLED.keys())
+def test_a_garbled_s3_listing_is_not_read_as_no_captures(wires: Wires, body: str) -> None:
+    """An answer that is not a ListBucketResult (no Name, KeyCount, IsTruncated) was read as
+    a bucket without captures (paired=0) or escaped as a raw ClientError; it is a
+    MalformedResponseError."""
+    wires.sagemaker.answer(RUNNING)
+    wires.s3.always(lambda _: body)
+    with pytest.raises(MalformedResponseError) as caught:
+        wires.client().compare_predictions(NAME)
+    assert caught.value.operation == "ListObjectsV2"
+
+
+def test_an_s3_error_body_in_a_200_is_the_services_error(wires: Wires) -> None:
+    """S3 sometimes answers 200 with an <Error> body; botocore retries it as the error it
+    is, and when its retries are spent it is a ServiceError carrying S3's code."""
+    wires.sagemaker.answer(RUNNING)
+    wires.s3.always(lambda _: "<Error><Code>InternalError</Code><Message>We encountered an "
+                              "internal error</Message></Error>")
+    with pytest.raises(ServiceError) as caught:
+        wires.client().compare_predictions(NAME)
+    assert (caught.value.code, caught.value.operation) == ("InternalError", "ListObjectsV2")
+
+
+# -- 4. every service's errors are translated ----------------------------------------------
+
+def test_cloudwatch_refusals_are_service_errors(wires: Wires) -> None:
+    """A CloudWatch refusal escaped as a raw ClientError; it is a ServiceError with the
+    code and the service's message, the ClientError as its cause."""
+    from botocore.exceptions import ClientError
+
+    wires.sagemaker.answer(RUNNING)
+    wires.cloudwatch.answer({"__type": "InvalidParameterValue", "message": "bad period"},
+                            status=400)
+    with pytest.raises(ServiceError) as caught:
+        wires.client().metrics(NAME)
+    error = caught.value
+    assert (error.code, error.operation, error.service_message) == (
+        "InvalidParameterValue", "GetMetricData", "bad period")
+    assert isinstance(error.__cause__, ClientError)
+
+
+def test_s3_refusals_are_service_errors_naming_the_location(wires: Wires) -> None:
+    """NoSuchBucket escaped as botocore's raw exception; it is a ServiceError whose text
+    says where."""
+    wires.sagemaker.answer(RUNNING)
+    wires.s3.always(lambda _: "<Error><Code>NoSuchBucket</Code><Message>The specified bucket "
+                              "does not exist</Message></Error>", status=404)
+    with pytest.raises(ServiceError) as caught:
+        wires.client().compare_predictions(NAME)
+    assert caught.value.code == "NoSuchBucket"
+    assert str(caught.value) == ("ListObjectsV2 s3://captures/churn/churn/production/: "
+                                 "NoSuchBucket: The specified bucket does not exist")
+
+
+OPERATIONS = [
+    *(op for op in sagemaker.BY_METHOD.values()),
+    cloudwatch.GET_METRIC_DATA, s3.LIST_OBJECTS, s3.GET_OBJECT, sns.PUBLISH,
+]
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=repr)
+def test_every_modelled_error_of_every_operation_called_is_translated(
+        module_wires: Wires, op: Any) -> None:
+    """As httpx's transport test: an error the service model declares for an operation
+    shadowtest calls must be in that service's table, so none escapes untranslated (and
+    each operation's boto3 method is the API operation it names)."""
+    clients = {"SageMaker": module_wires.sagemaker.client,
+               "CloudWatch": module_wires.cloudwatch.client, "S3": module_wires.s3.client}
+    client = clients.get(op.service.name) or offline_client(op.service.name.lower())
+    meta = client.meta
+    assert meta.method_to_api_mapping[op.method] == op.name
+    model = meta.service_model.operation_model(op.name)
+    # the code a ClientError carries: the shape's name, or for the query protocols the
+    # code its metadata gives
+    codes = [shape.metadata.get("error", {}).get("code", shape.name)
+             for shape in model.error_shapes]
+    assert [code for code in codes if code not in op.service.errors] == []
+
+
+# -- 5. a generated probe through botocore's parsing ---------------------------------------
+
+def _paths(value: object, path: tuple[object, ...] = ()) -> Iterator[tuple[object, ...]]:
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _paths(item, (*path, i))
+
+
+JUNK = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
+                 st.sampled_from([1e20, -1e20, 0.5, float("1e308")]), st.text(max_size=4),
+                 st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=2),
+                                                                      st.integers(), max_size=2))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, document: object) -> bytes:
+    """``document`` as JSON with one member replaced by junk or removed, or the body cut
+    short, or bytes that are not UTF-8."""
+    how = draw(st.sampled_from(["replace", "remove", "cut", "bytes"]))
+    text = json.dumps(document, default=lambda v: v.timestamp())
+    if how == "cut":
+        return text[:draw(st.integers(0, len(text) - 1))].encode()
+    if how == "bytes":
+        return draw(st.binary(min_size=1, max_size=8)) + b"\xff"
+    paths = [p for p in _paths(document) if p]
+    path = draw(st.sampled_from(paths))
+    copy = json.loads(text)
+    parent = copy
+    for key in path[:-1]:
+        parent = parent[key]
+    if how == "remove":
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = draw(JUNK)
+    return json.dumps(copy).encode()
+
+
+def _in_the_tree(call: Callable[[], object]) -> None:
+    try:
+        result = call()
+    except ShadowTestError:
+        return
+    repr(result)  # a result that came back is readable
+    str(result)
+
+
+def _describe_body(w: Wires, body: bytes) -> None:
+    w.sagemaker.answer(body).answer(NO_TAGS)
+
+
+def _list_body(w: Wires, body: bytes) -> None:
+    w.sagemaker.answer(body)
+
+
+def _tags_body(w: Wires, body: bytes) -> None:
+    w.sagemaker.answer(RUNNING).answer(body)
+
+
+def _metric_body(w: Wires, body: bytes) -> None:
+    w.sagemaker.answer(RUNNING)
+    w.cloudwatch.always(lambda _: body)
+
+
+def _read_list(c: ExperimentClient) -> object:
+    return [(s.name, s.status, s.schedule, s.creation_time) for s in c.list()]
+
+
+PROBES: dict[str, tuple[Callable[[Wires, bytes], None], Callable[[ExperimentClient], object],
+                        object]] = {
+    "describe (then plan)": (_describe_body, _plan, RUNNING),
+    "list": (_list_body, _read_list, LIST_PAGE),
+    "ListTags": (_tags_body, _plan,
+                 {"Tags": [{"Key": "team", "Value": "ml"}, {"Key": "a", "Value": "b"}]}),
+    "GetMetricData": (_metric_body, _metrics_call, {
+        "MetricDataResults": [{"Id": "q0", "Label": "x", "Timestamps": [T0, NOW],
+                               "Values": [1.0, 2.0], "StatusCode": "Complete"}],
+        "Messages": []}),
+}
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+@pytest.mark.parametrize(("inject", "call", "document"), PROBES.values(), ids=PROBES.keys())
+def test_generated_answers_end_in_a_result_or_an_error_of_the_tree(
+    wires: Wires, inject: Callable[[Wires, bytes], None],
+    call: Callable[[ExperimentClient], object], document: object, data: st.DataObject,
+) -> None:
+    """One member of a real answer replaced by junk (1e20, a list, a huge integer, a
+    string), removed, the body cut short or not UTF-8: whatever botocore's parser and
+    shadowtest's reading make of it, the call returns a readable result or raises a
+    ShadowTestError."""
+    wires.reset()
+    body = data.draw(mutated(document))
+    inject(wires, body)
+    _in_the_tree(lambda: call(wires.client()))
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(0, len(s3_page(("a.jsonl", "b.jsonl")))),
+       junk=st.sampled_from(["", "<Key/>", "<Contents/>", "<IsTruncated>maybe</IsTruncated>",
+                             "<KeyCount>-</KeyCount>", "<Name><x/></Name>", "&bogus;"]))
+def test_generated_s3_listings_end_in_a_result_or_an_error_of_the_tree(
+        wires: Wires, cut: int, junk: str) -> None:
+    """A listing cut at any point, with any of a few bad members spliced in."""
+    wires.reset()
+    page = s3_page(("a.jsonl", "b.jsonl"))
+    body = page[:cut] + junk + page[cut:]
+    wires.sagemaker.answer(RUNNING)
+    wires.s3.always(lambda request: body if "list-type" in str(request.url) else "")
+    _in_the_tree(lambda: wires.client().compare_predictions(NAME))
+
+
+def test_a_describe_with_every_member_right_still_plans(wires: Wires) -> None:
+    """The checks refuse only what is wrong: the real answer plans as before."""
+    wires.sagemaker.answer(RUNNING).answer({"Tags": [{"Key": "team", "Value": "ml"}]})
+    plan = wires.client().plan(attrs.evolve(CONFIG, description="new"))
+    assert plan.actions == ("update",)
+
+
+def test_judging_real_data_points_still_works(wires: Wires) -> None:
+    """A well-formed answer with both variants' points is read and judged."""
+    wires.sagemaker.answer(RUNNING)
+
+    def answer(request: Any) -> dict[str, Any]:
+        queries = json.loads(request.body)["MetricDataQueries"]
+        stamps = [T0 + timedelta(minutes=m) for m in range(60)]
+        return {"MetricDataResults": [
+            {"Id": q["Id"], "Timestamps": stamps,
+             "Values": [100.0 if q["MetricStat"]["Stat"] == "Sum" else 0.0] * 60,
+             "StatusCode": "Complete"} for q in queries]}
+
+    wires.cloudwatch.always(answer)
+    judgement = wires.client().evaluate(NAME)
+    assert judgement.verdict is not Verdict.NO_DATA
