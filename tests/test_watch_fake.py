@@ -10,7 +10,7 @@ import attrs
 import pytest
 from botocore.exceptions import ClientError
 
-from shadowtest import InferenceExperimentSchedule, ShadowModeConfig
+from shadowtest import InferenceExperimentSchedule, ServiceError, ShadowModeConfig
 from shadowtest.testing import FakeSageMaker, sample_config
 
 T0 = datetime(2026, 12, 1, 6, tzinfo=timezone.utc)
@@ -140,8 +140,9 @@ class TestFaults:
         fake = running_shadow(35.0 * 1.3)
         fake.advance(timedelta(hours=1))
         fake.fail_next("GetMetricData", "AccessDenied", "not allowed", http_status=403)
-        with pytest.raises(ClientError, match="AccessDenied"):
+        with pytest.raises(ServiceError, match="AccessDenied") as caught:
             fake.experiment_client().watch(NAME)
+        assert isinstance(caught.value.__cause__, ClientError)
         assert "StopInferenceExperiment" not in operations(fake)
 
 
