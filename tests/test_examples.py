@@ -125,7 +125,7 @@ def test_pipeline_step_example_re_runs_without_sending_anything(
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_every_example_is_tested(name: str) -> None:
     assert name in {"quickstart.py", "build_config.py", "compare_models.py",
-                    "judge_then_promote.py", "pipeline_step.py"}, \
+                    "judge_then_promote.py", "pipeline_step.py", "watch_and_act.py"}, \
         f"add a test for examples/{name}"
 
 
@@ -189,3 +189,24 @@ def test_readme_watched_run_test_runs() -> None:
     fake = FakeSageMaker()
     test(fake)
     assert [op for op, _ in fake.calls][-1] == "StopInferenceExperiment"
+
+
+def test_watch_and_act_example(monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The slow shadow is concluded at its first FAIL with nothing sent after; the good one
+    is ramped 10 -> 50 -> 100 % and promoted; each action and verdict change reaches SNS."""
+    out = run_in_process("watch_and_act.py", monkeypatch, capsys).splitlines()
+    slow = next(line for line in out if line.startswith("churn-shadow-v3: "))
+    assert slow.startswith("churn-shadow-v3: concluded after ")
+    assert slow.endswith("last verdict FAIL")
+    good = next(line for line in out if line.startswith("churn-shadow-v4: "))
+    assert good.startswith("churn-shadow-v4: promoted after ")
+    assert [line.split(" at ")[0] for line in out if line.startswith("  sampling")] == [
+        "  sampling 10 % -> 50 %", "  sampling 50 % -> 100 %"]
+    assert out.count("  experiment Completed (once the stop settles); requests after the "
+                     "stop: 0") == 2
+    assert "  sns: churn-shadow-v3: stopped (Completed): production 'production' kept, "\
+           "shadow 'shadow' removed" in out
+    assert "  sns: churn-shadow-v4: promoted the shadow 'shadow' to production (replacing "\
+           "'production')" in out
+    assert out[-1] == "  production variant now: ('shadow', 'churn-v2')"
