@@ -15,9 +15,9 @@
 
 2. Time. judge() with the default policy over 30 days of one-minute series (43,200
    points per series, the worst case: 7 gates, both variants, plus Invocations and the
-   error counts), against sorting all of the same values once (its floor: every paired
-   test ranks and every summary sorts). Alternating rounds in one process; medians.
-   Bar: judge() <= 0.25 s.
+   error counts), against sorting all of the same values once (its floor: every
+   summary sorts). Alternating rounds in one process; medians. Bar: judge() within 5x
+   the one sort (a ratio measured side by side, so it holds on a busy machine too).
 
     python benchmarks/judge.py            # 30 days, 5 rounds
     python benchmarks/judge.py --quick    # 2 days, 1 round (CI: never rots)
@@ -134,10 +134,9 @@ def timing(minutes: int, rounds: int) -> None:
           f"{len(values):,} values), default policy -> {judgement.verdict.value}")
     print(f"  judge()                       {statistics.median(ours):.3f} s")
     print(f"  sorting the same values once  {statistics.median(floor):.3f} s")
-    median = statistics.median(ours)
-    bar = "" if minutes < 43_200 else (
-        f"  (bar: judge() <= 0.25 s: {'met' if median <= 0.25 else 'MISSED'})")
-    print(f"  ratio judge / one sort: {median / statistics.median(floor):.1f}x{bar}")
+    ratio = statistics.median(ours) / statistics.median(floor)
+    bar = "" if minutes < 43_200 else f"  (bar: <= 5x: {'met' if ratio <= 5 else 'MISSED'})"
+    print(f"  ratio judge / one sort: {ratio:.1f}x{bar}")
 
 
 def main() -> int:

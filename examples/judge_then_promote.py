@@ -1,16 +1,17 @@
 """Is the shadow good enough to promote? Judge it on CloudWatch metrics, then promote only
 on a pass — offline.
 
-A churn model's retrained successor runs as a shadow for six hours, with the full share
-of production's traffic and the day's load curve. The in-memory FakeSageMaker plays
+A churn model's retrained successor runs as a shadow for twelve hours, with the full
+share of production's traffic and the day's load curve. The in-memory FakeSageMaker plays
 SageMaker and CloudWatch: it is fed both variants' traffic minute by minute, and
 ``GetMetricData`` answers from it as the service would. Then:
 
 1. ``client.evaluate`` fetches both variants' metrics (one request) and judges them;
 2. the judgement is printed as a table and drawn to a PNG (needs ``shadowtest[plot]``);
-3. ``client.promote(require=Verdict.PASS)`` promotes the first shadow, which passes, and
-   refuses a second one, 25 % slower, raising ``PromotionBlockedError`` and sending
-   nothing.
+3. ``client.promote(require=Verdict.PASS)`` promotes the first shadow, which passes (its
+   every critical gate is shown within tolerance, which a 0.1 % error rate takes hours of
+   traffic to show), and refuses a second one, 25 % slower, raising
+   ``PromotionBlockedError`` and sending nothing.
 
     python examples/judge_then_promote.py [--out judgement.png]
 
@@ -37,12 +38,12 @@ from shadowtest.testing import FakeSageMaker, sample_config
 
 
 def load(minute: int) -> float:
-    """Requests per minute: a morning ramp from 60 to 180."""
+    """Requests per minute: from 60 at dawn to 180 at noon and back."""
     return 120 - 60 * math.cos(math.pi * minute / 360)
 
 
 def run_shadow(name: str, shadow_latency_ms: float, start: datetime) -> FakeSageMaker:
-    """A fake with experiment ``name`` Running for six hours of recorded traffic."""
+    """A fake with experiment ``name`` Running for twelve hours of recorded traffic."""
     fake = FakeSageMaker(now=start)
     config = attrs.evolve(
         sample_config(name=name),
@@ -51,10 +52,10 @@ def run_shadow(name: str, shadow_latency_ms: float, start: datetime) -> FakeSage
                                             shadow_model_variant_name="shadow",
                                             sampling_percentage=100))
     fake.seed(config)
-    fake.advance(timedelta(hours=6))
-    fake.record_traffic(name, "production", minutes=360, invocations_per_minute=load,
+    fake.advance(timedelta(hours=12))
+    fake.record_traffic(name, "production", minutes=720, invocations_per_minute=load,
                         latency_ms=35.0, error_rate=0.001, seed=1)
-    fake.record_traffic(name, "shadow", minutes=360, invocations_per_minute=load,
+    fake.record_traffic(name, "shadow", minutes=720, invocations_per_minute=load,
                         latency_ms=shadow_latency_ms, error_rate=0.001, seed=2)
     return fake
 

@@ -25,7 +25,7 @@ import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from itertools import islice
+from itertools import islice, repeat
 from operator import lt
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -141,19 +141,30 @@ def _unit(info: MetricInfo, statistic: str) -> str:
     return info.unit
 
 
+def _as_tuple(value: Any) -> Any:
+    """An iterable (not a string) as a tuple; anything else as given, for MetricSeries'
+    checks to report."""
+    if isinstance(value, (tuple, str, bytes)) or not isinstance(value, Iterable):
+        return value
+    return tuple(value)
+
+
 def _timestamps(value: Iterable[datetime]) -> tuple[datetime, ...]:
-    return value if isinstance(value, tuple) else tuple(value)
+    return _as_tuple(value)  # type: ignore[no-any-return]
 
 
 def _values(value: Iterable[float]) -> tuple[float, ...]:
-    return value if isinstance(value, tuple) else tuple(value)
+    return _as_tuple(value)  # type: ignore[no-any-return]
 
 
 @attrs.frozen(kw_only=True)
 class MetricSeries(Displayed):
     """One statistic of one metric of one variant: ``values[i]`` is the value of the period
     starting at ``timestamps[i]`` (aware datetimes, ascending). Periods with no data are
-    absent, never zero.
+    absent, never zero. ``timestamps`` and ``values`` are any iterables (stored as tuples)
+    of datetimes and of numbers; anything else is a
+    :class:`~shadowtest.ConfigValidationError` naming the field (:func:`shadowtest.judge`
+    checks that the values it reads are finite).
 
     >>> from datetime import datetime, timezone
     >>> t = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -169,11 +180,27 @@ class MetricSeries(Displayed):
     values: tuple[float, ...] = attrs.field(converter=_values)
 
     def __attrs_post_init__(self) -> None:
-        if len(self.timestamps) != len(self.values):
-            c = Checker()
+        c = Checker()
+        for name in ("metric", "statistic", "unit"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                c.add(name, f"got {type(value).__name__} {value!r}; must be a string")
+        times_ok = isinstance(self.timestamps, tuple)
+        if not times_ok:
+            c.add("timestamps", f"got {type(self.timestamps).__name__} {self.timestamps!r}; "
+                                "must be a list of datetimes")
+        elif not all(map(isinstance, self.timestamps, repeat(datetime))):
+            i, bad = next((i, t) for i, t in enumerate(self.timestamps)
+                          if not isinstance(t, datetime))
+            c.add(f"timestamps[{i}]", f"got {type(bad).__name__} {bad!r}; must be a datetime")
+        values_ok = isinstance(self.values, tuple)
+        if not values_ok:
+            c.add("values", f"got {type(self.values).__name__} {self.values!r}; must be a "
+                            "list of numbers")
+        if times_ok and values_ok and len(self.timestamps) != len(self.values):
             c.add("values", f"got {len(self.values)} values for {len(self.timestamps)} "
                             "timestamps; give one value per timestamp")
-            c.fail("MetricSeries")
+        c.raise_if_any("MetricSeries")
 
     def __len__(self) -> int:
         return len(self.values)

@@ -416,7 +416,7 @@ class TestReadCommands:
 
 class TestJudgeCommands:
     """evaluate and promote --require: the verdict is the exit code (PASS 0, FAIL 1,
-    MARGINAL 3, NO_DATA 4)."""
+    MARGINAL 3, NO_DATA 4, INCONCLUSIVE 6)."""
 
     def running(self, shadow_latency: float | None) -> FakeSageMaker:
         fake = FakeSageMaker(now=T0)
@@ -429,7 +429,8 @@ class TestJudgeCommands:
         return fake
 
     @pytest.mark.parametrize(("latency", "code", "verdict"), [
-        (35.0, 0, "PASS"), (45.5, 1, "FAIL"), (None, 4, "NO_DATA")])
+        (35.0, 0, "PASS"), (45.5, 1, "FAIL"), (None, 4, "NO_DATA"),
+        (38.5, 6, "INCONCLUSIVE")])  # right at the +10 % tolerance: undecided
     def test_evaluate_exits_with_the_verdict(self, capsys: Capture, latency: float | None,
                                              code: int, verdict: str) -> None:
         fake = self.running(latency)
@@ -473,6 +474,15 @@ class TestJudgeCommands:
         assert run(fake, "promote", NAME, "--require", "marginal", "--policy",
                    str(policy)) == 2  # a policy's verdict must be PASS
         capsys.readouterr()
+
+    def test_promote_require_pass_refuses_an_inconclusive_verdict(self,
+                                                                  capsys: Capture) -> None:
+        """Not yet shown within tolerance is not a pass: exit 6, the undecided gate named,
+        no stop request sent."""
+        fake = self.running(38.5)
+        assert run(fake, "promote", NAME, "--require", "pass") == 6
+        assert "undecided: ModelLatency" in capsys.readouterr().err
+        assert "StopInferenceExperiment" not in mutating(fake)
 
     def test_promote_require_pass_blocks_on_fail_and_sends_no_stop(self,
                                                                    capsys: Capture) -> None:

@@ -674,9 +674,10 @@ class TestReportCards:
     def test_judgement(self, objects: dict[str, Any]) -> None:
         judgement = objects["Judgement"]
         page = Tables(judgement._repr_html_())
-        assert page.facts()["confidence"] == "0.98"
+        assert page.facts()["confidence"] == "0.98 (intervals valid at every look)"
         headers, rows = page.table()
-        assert headers == ["metric", "production", "shadow", "change", "p", "outcome"]
+        assert headers == ["metric", "production", "shadow", "change", "98 % interval",
+                           "tolerance", "p", "outcome"]
         assert rows[0][0] == "ModelLatency"
         text = str(judgement).splitlines()
         assert text[0] == "Judgement of 'churn-shadow': FAIL (score 0.0/100)"

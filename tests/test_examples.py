@@ -96,8 +96,8 @@ def test_judge_then_promote_example(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert f"figure saved to {figure}" in lines
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "promoted: experiment Stopping" in lines
-    assert any(line.startswith("blocked: FAIL; shadow ModelLatency median ")
-               and line.endswith("tolerance +10 % (critical)") for line in lines)
+    assert any(line.startswith("blocked: FAIL; shadow ModelLatency mean ")
+               and line.endswith("past the tolerance +10 % (critical)") for line in lines)
     assert lines[-1] == "no stop request sent: experiment Running"
 
 

@@ -415,7 +415,7 @@ class TestDecision:
         """A shadow 30 % slower: PromotionBlockedError with the judgement; nothing sent."""
         fake, client = running(hours=2)
         self._traffic(fake, 45.5)
-        with pytest.raises(PromotionBlockedError, match="shadow ModelLatency median") as caught:
+        with pytest.raises(PromotionBlockedError, match="shadow ModelLatency mean") as caught:
             client.promote(NAME, require="PASS")
         assert caught.value.judgement.verdict is Verdict.FAIL
         assert caught.value.judgement.metrics["ModelLatency"].outcome == "high"
