@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
+from shadowtest._aws.faults import THROTTLING_CODES, TRANSIENT_CODES
 from shadowtest._displayed import Displayed
-from shadowtest.errors import PreflightError
+from shadowtest.errors import MalformedResponseError, PreflightError, error_code
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -750,7 +751,8 @@ def unread(service: str, operation: str, code: str, message: str,
     return Unread(action=_ACTIONS.get(operation, f"{service}:{operation}"),
                   code=code or f"HTTP {http_status}", message=message,
                   denied=code in _DENIED_CODES or http_status == 403,
-                  transient=code in _TRANSIENT_CODES or (http_status or 0) >= 500)
+                  transient=code in THROTTLING_CODES or code in TRANSIENT_CODES
+                  or (http_status or 0) >= 500)
 
 
 # SageMaker answers a describe of a missing endpoint, endpoint config or model with a
@@ -763,28 +765,8 @@ _NOT_FOUND_CODES: Final[Mapping[str, tuple[str, ...]]] = {
 }
 _DENIED_CODES: Final = frozenset({"AccessDenied", "AccessDeniedException", "403",
                                   "UnauthorizedOperation", "Forbidden"})
-# botocore's retryable error codes (its standard retry mode's throttling and transient
-# lists): still failing after its retries, they say "try again", not "fix something"
-_TRANSIENT_CODES: Final = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException",
-    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-    "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException",
-    "InternalError", "InternalFailure", "ServiceUnavailable"})
 # the IAM action each read needs (HeadBucket is allowed by s3:ListBucket)
 _ACTIONS: Final = {"HeadBucket": "s3:ListBucket"}
-_METHODS: Final = {
-    "DescribeEndpoint": "describe_endpoint",
-    "DescribeEndpointConfig": "describe_endpoint_config",
-    "DescribeModel": "describe_model",
-    "DescribeInferenceExperiment": "describe_inference_experiment",
-    "HeadBucket": "head_bucket",
-}
-# botocore's parser meets a body of the wrong shape with these
-_PARSE_ERRORS: Final = (AttributeError, TypeError, ValueError, KeyError, IndexError)
-
-
 def run(config: InferenceExperimentConfig, *, sagemaker: SageMakerClient,
         s3: Callable[[], S3Client], max_workers: int = MAX_WORKERS) -> Preflight:
     """Read the account with these boto3 clients (``s3`` is asked for only when the config
@@ -792,10 +774,18 @@ def run(config: InferenceExperimentConfig, *, sagemaker: SageMakerClient,
     :class:`Unread`; an error that no read can get past (no credentials, no region)
     propagates."""
 
+    from shadowtest._aws import call, pages
+    from shadowtest._aws import s3 as aws_s3
+    from shadowtest._aws import sagemaker as aws_sm
+
+    operations = {op.name: op for op in (
+        aws_sm.DESCRIBE_ENDPOINT, aws_sm.DESCRIBE_ENDPOINT_CONFIG, aws_sm.DESCRIBE_MODEL,
+        aws_sm.DESCRIBE, aws_s3.HEAD_BUCKET)}
+
     def read(service: str, operation: str, params: Mapping[str, object]) -> Read:
         client: object = sagemaker if service == "sagemaker" else s3()
         try:
-            response: Mapping[str, object] = getattr(client, _METHODS[operation])(**params)
+            response: Mapping[str, object] = call(client, operations[operation], params)
         except Exception as error:
             return _read_failed(service, operation, error)
         return response
@@ -803,9 +793,7 @@ def run(config: InferenceExperimentConfig, *, sagemaker: SageMakerClient,
     def list_live() -> Sequence[str] | Unread:
         names: list[str] = []
         try:
-            pages = sagemaker.get_paginator("list_inference_experiments").paginate(
-                PaginationConfig={"PageSize": MAX_LIST_PAGE})
-            for page in pages:
+            for page in pages(sagemaker, aws_sm.LIST, {"MaxResults": MAX_LIST_PAGE}):
                 names += [item["Name"] for item in page.get("InferenceExperiments", ())
                           if item.get("Status") in LIVE]
         except Exception as error:
@@ -825,23 +813,19 @@ MAX_LIST_PAGE: Final = 100
 
 
 def _read_failed(service: str, operation: str, error: Exception) -> _NotFound | Unread:
-    from botocore.exceptions import (
-        ClientError,
-        ConnectionError,
-        HTTPClientError,
-        PaginationError,
-    )
-    from botocore.parsers import ResponseParserError
+    from botocore.exceptions import ConnectionError, HTTPClientError
 
-    if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return unread(service, operation, str(details.get("Code", "")),
-                      str(details.get("Message", "")), status if isinstance(status, int)
-                      else None)
-    if isinstance(error, (ConnectionError, HTTPClientError, ResponseParserError,
-                          PaginationError, *_PARSE_ERRORS)):
-        # no answer (no connection, a read timeout) or one botocore could not read
+    from shadowtest._aws.faults import botocore_error
+
+    cause = botocore_error(error)  # a translated refusal: the ClientError it came from
+    response = getattr(cause, "response", None)
+    if isinstance(response, Mapping):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return unread(service, operation, error_code(cause),
+                      str(response.get("Error", {}).get("Message", "")),
+                      status if isinstance(status, int) else None)
+    if isinstance(error, (ConnectionError, HTTPClientError, MalformedResponseError)):
+        # no answer (no connection, a read timeout), or one that could not be read
         return Unread(action=_ACTIONS.get(operation, f"{service}:{operation}"),
                       code=type(error).__name__, message=str(error), transient=True)
     raise error  # no credentials, no region: nothing can be read

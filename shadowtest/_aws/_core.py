@@ -37,9 +37,9 @@ _PARSE_ERRORS: Final = (AttributeError, TypeError, ValueError, KeyError, IndexEr
 class Service:
     """One AWS service: its name as messages say it, and its error table (service code
     -> the :class:`ServiceError` class it becomes; an unlisted code propagates as botocore
-    raised it). ``unreadable_is_malformed``: botocore reports an answer it could not read
-    as an error whose code is the bare HTTP status (S3 turns a garbled 200 into a 500);
-    for such a service that error is a :class:`MalformedResponseError`."""
+    raised it). ``unreadable_is_malformed``: botocore turns a 200 of this service whose
+    body it cannot read into a 500 with no code of its own (S3), so that error (code
+    ``"500"``) is a :class:`MalformedResponseError`."""
 
     __slots__ = ("errors", "name", "unreadable_is_malformed")
 
@@ -107,10 +107,10 @@ def failure(op: Operation, error: Exception, name: str | None,
     if exceptions is None:  # no botocore error can have been raised
         return None
     if isinstance(error, exceptions.ClientError):
-        if op.service.unreadable_is_malformed and error_code(error).isdigit():
+        if op.service.unreadable_is_malformed and error_code(error) == "500":
             return MalformedResponseError(
                 f"{op.name} answered with a body that is not {op.service.name}'s "
-                f"(botocore could not read it; HTTP {error_code(error)})",
+                "(botocore could not read it, and its retries did not help)",
                 operation=op.name, field="")
         return translate_client_error(error, name=name, operation=op.label,
                                       table=op.service.errors, subject=subject)

@@ -5,7 +5,7 @@ service carries ``Name``, ``KeyCount`` and ``IsTruncated``, and every listed obj
 ``Key``: an answer without them is not S3's, and reading it as "no objects" would
 compare no predictions where there were some. botocore turns a 200 whose body it
 cannot read into a 500 and retries it; when its retries are spent, that error (its
-code the bare HTTP status) is a :class:`MalformedResponseError` too.
+code the bare ``500``) is a :class:`MalformedResponseError` too.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from shadowtest.errors import MalformedResponseError, ServiceError
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-__all__ = ["ERRORS", "GET_OBJECT", "LIST_OBJECTS", "LIST_OBJECTS_RESPONSE", "S3", "body",
-           "keys"]
+__all__ = ["ERRORS", "GET_OBJECT", "HEAD_BUCKET", "LIST_OBJECTS", "LIST_OBJECTS_RESPONSE",
+           "S3", "body", "keys"]
 
 ERRORS: Final[Mapping[str, type[ServiceError]]] = dict.fromkeys((
     "NoSuchBucket", "NoSuchKey", "InvalidObjectState",  # the two operations' modelled errors
@@ -62,6 +62,8 @@ LIST_OBJECTS: Final = Operation(S3, "ListObjectsV2", "list_objects_v2", check=_c
                                 token="NextContinuationToken", token_param="ContinuationToken",
                                 more="IsTruncated")
 GET_OBJECT: Final = Operation(S3, "GetObject", "get_object", check=_check_object)
+# a HEAD answer has no body: a missing bucket is a bare 404, which stays the service's word
+HEAD_BUCKET: Final = Operation(S3, "HeadBucket", "head_bucket")
 
 
 def keys(client: object, bucket: str, prefix: str, *,

@@ -26,6 +26,9 @@ __all__ = [
     "DELETE",
     "DELETE_TAGS",
     "DESCRIBE",
+    "DESCRIBE_ENDPOINT",
+    "DESCRIBE_ENDPOINT_CONFIG",
+    "DESCRIBE_MODEL",
     "DESCRIBE_RESPONSE",
     "LIST",
     "LIST_RESPONSE",
@@ -189,13 +192,32 @@ LIST: Final = Operation(SAGEMAKER, "ListInferenceExperiments", "list_inference_e
                         "list", check=check_summaries, token="NextToken")
 LIST_TAGS: Final = Operation(SAGEMAKER, "ListTags", "list_tags", "list_tags",
                              check=_check_tags, token="NextToken")
+def _check_structure(operation: str) -> Any:
+    """A check for reads whose members are read one by one, each where it is used (the
+    preflight's describes): the answer is a structure."""
+    def check(response: object) -> None:
+        if type(response) is not dict:
+            fail(operation, response, ())
+
+    return check
+
+
+# what preflight reads about the endpoint a config names
+DESCRIBE_ENDPOINT: Final = Operation(SAGEMAKER, "DescribeEndpoint", "describe_endpoint",
+                                     check=_check_structure("DescribeEndpoint"))
+DESCRIBE_ENDPOINT_CONFIG: Final = Operation(
+    SAGEMAKER, "DescribeEndpointConfig", "describe_endpoint_config",
+    check=_check_structure("DescribeEndpointConfig"))
+DESCRIBE_MODEL: Final = Operation(SAGEMAKER, "DescribeModel", "describe_model",
+                                  check=_check_structure("DescribeModel"))
 # adding a tag that is there, or deleting one that is not, changes nothing: a resend is
 # harmless
 ADD_TAGS: Final = Operation(SAGEMAKER, "AddTags", "add_tags")
 DELETE_TAGS: Final = Operation(SAGEMAKER, "DeleteTags", "delete_tags")
 
 BY_METHOD: Final[Mapping[str, Operation]] = {op.method: op for op in (
-    CREATE, UPDATE, START, STOP, DELETE, DESCRIBE, LIST, LIST_TAGS, ADD_TAGS, DELETE_TAGS)}
+    CREATE, UPDATE, START, STOP, DELETE, DESCRIBE, LIST, LIST_TAGS, ADD_TAGS, DELETE_TAGS,
+    DESCRIBE_ENDPOINT, DESCRIBE_ENDPOINT_CONFIG, DESCRIBE_MODEL)}
 """The operations by boto3 method name (what a ``Plan``'s requests name)."""
 
 
