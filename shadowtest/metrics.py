@@ -33,7 +33,7 @@ import attrs
 
 from shadowtest._checks import Checker, FrozenMap
 from shadowtest._displayed import Displayed
-from shadowtest.errors import InvalidStatusError, ShadowTestError
+from shadowtest.errors import InvalidStatusError, ServiceError
 from shadowtest.status import ExperimentStatus
 
 if TYPE_CHECKING:
@@ -540,10 +540,13 @@ def fetch_metrics(
             for result in page["MetricDataResults"]:
                 status = result.get("StatusCode", "Complete")
                 if status in ("InternalError", "Forbidden"):
+                    # the service's own failure of one query: an error of its code, so that
+                    # InternalError is transient (retried) like a 5xx answer, never a gap
                     messages = "; ".join(m.get("Value", "") for m in result.get("Messages", ()))
-                    raise ShadowTestError(
-                        f"CloudWatch answered {status} for query {result['Id']} of "
-                        f"experiment {name!r}" + (f": {messages}" if messages else ""))
+                    raise ServiceError(
+                        f"CloudWatch answered {status} for query {result['Id']}"
+                        + (f": {messages}" if messages else ""), name=name,
+                        operation="GetMetricData", code=status)
                 if result["Id"] in points:
                     points[result["Id"]].append((result.get("Timestamps", []),
                                                  result.get("Values", [])))

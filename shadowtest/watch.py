@@ -89,6 +89,7 @@ data point)."""
 # max_interval), never longer than the time between looks
 RETRY_FIRST: Final = 5.0
 RETRY_CAP: Final = 60.0
+NOTIFY_RETRIES: Final = 3  # a notification meeting a transient fault is retried this often
 # an SNS topic ARN: arn:<partition>:sns:<region>:<account>:<topic name> (1-256 letters,
 # digits, - and _, and .fifo at the end of a FIFO topic)
 _TOPIC_ARN: Final = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:"
@@ -743,16 +744,16 @@ def run_watch(options: WatchOptions, io: WatchIO) -> WatchResult:
     held: int | None = None
     checked = False
 
-    def retrying(call: Callable[[], T]) -> T:
+    def retrying(call: Callable[[], T], *, retries: float = math.inf) -> T:
         """``call()``, a transient fault retried with wait()'s capped, jittered backoff
-        until the timeout; a permanent fault is raised."""
+        until the timeout (or ``retries`` times); a permanent fault is raised."""
         attempt = 0
         cap = min(RETRY_CAP, every)
         while True:
             try:
                 return call()
             except Exception as error:
-                if not is_transient(error):
+                if not is_transient(error) or attempt >= retries:
                     raise
                 attempt += 1
                 pause = backoff_pause(attempt, RETRY_FIRST, cap, io.random)
@@ -769,8 +770,14 @@ def run_watch(options: WatchOptions, io: WatchIO) -> WatchResult:
         log.info("%s", message)
         if io.publish is None:
             return
+        publish = io.publish
         try:
-            io.publish(message)
+            # a throttled topic is retried like a look, a few times: the watch's job is the
+            # experiment, and a notification must not hold it up for long
+            retrying(lambda: publish(message), retries=NOTIFY_RETRIES)
+        except _OutOfTime:
+            log.warning("watch %r: the notification could not be sent before the timeout",
+                        name)
         except Exception as error:  # a failed notification must not end the watch
             log.warning("watch %r: the notification could not be sent (%s: %s)", name,
                         type(error).__name__, error)

@@ -247,3 +247,40 @@ class TestNotifications:
             notify="arn:aws:sns:us-east-1:123456789012:no-such-topic")
         assert result.action == "concluded"
         assert fake.notifications == ()
+
+
+def test_a_query_cloudwatch_failed_inside_a_look_is_retried(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """GetMetricData answers 200 but one query's StatusCode is InternalError: the look is
+    retried (not judged on what came back), and the next answer is judged."""
+    from botocore.stub import Stubber
+
+    from shadowtest import ExperimentClient
+    from shadowtest.testing._clients import offline_client
+
+    fake = running_shadow(35.0)
+    fake.advance(timedelta(minutes=30))
+    cloudwatch = offline_client("cloudwatch")
+    client = ExperimentClient(fake.client, clock=fake.monotonic, sleep=fake.sleep,
+                              now=lambda: fake.now, cloudwatch=cloudwatch)
+    with Stubber(cloudwatch) as stub:
+        stub.add_response("get_metric_data", {"MetricDataResults": [
+            {"Id": "q0", "StatusCode": "InternalError",
+             "Messages": [{"Code": "InternalError", "Value": "try again"}]}]})
+        stub.add_response("get_metric_data", {"MetricDataResults": []})
+        result = client.watch(NAME, timeout=timedelta(minutes=1))
+        stub.assert_no_pending_responses()
+    assert [v.value for _, v in result.looks] == ["NO_DATA"]  # one look, judged once
+
+
+def test_a_throttled_topic_is_retried_and_the_message_arrives(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SNS throttles past botocore's retries: the publish is retried with the watch's
+    backoff, and every message still arrives once."""
+    fake = running_shadow(35.0 * 1.3)
+    monkeypatch.setattr(time, "sleep", fake.sleep)  # botocore's pause between retries
+    topic = fake.sns.create_topic(Name="alerts")["TopicArn"]
+    fake.fail_next("Publish", "Throttling", "Rate exceeded", times=6)
+    result = fake.experiment_client().watch(NAME, every=timedelta(minutes=15), notify=topic)
+    assert [n["Message"] for n in fake.notifications] == list(result.messages)
+    assert fake.sns_fake.faults == 0
