@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Final
 
-__all__ = ["athena_sql"]
+__all__ = ["QUERY_COLUMNS", "athena_sql", "query_sql", "table_sql"]
 
 
 def athena_sql(
@@ -22,25 +22,31 @@ def athena_sql(
     """The same pairing, run by Amazon Athena over the whole capture prefix: a ``CREATE
     EXTERNAL TABLE`` (JSON SerDe, partition projection on variant and hour, so nothing
     needs ``MSCK REPAIR``) and a query reporting paired and unpaired counts, duplicates,
-    the exact-match rate and, where outputs read as numbers, absolute-difference mean,
-    p50/p90/p99 and max. Run the two statements one after the other.
+    exact matches and, where outputs read as numbers (not two integers, which are
+    labels), the absolute and relative differences' count, mean, p50/p90/p99
+    (``approx_percentile``) and max. Run the two statements one after the other.
 
     ``output_json_path`` (e.g. ``'$.predictions[0]'``) picks the number out of JSON
     outputs; ``since`` limits the query to hours from then on.
     """
+    return (table_sql(destination=destination, endpoint_name=endpoint_name,
+                      production_variant=production_variant, shadow_variant=shadow_variant,
+                      table=table)
+            + ";\n\n"
+            + query_sql(production_variant=production_variant, shadow_variant=shadow_variant,
+                        table=table, output_json_path=output_json_path, since=since)
+            + ";\n")
+
+
+def table_sql(*, destination: str, endpoint_name: str, production_variant: str,
+              shadow_variant: str, table: str = "shadowtest_capture") -> str:
+    """The ``CREATE EXTERNAL TABLE IF NOT EXISTS`` over ``<destination>/<endpoint>/``."""
     if not destination.startswith("s3://"):
         raise ValueError(f"destination must be an s3:// URI, got {destination!r}")
-    if not table or set(table) - _SQL_NAME:
-        raise ValueError(f"table must be lowercase letters, digits and _, got {table!r}")
+    _check_table(table)
     location = f"{destination.rstrip('/')}/{endpoint_name}/"
-    value = "payload" if output_json_path is None else (
-        f"json_extract_scalar(payload, {_sql_string(output_json_path)})")
-    hour = "" if since is None else (
-        "\n    AND hour >= "
-        + _sql_string(since.astimezone(timezone.utc).strftime("%Y/%m/%d/%H")))
     variants = f"{production_variant},{shadow_variant}"
     part = "struct<observedcontenttype: string, mode: string, data: string, encoding: string>"
-    production, shadow = _sql_string(production_variant), _sql_string(shadow_variant)
     return f"""CREATE EXTERNAL TABLE IF NOT EXISTS {table} (
   capturedata struct<
     endpointinput: {part},
@@ -60,9 +66,34 @@ TBLPROPERTIES (
   'projection.hour.interval' = '1',
   'projection.hour.interval.unit' = 'HOURS',
   'storage.location.template' = {_sql_string(location + "${variant}/${hour}/")}
-);
+)"""
 
-WITH records AS (
+
+QUERY_COLUMNS: Final = (
+    "paired", "unpaired_production", "unpaired_shadow", "duplicates", "exact_matches",
+    "numeric_pairs",
+    "difference_mean", "difference_p50", "difference_p90", "difference_p99", "difference_max",
+    "relative_count", "relative_mean", "relative_p50", "relative_p90", "relative_p99",
+    "relative_max")
+"""The columns of the one row :func:`query_sql` answers, in order."""
+
+
+def query_sql(*, production_variant: str, shadow_variant: str,
+              table: str = "shadowtest_capture", output_json_path: str | None = None,
+              since: datetime | None = None) -> str:
+    """The comparison query over the table of :func:`table_sql` (Athena's engine, Trino):
+    one row of :data:`QUERY_COLUMNS`."""
+    _check_table(table)
+    production, shadow = _sql_string(production_variant), _sql_string(shadow_variant)
+
+    def value(side: str) -> str:
+        return f"trim({side})" if output_json_path is None else (
+            f"json_extract_scalar({side}, {_sql_string(output_json_path)})")
+
+    hour = "" if since is None else (
+        "\n    AND hour >= "
+        + _sql_string(since.astimezone(timezone.utc).strftime("%Y/%m/%d/%H")))
+    return f"""WITH records AS (
   SELECT variant,
          coalesce(nullif(eventmetadata.inferenceid, ''), eventmetadata.eventid) AS id,
          CASE capturedata.endpointoutput.encoding
@@ -81,25 +112,57 @@ sides AS (
   GROUP BY id
 ),
 pairs AS (
-  SELECT *,
-         abs(try_cast({value.replace('payload', 'shadow')} AS double)
-             - try_cast({value.replace('payload', 'production')} AS double)) AS difference
+  SELECT production = shadow AS same,
+         try_cast({value("production")} AS double) AS production_number,
+         try_cast({value("shadow")} AS double) AS shadow_number,
+         (regexp_like({value("production")}, '^-?[0-9]+$')
+          AND regexp_like({value("shadow")}, '^-?[0-9]+$')) AS integers
   FROM sides
+  WHERE production_records > 0 AND shadow_records > 0
+),
+numbers AS (
+  SELECT abs(shadow_number - production_number) AS difference,
+         abs(shadow_number - production_number)
+           / nullif(abs(production_number), 0) AS relative
+  FROM pairs
+  WHERE production_number IS NOT NULL AND shadow_number IS NOT NULL AND NOT integers
+),
+counts AS (
+  SELECT count_if(production_records > 0 AND shadow_records > 0) AS paired,
+         count_if(shadow_records = 0) AS unpaired_production,
+         count_if(production_records = 0) AS unpaired_shadow,
+         sum(greatest(production_records - 1, 0)
+             + greatest(shadow_records - 1, 0)) AS duplicates
+  FROM sides
+),
+matches AS (
+  SELECT count_if(same) AS exact_matches FROM pairs
+),
+differences AS (
+  SELECT count(difference) AS numeric_pairs,
+         avg(difference) AS difference_mean,
+         approx_percentile(difference, 0.5) AS difference_p50,
+         approx_percentile(difference, 0.9) AS difference_p90,
+         approx_percentile(difference, 0.99) AS difference_p99,
+         max(difference) AS difference_max,
+         count(relative) AS relative_count,
+         avg(relative) AS relative_mean,
+         approx_percentile(relative, 0.5) AS relative_p50,
+         approx_percentile(relative, 0.9) AS relative_p90,
+         approx_percentile(relative, 0.99) AS relative_p99,
+         max(relative) AS relative_max
+  FROM numbers
 )
-SELECT count_if(production_records > 0 AND shadow_records > 0) AS paired,
-       count_if(shadow_records = 0) AS unpaired_production,
-       count_if(production_records = 0) AS unpaired_shadow,
-       sum(greatest(production_records - 1, 0) + greatest(shadow_records - 1, 0)) AS duplicates,
-       avg(IF(production = shadow, 1.0, 0.0))
-         FILTER (WHERE production_records > 0 AND shadow_records > 0) AS exact_match_rate,
-       count(difference) AS numeric_pairs,
-       avg(difference) AS difference_mean,
-       approx_percentile(difference, 0.5) AS difference_p50,
-       approx_percentile(difference, 0.9) AS difference_p90,
-       approx_percentile(difference, 0.99) AS difference_p99,
-       max(difference) AS difference_max
-FROM pairs;
-"""
+SELECT {_columns}
+FROM counts CROSS JOIN matches CROSS JOIN differences"""
+
+
+_columns: Final = ",\n       ".join(QUERY_COLUMNS)
+
+
+def _check_table(table: str) -> None:
+    if not table or set(table) - _SQL_NAME:
+        raise ValueError(f"table must be lowercase letters, digits and _, got {table!r}")
 
 
 _SQL_NAME: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")

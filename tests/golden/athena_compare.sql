@@ -39,21 +39,62 @@ sides AS (
   GROUP BY id
 ),
 pairs AS (
-  SELECT *,
-         abs(try_cast(json_extract_scalar(shadow, '$.predictions[0]') AS double)
-             - try_cast(json_extract_scalar(production, '$.predictions[0]') AS double)) AS difference
+  SELECT production = shadow AS same,
+         try_cast(json_extract_scalar(production, '$.predictions[0]') AS double) AS production_number,
+         try_cast(json_extract_scalar(shadow, '$.predictions[0]') AS double) AS shadow_number,
+         (regexp_like(json_extract_scalar(production, '$.predictions[0]'), '^-?[0-9]+$')
+          AND regexp_like(json_extract_scalar(shadow, '$.predictions[0]'), '^-?[0-9]+$')) AS integers
   FROM sides
+  WHERE production_records > 0 AND shadow_records > 0
+),
+numbers AS (
+  SELECT abs(shadow_number - production_number) AS difference,
+         abs(shadow_number - production_number)
+           / nullif(abs(production_number), 0) AS relative
+  FROM pairs
+  WHERE production_number IS NOT NULL AND shadow_number IS NOT NULL AND NOT integers
+),
+counts AS (
+  SELECT count_if(production_records > 0 AND shadow_records > 0) AS paired,
+         count_if(shadow_records = 0) AS unpaired_production,
+         count_if(production_records = 0) AS unpaired_shadow,
+         sum(greatest(production_records - 1, 0)
+             + greatest(shadow_records - 1, 0)) AS duplicates
+  FROM sides
+),
+matches AS (
+  SELECT count_if(same) AS exact_matches FROM pairs
+),
+differences AS (
+  SELECT count(difference) AS numeric_pairs,
+         avg(difference) AS difference_mean,
+         approx_percentile(difference, 0.5) AS difference_p50,
+         approx_percentile(difference, 0.9) AS difference_p90,
+         approx_percentile(difference, 0.99) AS difference_p99,
+         max(difference) AS difference_max,
+         count(relative) AS relative_count,
+         avg(relative) AS relative_mean,
+         approx_percentile(relative, 0.5) AS relative_p50,
+         approx_percentile(relative, 0.9) AS relative_p90,
+         approx_percentile(relative, 0.99) AS relative_p99,
+         max(relative) AS relative_max
+  FROM numbers
 )
-SELECT count_if(production_records > 0 AND shadow_records > 0) AS paired,
-       count_if(shadow_records = 0) AS unpaired_production,
-       count_if(production_records = 0) AS unpaired_shadow,
-       sum(greatest(production_records - 1, 0) + greatest(shadow_records - 1, 0)) AS duplicates,
-       avg(IF(production = shadow, 1.0, 0.0))
-         FILTER (WHERE production_records > 0 AND shadow_records > 0) AS exact_match_rate,
-       count(difference) AS numeric_pairs,
-       avg(difference) AS difference_mean,
-       approx_percentile(difference, 0.5) AS difference_p50,
-       approx_percentile(difference, 0.9) AS difference_p90,
-       approx_percentile(difference, 0.99) AS difference_p99,
-       max(difference) AS difference_max
-FROM pairs;
+SELECT paired,
+       unpaired_production,
+       unpaired_shadow,
+       duplicates,
+       exact_matches,
+       numeric_pairs,
+       difference_mean,
+       difference_p50,
+       difference_p90,
+       difference_p99,
+       difference_max,
+       relative_count,
+       relative_mean,
+       relative_p50,
+       relative_p90,
+       relative_p99,
+       relative_max
+FROM counts CROSS JOIN matches CROSS JOIN differences;

@@ -1,0 +1,211 @@
+"""The Athena comparison query runs on a real SQL engine: DuckDB, over the same capture
+files compare_captures reads, with the Trino (Athena) SQL translated by sqlglot; both
+engines answer the same counts and rates, and percentiles within the engine's documented
+approximation. The table's DDL and the query also parse as Athena and Trino SQL.
+
+DuckDB stands in for Athena's table with a view of the same columns over the files
+(``variant`` and ``hour`` read from the key, as partition projection does).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+import attrs
+import numpy
+import pytest
+
+from shadowtest import DataStorageConfig, PredictionComparison, compare_captures
+from shadowtest.capture.sql import QUERY_COLUMNS, query_sql, table_sql
+from shadowtest.testing import FakeSageMaker, sample_config
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+duckdb = pytest.importorskip("duckdb")
+sqlglot = pytest.importorskip("sqlglot")
+
+START = datetime(2026, 12, 1, 9, 40, tzinfo=timezone.utc)
+N = 600  # requests, 4 s apart: 40 minutes over two hours
+PART = ("STRUCT(observedContentType VARCHAR, mode VARCHAR, data VARCHAR, "
+        "encoding VARCHAR)")
+COLUMNS = {"captureData": f"STRUCT(endpointInput {PART}, endpointOutput {PART})",
+           "eventMetadata": "STRUCT(eventId VARCHAR, inferenceId VARCHAR, "
+                            "inferenceTime VARCHAR)",
+           "eventVersion": "VARCHAR"}
+
+
+def production_model(x: list[int]) -> object:
+    if x[0] % 10 == 0:
+        return x[0] % 3  # an integer class: a label pair, not a number, in both engines
+    return round(x[0] * 0.37 % 5, 4)
+
+
+def shadow_model(x: list[int]) -> object:
+    if x[0] % 10 == 0:
+        return (x[0] + x[1]) % 3
+    return round(x[0] * 0.37 % 5 + (x[0] % 7) * 0.01 - 0.02, 4)
+
+
+def captures(tmp_path: Path, *, content_type: str = "application/json",
+             wrap: bool = False) -> Path:
+    """Both variants' capture files, as SageMaker writes them to S3, copied to
+    ``tmp_path`` under the same keys; returns the endpoint's folder."""
+    fake = FakeSageMaker(now=START)
+    json_types = ["application/json"] if content_type == "application/json" else []
+    fake.seed(attrs.evolve(sample_config(), data_storage_config=DataStorageConfig(
+        destination="s3://captures/churn", json_content_types=json_types)))
+
+    def wrapped(model: Callable[[list[int]], object]) -> Callable[[list[int]], object]:
+        return (lambda x: {"predictions": [model(x)]}) if wrap else model
+
+    keys = fake.capture_traffic("churn-shadow", [[i, i // 3] for i in range(N)],
+                                production=wrapped(production_model),
+                                shadow=wrapped(shadow_model), content_type=content_type,
+                                sampling_percentage=70, per_file=200,
+                                interval=timedelta(seconds=4))
+    for key in keys:
+        body = fake.s3.get_object(Bucket="captures", Key=key)["Body"].read()
+        path = tmp_path / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+    # a retried request: a duplicate of one production record
+    first = sorted((tmp_path / "churn/churn/production").rglob("*.jsonl"))[0]
+    first.write_bytes(first.read_bytes() + first.read_bytes().splitlines(keepends=True)[3])
+    return tmp_path / "churn" / "churn"
+
+
+def run_on_duckdb(endpoint: Path, sql: str) -> dict[str, object]:
+    """The Athena query translated to DuckDB by sqlglot, over a view standing in for the
+    table: the files' columns, and variant/hour from each key."""
+    con = duckdb.connect()
+    path = str(endpoint / "*" / "*" / "*" / "*" / "*" / "*.jsonl")
+    con.execute(
+        "CREATE VIEW shadowtest_capture AS SELECT captureData AS capturedata, "
+        "eventMetadata AS eventmetadata, eventVersion AS eventversion, "
+        r"regexp_extract(filename, '/([^/]+)/(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$', 1) AS variant, "
+        r"regexp_extract(filename, '/([^/]+)/(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$', 2) AS hour "
+        f"FROM read_json('{path}', filename = true, format = 'newline_delimited', "
+        f"columns = {COLUMNS!r})")
+    (translated,) = sqlglot.transpile(sql, read="athena", write="duckdb")
+    cursor = con.execute(translated)
+    names = [d[0] for d in cursor.description]
+    (row,) = cursor.fetchall()
+    return dict(zip(names, row, strict=True))
+
+
+def assert_within_rank(values: list[float], q: float, answer: object, slack: float) -> None:
+    """``answer`` is a ``q`` quantile of ``values`` to within ``slack`` of rank: between the
+    exact quantiles at q - slack and q + slack."""
+    assert isinstance(answer, float)
+    low, high = numpy.quantile(values, [max(0.0, q - slack), min(1.0, q + slack)])
+    assert low - 1e-12 <= answer <= high + 1e-12, (q, low, answer, high)
+
+
+def assert_same_answers(local: PredictionComparison, row: dict[str, object],
+                        absolute: list[float], relative: list[float]) -> None:
+    assert list(row) == list(QUERY_COLUMNS)
+    assert (row["paired"], row["unpaired_production"], row["unpaired_shadow"]) == (
+        local.paired, local.unpaired_production, local.unpaired_shadow)
+    assert (row["duplicates"], row["exact_matches"]) == (local.duplicates, local.exact_matches)
+    d, r = local.differences, local.relative_differences
+    assert d is not None
+    assert r is not None
+    assert (row["numeric_pairs"], row["relative_count"]) == (d.count, r.count)
+    assert row["difference_mean"] == pytest.approx(d.mean, rel=1e-12)
+    assert row["relative_mean"] == pytest.approx(r.mean, rel=1e-12)
+    assert (row["difference_max"], row["relative_max"]) == (d.max, pytest.approx(r.max))
+    # DuckDB's approx_quantile is a T-Digest, Athena's approx_percentile a q-digest of
+    # rank error 1 %: both answer within a percent of rank of the exact quantile
+    for q, name in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99")):
+        assert_within_rank(absolute, q, row[f"difference_{name}"], 0.01)
+        assert_within_rank(relative, q, row[f"relative_{name}"], 0.01)
+
+
+@pytest.fixture(scope="module")
+def json_captures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return captures(tmp_path_factory.mktemp("json"))
+
+
+class TestOnARealEngine:
+    def test_json_outputs_answer_as_compare_captures(self, json_captures: Path) -> None:
+        endpoint = json_captures
+        local = compare_captures(endpoint / "production", endpoint / "shadow")
+        assert local.unpaired_production > 0
+        assert local.duplicates == 1
+        assert local.label_pairs > 0  # integer classes: labels in both engines
+        row = run_on_duckdb(endpoint, query_sql(production_variant="production",
+                                                shadow_variant="shadow"))
+        numbers = _pairs_numbers(endpoint)
+        absolute = sorted(a for a, _ in numbers)
+        relative = sorted(a / abs(p) for a, p in numbers if p)
+        assert_same_answers(local, row, absolute, relative)
+
+    def test_base64_csv_outputs_and_a_json_path(self, tmp_path: Path) -> None:
+        """Outputs captured as BASE64 CSV are decoded by the query too; JSON outputs
+        wrapped in {"predictions": [x]} are read through output_json_path."""
+        csv = captures(tmp_path / "csv", content_type="text/csv")
+        local = compare_captures(csv / "production", csv / "shadow")
+        row = run_on_duckdb(csv, query_sql(production_variant="production",
+                                           shadow_variant="shadow"))
+        assert (row["paired"], row["numeric_pairs"], row["exact_matches"]) == (
+            local.paired, local.differences.count, local.exact_matches)  # type: ignore[union-attr]
+        wrapped = captures(tmp_path / "json", wrap=True)
+        local = compare_captures(wrapped / "production", wrapped / "shadow")
+        row = run_on_duckdb(wrapped, query_sql(production_variant="production",
+                                               shadow_variant="shadow",
+                                               output_json_path="$.predictions[0]"))
+        assert (row["paired"], row["numeric_pairs"], row["difference_max"]) == (
+            local.paired, local.differences.count, local.differences.max)  # type: ignore[union-attr]
+
+    def test_since_limits_the_hours(self, json_captures: Path) -> None:
+        endpoint = json_captures
+        since = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+        local = compare_captures(endpoint / "production", endpoint / "shadow", since=since)
+        row = run_on_duckdb(endpoint, query_sql(production_variant="production",
+                                                shadow_variant="shadow", since=since))
+        assert (row["paired"], row["unpaired_production"]) == (
+            local.paired, local.unpaired_production)
+        assert 0 < local.paired < N
+
+
+def _pairs_numbers(endpoint: Path) -> list[tuple[float, float]]:
+    """(|shadow - production|, production) of each numeric pair, read independently of
+    shadowtest with json.loads."""
+    import json
+
+    sides: list[dict[str, object]] = []
+    for variant in ("production", "shadow"):
+        found: dict[str, object] = {}
+        for file in sorted((endpoint / variant).rglob("*.jsonl")):
+            for text in file.read_text().splitlines():
+                record = json.loads(text)
+                found.setdefault(record["eventMetadata"]["inferenceId"],
+                                 json.loads(record["captureData"]["endpointOutput"]["data"]))
+        sides.append(found)
+    out = []
+    for key, p in sides[0].items():
+        s = sides[1].get(key)
+        if s is None or (type(p) is int and type(s) is int):
+            continue
+        out.append((abs(float(s) - float(p)), float(p)))  # type: ignore[arg-type]
+    return out
+
+
+@pytest.mark.parametrize("dialect", ["athena", "trino"])
+def test_the_sql_parses_as_athena_and_trino(dialect: str) -> None:
+    """Both statements are valid SQL of Athena's engines (sqlglot's parser raises on
+    anything it cannot read)."""
+    table = table_sql(destination="s3://ml-captures/churn", endpoint_name="churn",
+                      production_variant="production", shadow_variant="shadow")
+    query = query_sql(production_variant="production", shadow_variant="shadow",
+                      output_json_path="$.predictions[0]",
+                      since=datetime(2026, 12, 1, 9, tzinfo=timezone.utc))
+    if dialect == "athena":  # Hive DDL: Athena's dialect, not Trino's
+        created = sqlglot.parse_one(table, read="athena")
+        assert created.key == "create"
+    parsed = sqlglot.parse_one(query, read=dialect)
+    assert parsed.key == "select"
+    assert sqlglot.parse_one(parsed.sql(dialect=dialect), read=dialect) == parsed
