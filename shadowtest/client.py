@@ -552,13 +552,13 @@ class ExperimentClient:
                                                 actions_required=False)
         wanted, policy = (None, None)
         if require is not None:
-            from shadowtest._promotion import requirement
+            from shadowtest.judgement.promotion import requirement
 
             wanted, policy = requirement(require)
         current = self.describe(name)
         if wanted is not None:
-            from shadowtest._promotion import blocked
             from shadowtest.judgement import judge
+            from shadowtest.judgement.promotion import blocked
             from shadowtest.metrics import check_arguments
 
             # the experiment's whole window, every default metric (as evaluate(name) does)

@@ -551,11 +551,12 @@ class TestStopRequest:
 
 
 class TestPromotionGate:
-    """``_promotion``: promote's requirement and gate over a Judgement, without a client."""
+    """``judgement.promotion``: promote's requirement and gate over a Judgement, without a
+    client."""
 
     def test_a_judgement_short_of_the_requirement_is_the_error_to_raise(self) -> None:
-        from shadowtest._promotion import blocked
         from shadowtest.judgement import Judgement, Policy, Verdict
+        from shadowtest.judgement.promotion import blocked
 
         window = (datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC))
         judged = Judgement(verdict=Verdict.MARGINAL, score=70.0, metrics={},
@@ -568,17 +569,31 @@ class TestPromotionGate:
         assert (error.required, error.judgement) == ("PASS", judged)
         assert blocked(NAME, judged, Verdict.MARGINAL) is None
 
+    @pytest.mark.parametrize("wanted", ["PASS", "MARGINAL"])
+    def test_an_inconclusive_judgement_is_refused(self, wanted: str) -> None:
+        """Not yet shown within tolerance meets neither requirement."""
+        from shadowtest.judgement import Judgement, Policy, Verdict
+        from shadowtest.judgement.promotion import blocked
+
+        window = (datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC))
+        judged = Judgement(verdict=Verdict.INCONCLUSIVE, score=100.0, metrics={},
+                           reasons=("undecided: ModelLatency",), window=window,
+                           policy=Policy.default())
+        error = blocked(NAME, judged, Verdict(wanted))
+        assert error is not None
+        assert "the judgement is INCONCLUSIVE" in str(error)
+
     @pytest.mark.parametrize(("require", "wanted"), [
         (None, None), ("PASS", "PASS"), ("MARGINAL", "MARGINAL")])
     def test_requirements(self, require: Any, wanted: str | None) -> None:
-        from shadowtest._promotion import requirement
+        from shadowtest.judgement.promotion import requirement
 
         verdict, policy = requirement(require)
         assert (verdict, policy) == (wanted, None)
 
     @pytest.mark.parametrize("require", ["FAIL", "pass", 1, object()])
     def test_other_requirements_are_refused(self, require: object) -> None:
-        from shadowtest._promotion import requirement
+        from shadowtest.judgement.promotion import requirement
 
         with pytest.raises(ConfigValidationError, match="require: got"):
             requirement(require)

@@ -1,6 +1,7 @@
 """``promote(require=...)``'s gate: what the requirement asks for, and whether a judgement
-meets it. Pure; kept out of ``judgement`` only while that module becomes a package (it
-belongs with the decision rule, and can move there as it is)."""
+meets it. Pure: the client only fetches the metrics, judges and raises what this says.
+An ``INCONCLUSIVE`` verdict (a critical gate not yet shown within tolerance) meets no
+requirement."""
 
 from __future__ import annotations
 
