@@ -462,7 +462,7 @@ class ExperimentClient:
         dropped; if nothing is left to send, nothing is sent and the ARN is returned.
         An update refused because the status changed after describing says so.
         """
-        from shadowtest.plan import check_update_arguments, explain_refused_update, plan_checked
+        from shadowtest.plan import check_update_arguments
 
         # every argument is checked, and every problem reported together, before a client
         # is made or anything is sent
@@ -479,7 +479,20 @@ class ExperimentClient:
                 c, schedule, description, model_variants, shadow_mode_config,
                 data_storage_config, instance_types=self._known_types())
         c.raise_if_any("update arguments")
-        current = self.describe(name)
+        return self._update_from(self.describe(name), schedule, description, variants,
+                                 shadow_mode_config, data_storage_config)
+
+    def _update_from(
+        self, current: InferenceExperiment, schedule: InferenceExperimentSchedule | None,
+        description: str | None, variants: tuple[ModelVariantConfig, ...] | None,
+        shadow_mode_config: ShadowModeConfig | None,
+        data_storage_config: DataStorageConfig | None,
+    ) -> str:
+        """:meth:`update` of the experiment as ``current`` describes it (arguments checked):
+        ``watch`` raises the sampling from its look's describe, sending no other."""
+        from shadowtest.plan import explain_refused_update, plan_checked
+
+        name = current.name
 
         def planned(live: InferenceExperiment) -> UpdatePlan:
             return plan_checked(live, schedule, description, variants, shadow_mode_config,
@@ -724,8 +737,8 @@ class ExperimentClient:
         def set_sampling(current: InferenceExperiment, percentage: int) -> None:
             roles = current.shadow_mode_config
             assert roles is not None  # _roles() passed when fetching
-            self.update(current.name, shadow_mode_config=attrs.evolve(
-                roles, sampling_percentage=percentage))
+            self._update_from(current, None, None, None,
+                              attrs.evolve(roles, sampling_percentage=percentage), None)
 
         publish: Callable[[str], object] | None = options.notify
         if options.topic_arn is not None:

@@ -157,6 +157,8 @@ def test_ramp_raises_the_sampling_through_updates() -> None:
     assert updates == [10, 50, 100]
     assert [(old, new) for _, old, new in result.raises] == [(25, 10), (10, 50), (50, 100)]
     assert result.action == "promoted"
+    # no request beyond one describe per look: the raises and the stop reuse its describe
+    assert operations(fake).count("DescribeInferenceExperiment") == len(result.looks)
 
 
 class TestServeTraffic:
