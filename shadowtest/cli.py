@@ -234,7 +234,9 @@ class _Cli:
 
         if isinstance(value, dict) and self.problems:
             value = {**value, "problems": self.problems}
-        print(json.dumps(value, indent=2, default=_jsonable, ensure_ascii=False),
+        from shadowtest._json import jsonable
+
+        print(json.dumps(jsonable(value), indent=2, allow_nan=False, ensure_ascii=False),
               file=self.out, flush=True)
         self._printed_json = True
 
@@ -363,7 +365,7 @@ class _Cli:
         for change in plan.refused:
             self.problem(self.args.file, f"refused: {change.reason}", change.path)
         if self.json:
-            self.print_json(_plan_dict(plan))
+            self.print_json(plan.to_dict())
         else:
             self.print(str(plan))
         return EXIT_FAIL if plan.refused else EXIT_OK
@@ -419,8 +421,10 @@ class _Cli:
         if self.json:
             self.print_json([summary.to_boto3() for summary in summaries])
         else:
+            from shadowtest._json import iso
+
             for s in summaries:
-                created = _jsonable(s.creation_time) if s.creation_time else "-"
+                created = iso(s.creation_time) if s.creation_time else "-"
                 self.print(f"{s.name}\t{s.status}\t{created}")
         return EXIT_OK
 
@@ -621,24 +625,6 @@ def _from_botocore(error: BaseException) -> bool:
     return any(klass.__module__.split(".")[0] == "botocore" for klass in type(error).__mro__)
 
 
-def _jsonable(value: object) -> object:
-    """``json.dumps``' fallback: timestamps as ISO 8601 UTC, configs in their API shape."""
-    from datetime import datetime, timezone
-
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    to_boto3 = getattr(value, "to_boto3", None)
-    if callable(to_boto3):
-        return to_boto3()
-    if isinstance(value, (tuple, frozenset, set)):
-        return list(value)
-    from collections.abc import Mapping
-
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 _VERDICT_CODES: Final = {"PASS": EXIT_OK, "FAIL": EXIT_FAIL, "MARGINAL": EXIT_MARGINAL,
                          "NO_DATA": EXIT_NO_DATA, "INCONCLUSIVE": EXIT_INCONCLUSIVE}
 
@@ -670,18 +656,6 @@ def _watch_dict(result: WatchResult) -> dict[str, object]:
 
 def _judgement_dict(judgement: Judgement) -> dict[str, object]:
     return judgement.to_dict()
-
-
-def _plan_dict(plan: Plan) -> dict[str, object]:
-    return {
-        "name": plan.name,
-        "status": None if plan.status is None else str(plan.status),
-        "actions": list(plan.actions),
-        "changes": [{"path": c.path, "old": c.old, "new": c.new, "action": c.action,
-                     "allowed": c.allowed, "reason": c.reason} for c in plan.changes],
-        "requests": [{"operation": operation, "params": params}
-                     for operation, params in plan.requests],
-    }
 
 
 if __name__ == "__main__":

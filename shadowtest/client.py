@@ -547,13 +547,14 @@ class ExperimentClient:
         *,
         desired_model_variants: Iterable[ModelVariantConfig] | None = None,
         reason: str | None = None,
-        require: Verdict | Literal["PASS", "MARGINAL"] | Policy | None = None,
+        require: Verdict | Literal["PASS", "MARGINAL", "pass", "marginal"] | Policy | None = None,
     ) -> str:
         """Stop the experiment by promoting the shadow variant to production (and removing
         the old production variant); returns the ARN. Raise the sampling percentage to 100
         and watch it before promoting.
 
-        With ``require`` (``Verdict.PASS``, ``Verdict.MARGINAL``, or a :class:`Policy`,
+        With ``require`` (``Verdict.PASS``, ``Verdict.MARGINAL`` or their strings, in
+        either case as the CLI's ``--require pass`` takes them, or a :class:`Policy`,
         which means PASS under that policy), the shadow is judged first over the
         experiment's window (:meth:`evaluate`); if the verdict falls short,
         :class:`PromotionBlockedError` is raised, carrying the judgement, and no stop

@@ -40,6 +40,7 @@ from shadowtest._checks import (
     unchecked,
 )
 from shadowtest._displayed import Displayed
+from shadowtest._json import jsonable
 from shadowtest.errors import ConfigValidationError
 
 if TYPE_CHECKING:
@@ -167,6 +168,15 @@ class _Validated(Displayed):
     def _read(cls, data: object, c: Checker) -> dict[str, Any]:
         """The constructor's keyword arguments read from an API dict; problems go to ``c``."""
         raise NotImplementedError
+
+    def to_boto3(self) -> Mapping[str, object]:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, object]:
+        """:meth:`to_boto3` as strict JSON: the same PascalCase keys, timestamps as ISO 8601
+        UTC strings (``"2026-12-01T09:00:00Z"``) — the config's part of the
+        ``--cli-input-json`` shape of ``aws sagemaker create-inference-experiment``."""
+        return cast("dict[str, object]", jsonable(self.to_boto3()))
 
 
 def _build(cls: type[Any], values: dict[str, Any], c: Checker) -> Any:
@@ -667,18 +677,6 @@ class InferenceExperimentConfig(_Validated):
             out["KmsKey"] = self.kms_key
         if self.tags is not None:
             out["Tags"] = [{"Key": key, "Value": value} for key, value in self.tags.items()]
-        return out
-
-    def to_dict(self) -> dict[str, object]:
-        """:meth:`to_boto3` made JSON-safe: the same PascalCase keys, timestamps as ISO 8601
-        UTC strings (``"2026-12-01T09:00:00Z"``) — the ``--cli-input-json`` shape of
-        ``aws sagemaker create-inference-experiment``."""
-        out: dict[str, object] = dict(self.to_boto3())
-        if self.schedule is not None:
-            out["Schedule"] = {key: _utc(when).isoformat().replace("+00:00", "Z")
-                               for key, when in (("StartTime", self.schedule.start_time),
-                                                 ("EndTime", self.schedule.end_time))
-                               if when is not None}
         return out
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -104,6 +104,10 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
 
+    def to_dict(self) -> dict[str, str]:
+        """``{"path": ..., "message": ...}`` (strict JSON)."""
+        return {"path": self.path, "message": self.message}
+
     def under(self, prefix: str) -> Problem:
         """The same problem, seen from an enclosing object whose field is ``prefix``."""
         if not prefix:

@@ -19,6 +19,7 @@ from shadowtest._aws.sagemaker import DESCRIBE_RESPONSE, SUMMARY
 from shadowtest._aws.shapes import Shape, fail
 from shadowtest._checks import unchecked
 from shadowtest._displayed import Displayed
+from shadowtest._json import jsonable
 from shadowtest.config import (
     VARIANT_HEADERS,
     DataStorageConfig,
@@ -111,6 +112,11 @@ class EndpointMetadata(Displayed):
             failure_reason=_optional_text(d.get("FailureReason")),
         )
 
+    def to_dict(self) -> dict[str, object]:
+        """The fields as strict JSON (the status as its string)."""
+        return {field.name: jsonable(getattr(self, field.name))
+                for field in attrs.fields(EndpointMetadata)}
+
     def _card(self, now: datetime | None = None) -> Card:
         from shadowtest._card import Card, status
 
@@ -139,6 +145,11 @@ class ModelVariantSummary(Displayed):
             ("status", status(self.status)), ("variant", self.variant_name),
             ("model", self.model_name),
             ("instances", instances_text(self.instance_type, self.instance_count))])
+
+    def to_dict(self) -> dict[str, object]:
+        """The fields as strict JSON (the status as its string)."""
+        return {field.name: jsonable(getattr(self, field.name))
+                for field in attrs.fields(ModelVariantSummary)}
 
     def to_config(self) -> ModelVariantConfig:
         """The variant as a :class:`ModelVariantConfig` (validated), e.g. to change it in an
@@ -259,8 +270,10 @@ class _ResponseView(Displayed):
         return {key: value for key, value in self._data.items() if key != "ResponseMetadata"}
 
     def to_dict(self) -> dict[str, object]:
-        """The fields as a dict with snake_case keys, e.g. for a DataFrame row."""
-        return {field: getattr(self, field) for field in self._FIELDS}
+        """The fields as strict JSON, keyed by their snake_case names: timestamps as ISO 8601
+        UTC strings, statuses as their strings, configs in their API shape (their own
+        ``to_dict()``), variants and the endpoint as dicts of their fields."""
+        return {field: jsonable(getattr(self, field)) for field in self._FIELDS}
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

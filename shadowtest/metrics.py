@@ -33,6 +33,7 @@ import attrs
 
 from shadowtest._checks import Checker, FrozenMap
 from shadowtest._displayed import Displayed
+from shadowtest._json import iso, jsonable
 from shadowtest.errors import InvalidStatusError, ServiceError
 from shadowtest.status import ExperimentStatus
 
@@ -205,6 +206,13 @@ class MetricSeries(Displayed):
     def __len__(self) -> int:
         return len(self.values)
 
+    def to_dict(self) -> dict[str, object]:
+        """Strict JSON: ``metric``, ``statistic``, ``unit``, ``timestamps`` (ISO 8601 UTC
+        strings) and ``values`` (a value that is not finite as ``null``)."""
+        return {"metric": self.metric, "statistic": self.statistic, "unit": self.unit,
+                "timestamps": [iso(when) for when in self.timestamps],
+                "values": [jsonable(value) for value in self.values]}
+
     def _card(self, now: datetime | None = None) -> Card:
         from shadowtest._card import Card
 
@@ -263,6 +271,39 @@ class ExperimentMetrics(Displayed):
     def has_data(self) -> bool:
         """Whether any series of either variant has a data point."""
         return any(len(s) for side in (self.production, self.shadow) for s in side.values())
+
+    def to_records(self) -> list[dict[str, str | datetime | float]]:
+        """One plain dict per point of every series of both variants, ready for
+        ``pandas.DataFrame(metrics.to_records())`` (shadowtest does not need pandas):
+        ``experiment``, ``role`` (``"production"`` or ``"shadow"``), ``variant`` (its
+        name), ``series`` (its key, e.g. ``"ModelLatency:p99"``), ``metric``,
+        ``statistic``, ``unit``, ``timestamp`` (an aware datetime, the period's start) and
+        ``value``; production's series first, each in time order.
+
+        >>> frame = pd.DataFrame(metrics.to_records())  # doctest: +SKIP
+        >>> frame.pivot_table("value", "timestamp", ["role", "series"])  # doctest: +SKIP
+        """
+        return [
+            {"experiment": self.name, "role": role, "variant": variant, "series": key,
+             "metric": series.metric, "statistic": series.statistic, "unit": series.unit,
+             "timestamp": when, "value": value}
+            for role, variant, side in (("production", self.production_variant, self.production),
+                                        ("shadow", self.shadow_variant, self.shadow))
+            for key, series in side.items()
+            for when, value in zip(series.timestamps, series.values, strict=True)]
+
+    def to_dict(self) -> dict[str, object]:
+        """Strict JSON: every field (the window as two ISO 8601 UTC strings), and
+        ``production`` / ``shadow`` as ``{series key: MetricSeries.to_dict()}``."""
+        return {
+            "name": self.name, "window": [iso(when) for when in self.window],
+            "period": self.period, "production_variant": self.production_variant,
+            "shadow_variant": self.shadow_variant,
+            "sampling_percentage": self.sampling_percentage,
+            "production_instance_type": self.production_instance_type,
+            "shadow_instance_type": self.shadow_instance_type,
+            "production": {key: series.to_dict() for key, series in self.production.items()},
+            "shadow": {key: series.to_dict() for key, series in self.shadow.items()}}
 
     def _rows(self) -> list[tuple[str, str, str, str, int, str]]:
         rows = []

@@ -14,6 +14,7 @@ import attrs
 
 from shadowtest._checks import Checker, FrozenMap, to_tuple, unchecked
 from shadowtest._displayed import Displayed
+from shadowtest._json import jsonable
 from shadowtest.config import (
     DESCRIPTION,
     MAX_DURATION,
@@ -101,6 +102,15 @@ class UpdatePlan(Displayed):
         requested change was a current value that is dropped (an unchanged start time, or
         in Running unchanged model variants or data storage config)."""
         return self.allowed and len(self.request) > 1
+
+    def to_dict(self) -> dict[str, object]:
+        """Strict JSON: ``name``, ``status``, ``allowed``, ``request`` (what update would
+        send, timestamps as ISO 8601 UTC strings), ``refused`` (``path`` and ``message``
+        each) and ``dropped``."""
+        return {"name": self.name, "status": jsonable(self.status), "allowed": self.allowed,
+                "request": jsonable(self.request),
+                "refused": [{"path": p.path, "message": p.message} for p in self.refused],
+                "dropped": list(self.dropped)}
 
     def _card(self, now: datetime | None = None) -> Card:
         from shadowtest._card import Card, Table
@@ -442,6 +452,12 @@ class PlannedChange(Displayed):
             ("desired", _shown(self.new)), ("step", self.action),
             ("allowed", "yes" if self.allowed else "no"), ("reason", self.reason)])
 
+    def to_dict(self) -> dict[str, object]:
+        """Strict JSON: ``path``, ``old``, ``new`` (timestamps as ISO 8601 UTC strings),
+        ``action``, ``allowed`` and ``reason``."""
+        return {"path": self.path, "old": jsonable(self.old), "new": jsonable(self.new),
+                "action": self.action, "allowed": self.allowed, "reason": self.reason}
+
     @property
     def symbol(self) -> str:
         """``+``, ``~``, ``-`` (a tag removed), ``-/+`` or ``!`` (refused)."""
@@ -518,6 +534,17 @@ class Plan(Displayed):
             f"nothing was sent:\n{lines}",
             name=self.name, status=str(self.status),
             fields=dict.fromkeys(change.path for change in refused))
+
+    def to_dict(self) -> dict[str, object]:
+        """Strict JSON: ``name``, ``status`` (``null`` when the experiment does not exist),
+        ``actions``, ``changes`` (:meth:`PlannedChange.to_dict` each) and ``requests``
+        (``operation`` and ``params`` each, timestamps as ISO 8601 UTC strings) — what
+        ``shadowtest plan --json`` prints."""
+        return {"name": self.name, "status": jsonable(self.status),
+                "actions": list(self.actions),
+                "changes": [change.to_dict() for change in self.changes],
+                "requests": [{"operation": operation, "params": jsonable(params)}
+                             for operation, params in self.requests]}
 
     def _heading(self) -> str:
         where = f"inference experiment {self.name!r}" + (
@@ -655,8 +682,9 @@ def _facts(config: InferenceExperimentConfig) -> list[tuple[str, object]]:
     if config.schedule is not None:
         facts += [("schedule.start_time", config.schedule.start_time),
                   ("schedule.end_time", config.schedule.end_time)]
-    facts += [("description", config.description), ("kms_key", config.kms_key),
-              ("data_storage_config", config.data_storage_config)]
+    facts += [("description", config.description), ("kms_key", config.kms_key)]
+    facts += [(change.path, change.new)
+              for change in _storage_changes(None, config.data_storage_config)]
     facts += [(f"tags[{key!r}]", value) for key, value in (config.tags or {}).items()]
     return [(path, value) for path, value in facts if value is not None]
 
@@ -769,11 +797,23 @@ def _update_changes(
     if live_shadow is not None and live_shadow.sampling_percentage != wanted:
         out.append(PlannedChange(path=str(F.SAMPLING_PERCENTAGE),
                                  old=live_shadow.sampling_percentage, new=wanted))
-    storage = config.data_storage_config
-    if storage is not None and storage != live.data_storage_config:
-        out.append(PlannedChange(path=str(F.DATA_STORAGE_CONFIG),
-                                 old=live.data_storage_config, new=storage))
+    if config.data_storage_config is not None:
+        out += _storage_changes(live.data_storage_config, config.data_storage_config)
     return out, schedule, start_now
+
+
+def _storage_changes(old: DataStorageConfig | None,
+                     new: DataStorageConfig | None) -> list[PlannedChange]:
+    """A data storage config's differences field by field (``data_storage_config.destination:
+    old -> new``), as every other change reads; an empty list of content types is none."""
+    out = []
+    for field in attrs.fields(DataStorageConfig):
+        was, wanted = (None if side is None else getattr(side, field.name) or None
+                       for side in (old, new))
+        if was != wanted:
+            out.append(PlannedChange(path=f"{F.DATA_STORAGE_CONFIG}.{field.name}", old=was,
+                                     new=wanted))
+    return out
 
 
 def _schedule_changes(
@@ -824,7 +864,8 @@ def _update_arguments(
         "shadow_mode_config": (config.shadow_mode_config
                                if str(F.SAMPLING_PERCENTAGE) in paths else None),
         "data_storage_config": (config.data_storage_config
-                                if str(F.DATA_STORAGE_CONFIG) in paths else None),
+                                if any(path.startswith(f"{F.DATA_STORAGE_CONFIG}.")
+                                       for path in paths) else None),
     }
 
 

@@ -422,6 +422,16 @@ class TestDecision:
         assert "StopInferenceExperiment" not in [op for op, _ in fake.calls]
         assert fake.describe(NAME)["Status"] == "Running"
 
+    @pytest.mark.parametrize("require", ["pass", "Pass"])
+    def test_the_clis_spelling_is_the_verdicts_string(self, require: str) -> None:
+        """require="pass" (as `--require pass` reads) is Verdict.PASS: a FAIL blocks."""
+        fake, client = running(hours=2)
+        self._traffic(fake, 45.5)
+        with pytest.raises(PromotionBlockedError) as caught:
+            client.promote(NAME, require=require)  # type: ignore[arg-type]
+        assert caught.value.required == "PASS"
+        assert "StopInferenceExperiment" not in [op for op, _ in fake.calls]
+
     def test_a_policy_as_requirement(self) -> None:
         """require=Policy(...) judges with that policy: a loose latency gate lets it pass."""
         fake, client = running(hours=2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shadowtest._checks import Checker
+from shadowtest._checks import Checker, show
 from shadowtest.errors import PromotionBlockedError
 
 if TYPE_CHECKING:
@@ -26,11 +26,13 @@ def requirement(require: object) -> tuple[Verdict | None, Policy | None]:
 
     if isinstance(require, Policy):
         return Verdict.PASS, require
-    if isinstance(require, str) and require in (Verdict.PASS.value, Verdict.MARGINAL.value):
-        return Verdict(require), None
+    # the CLI's spelling (--require pass) is accepted too: any case of the verdict's string
+    if isinstance(require, str) and require.upper() in (Verdict.PASS.value,
+                                                         Verdict.MARGINAL.value):
+        return Verdict(require.upper()), None
     c = Checker()
-    c.add("require", f"got {require!r}; must be Verdict.PASS, Verdict.MARGINAL (or their "
-                     "strings), a Policy (PASS under it), or None")
+    c.add("require", f"got {show(require)}; must be Verdict.PASS, Verdict.MARGINAL (or their "
+                     "strings, 'pass' and 'marginal' too), a Policy (PASS under it), or None")
     return c.fail("promote arguments")
 
 

@@ -47,6 +47,9 @@ def stopping(client: ExperimentClient) -> None:
     client.stop("x", model_variant_actions={"shadow": "Retain"}, desired_state="Cancelled")
     client.conclude("x", desired_state=ExperimentStatus.CANCELLED)
     client.conclude("x", desired_state=ExperimentStatus.RUNNING)  # type: ignore[arg-type]
+    client.promote("x", require="pass")  # the CLI's spelling, as well as "PASS"
+    client.promote("x", require="MARGINAL")
+    client.promote("x", require="fail")  # type: ignore[arg-type]
 
 
 def building(variant: ModelVariantConfig, shadow_mode: ShadowModeConfig) -> None:
