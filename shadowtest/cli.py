@@ -525,7 +525,9 @@ class _Cli:
         """One compact JSON object on its own line (a stream of them: watch's looks)."""
         import json
 
-        print(json.dumps(value, default=_jsonable, ensure_ascii=False), file=self.out,
+        from shadowtest._json import jsonable
+
+        print(json.dumps(jsonable(value), allow_nan=False, ensure_ascii=False), file=self.out,
               flush=True)
         self._printed_json = True
 
