@@ -584,14 +584,15 @@ class TestPromotionGate:
         assert "the judgement is INCONCLUSIVE" in str(error)
 
     @pytest.mark.parametrize(("require", "wanted"), [
-        (None, None), ("PASS", "PASS"), ("MARGINAL", "MARGINAL")])
+        (None, None), ("PASS", "PASS"), ("MARGINAL", "MARGINAL"),
+        ("pass", "PASS"), ("marginal", "MARGINAL")])  # the CLI's spelling too (#22.3)
     def test_requirements(self, require: Any, wanted: str | None) -> None:
         from shadowtest.judgement.promotion import requirement
 
         verdict, policy = requirement(require)
         assert (verdict, policy) == (wanted, None)
 
-    @pytest.mark.parametrize("require", ["FAIL", "pass", 1, object()])
+    @pytest.mark.parametrize("require", ["FAIL", "no_data", "", 1, object()])
     def test_other_requirements_are_refused(self, require: object) -> None:
         from shadowtest.judgement.promotion import requirement
 
