@@ -944,6 +944,9 @@ def _compare(shape: Any, model: Any, path: str) -> list[str]:
     (responses.ARN_RESPONSE, "StartInferenceExperiment"),
     (responses.ARN_RESPONSE, "StopInferenceExperiment"),
     (responses.ARN_RESPONSE, "DeleteInferenceExperiment"),
+    (responses.ENDPOINT_RESPONSE, "DescribeEndpoint"),  # preflight's reads
+    (responses.ENDPOINT_CONFIG_RESPONSE, "DescribeEndpointConfig"),
+    (responses.MODEL_RESPONSE, "DescribeModel"),
 ])
 def test_response_shapes_match_the_service_model(shape: Any, operation: str) -> None:
     model = FakeSageMaker().client.meta.service_model.operation_model(operation).output_shape

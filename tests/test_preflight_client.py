@@ -189,3 +189,32 @@ class TestErrorAnswers:
         result = client.preflight(attrs.evolve(GOOD, data_storage_config=None))
         assert [f.check for f in result.findings] == ["data-capture"]
         assert "HeadBucket" not in account.calls
+
+
+class TestMalformedAnswers:
+    """Through the AWS layer: an answer of the wrong shape is a check that did not run,
+    never a crash and never a pass."""
+
+    def test_a_describe_lacking_a_required_member(self) -> None:
+        account = wire(DescribeEndpoint__churn=ok({"EndpointName": "churn"}))
+        (found,) = account.client().preflight(GOOD).findings
+        assert (found.severity, found.check) == ("warning", "endpoint")
+        assert "MalformedResponseError" in found.message
+        assert "EndpointArn is missing" in found.message
+
+    def test_a_member_of_the_wrong_type(self) -> None:
+        status, body = HEALTHY["DescribeModel", "churn-v2"]
+        assert body is not None
+        account = wire(DescribeModel__churn_v2=(status, {**body, "Containers": "two"}))
+        (found,) = account.client().preflight(GOOD).findings
+        assert (found.severity, found.check) == ("warning", "model")
+        assert "botocore could not parse" in found.message
+
+    def test_a_listing_whose_token_repeats_ends(self) -> None:
+        looping = ok({"InferenceExperiments": [], "NextToken": "again"})
+        account = wire(ListInferenceExperiments=looping)
+        account.answers["ListInferenceExperiments", "again"] = looping
+        (found,) = account.client().preflight(GOOD).findings
+        assert (found.severity, found.check) == ("warning", "other-experiment")
+        assert "would never end" in found.message
+        assert account.calls["ListInferenceExperiments"] == 2

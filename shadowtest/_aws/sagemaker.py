@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from shadowtest._aws._core import Operation, Service, pages
-from shadowtest._aws.shapes import SENT, Struct, fail
+from shadowtest._aws.shapes import SENT, Struct, fail, find_problem
 from shadowtest.errors import ERROR_CODES
 
 __all__ = [
@@ -30,10 +30,13 @@ __all__ = [
     "DESCRIBE_ENDPOINT_CONFIG",
     "DESCRIBE_MODEL",
     "DESCRIBE_RESPONSE",
+    "ENDPOINT_CONFIG_RESPONSE",
+    "ENDPOINT_RESPONSE",
     "LIST",
     "LIST_RESPONSE",
     "LIST_TAGS",
     "LIST_TAGS_RESPONSE",
+    "MODEL_RESPONSE",
     "SAGEMAKER",
     "START",
     "STOP",
@@ -192,24 +195,71 @@ LIST: Final = Operation(SAGEMAKER, "ListInferenceExperiments", "list_inference_e
                         "list", check=check_summaries, token="NextToken")
 LIST_TAGS: Final = Operation(SAGEMAKER, "ListTags", "list_tags", "list_tags",
                              check=_check_tags, token="NextToken")
-def _check_structure(operation: str) -> Any:
-    """A check for reads whose members are read one by one, each where it is used (the
-    preflight's describes): the answer is a structure."""
+# -- what preflight reads of the account: the endpoint a config names, its config, the
+# models. These operations model no error: a missing resource is a ValidationException
+# "Could not find ...", which stays the ClientError botocore raised. The shapes are the
+# model's, reduced to what preflight reads: an answer lacking EndpointStatus is a read that
+# gave no answer, not an endpoint "of no known status".
+
+_SERVERLESS: Final[Struct] = (("MemorySizeInMB", True, int), ("MaxConcurrency", True, int))
+_ASYNC: Final[Struct] = (("OutputConfig", True, ()),)  # only its presence is read
+ENDPOINT_RESPONSE: Final[Struct] = (
+    ("EndpointName", True, str),
+    ("EndpointArn", True, str),
+    ("EndpointConfigName", False, str),
+    ("ProductionVariants", False, [(
+        ("VariantName", True, str),
+        ("CurrentInstanceCount", False, int),
+        ("CurrentServerlessConfig", False, _SERVERLESS),
+        ("DesiredServerlessConfig", False, _SERVERLESS),
+    )]),
+    ("ShadowProductionVariants", False, [(("VariantName", True, str),)]),
+    ("EndpointStatus", True, str),
+    ("FailureReason", False, str),
+    ("CreationTime", True, datetime),
+    ("LastModifiedTime", True, datetime),
+    ("AsyncInferenceConfig", False, _ASYNC),
+)
+ENDPOINT_CONFIG_RESPONSE: Final[Struct] = (
+    ("EndpointConfigName", True, str),
+    ("EndpointConfigArn", True, str),
+    ("ProductionVariants", True, [(
+        ("VariantName", True, str),
+        ("ModelName", False, str),
+        ("InitialInstanceCount", False, int),
+        ("InstanceType", False, str),
+        ("InstancePools", False, [(("InstanceType", True, str), ("Priority", True, int))]),
+        ("AcceleratorType", False, str),
+        ("ServerlessConfig", False, _SERVERLESS),
+    )]),
+    ("CreationTime", True, datetime),
+    ("AsyncInferenceConfig", False, _ASYNC),
+)
+_CONTAINER: Final[Struct] = (("Mode", False, str), ("ModelPackageName", False, str))
+MODEL_RESPONSE: Final[Struct] = (
+    ("ModelName", True, str),
+    ("PrimaryContainer", False, _CONTAINER),
+    ("Containers", False, [_CONTAINER]),
+    ("CreationTime", True, datetime),
+    ("ModelArn", True, str),
+)
+
+
+def _check_shape(operation: str, shape: Struct) -> Any:
     def check(response: object) -> None:
-        if type(response) is not dict:
-            fail(operation, response, ())
+        if find_problem(response, shape) is not None:
+            fail(operation, response, shape)
 
     return check
 
 
-# what preflight reads about the endpoint a config names
 DESCRIBE_ENDPOINT: Final = Operation(SAGEMAKER, "DescribeEndpoint", "describe_endpoint",
-                                     check=_check_structure("DescribeEndpoint"))
+                                     check=_check_shape("DescribeEndpoint", ENDPOINT_RESPONSE))
 DESCRIBE_ENDPOINT_CONFIG: Final = Operation(
     SAGEMAKER, "DescribeEndpointConfig", "describe_endpoint_config",
-    check=_check_structure("DescribeEndpointConfig"))
+    check=_check_shape("DescribeEndpointConfig", ENDPOINT_CONFIG_RESPONSE))
 DESCRIBE_MODEL: Final = Operation(SAGEMAKER, "DescribeModel", "describe_model",
-                                  check=_check_structure("DescribeModel"))
+                                  check=_check_shape("DescribeModel", MODEL_RESPONSE))
 # adding a tag that is there, or deleting one that is not, changes nothing: a resend is
 # harmless
 ADD_TAGS: Final = Operation(SAGEMAKER, "AddTags", "add_tags")
