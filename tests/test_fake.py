@@ -288,14 +288,16 @@ class TestClock:
             fake.advance(step)
         assert fake.now == T0
 
-    def test_real_time_clock_follows_the_real_time(self) -> None:
+    def test_real_time_clock_follows_the_real_time(self, monkeypatch: pytest.MonkeyPatch
+                                                   ) -> None:
         """real_time=True: experiments move with the real time too (the local server's
-        clock), and advance() still jumps ahead."""
+        clock, a tick a second), and advance() still jumps ahead."""
+        real = [0.0]
+        monkeypatch.setattr(time, "monotonic", lambda: real[0])
         fake = FakeSageMaker(now=T0, real_time=True)
         fake.client.create_inference_experiment(**params())
-        deadline = time.monotonic() + 5
-        while status(fake) == "Creating" and time.monotonic() < deadline:
-            time.sleep(0.001)
+        assert status(fake) == "Creating"
+        real[0] += 1  # a second of real time
         assert status(fake) == "Running"
         fake.advance(timedelta(days=8))
         assert status(fake) == "Completed"
@@ -1024,6 +1026,23 @@ class TestInspection:
         assert ("CompletionTime" in fake.describe(NAME)) == (wanted in {"Completed",
                                                                         "Cancelled"})
         assert fake.calls == []
+
+    def test_backdate_ages_an_experiment(self, fake: FakeSageMaker) -> None:
+        """backdate moves the experiment's times back, not the clock; its end passing
+        completes it; an unknown name is a KeyError, a step back in time a ValueError."""
+        fake.seed(sample_config())
+        fake.backdate(NAME, timedelta(days=6))
+        described = fake.describe(NAME)
+        assert described["CreationTime"] == T0 - timedelta(days=6)
+        assert described["Schedule"]["StartTime"] == T0 - timedelta(days=6)
+        assert (fake.now, described["Status"]) == (T0, "Running")
+        fake.backdate(NAME, 86400)
+        assert status(fake) == "Completed"
+        assert fake.describe(NAME)["CompletionTime"] == T0
+        with pytest.raises(KeyError):
+            fake.backdate("absent", 1)
+        with pytest.raises(ValueError, match="backdate"):
+            fake.backdate(NAME, -1)
 
     @pytest.mark.parametrize(("wanted", "after"), [
         ("Creating", "Running"), ("Starting", "Running"), ("Updating", "Running"),

@@ -189,17 +189,24 @@ class TestClock:
         with pytest.raises(error, match=r"timedelta or a number of seconds|forward|finite"):
             FakeClock(T0).advance(step)
 
-    def test_a_real_time_clock_moves_and_holds_still_per_request(self) -> None:
+    def test_a_real_time_clock_ticks_and_holds_still_per_request(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """follows_real_time: the clock moves with the real time in whole seconds, holds
+        still while pinned (one request sees one time), and advance() still jumps."""
+        real = [1000.0]
+        monkeypatch.setattr(time, "monotonic", lambda: real[0])
         clock = FakeClock(T0, follows_real_time=True)
-        time.sleep(0.002)
-        assert clock.now > T0
+        real[0] += 0.9
+        assert clock.now == T0  # not a whole second yet
+        real[0] += 0.2
+        assert clock.now == T0 + timedelta(seconds=1)
         with clock.pinned():
-            seen = clock.now
-            time.sleep(0.002)
-            assert clock.now == seen
+            real[0] += 5
+            assert clock.now == T0 + timedelta(seconds=1)
             clock.advance(60)
-            assert clock.now == seen + timedelta(seconds=60)
-        assert clock.now > seen + timedelta(seconds=60)
+            assert clock.now == T0 + timedelta(seconds=61)
+        assert clock.now == T0 + timedelta(seconds=66)
 
     def test_naive_now_is_refused(self) -> None:
         with pytest.raises(ValueError, match="timezone-aware"):

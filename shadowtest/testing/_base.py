@@ -104,7 +104,7 @@ if TYPE_CHECKING:
 
     from botocore.model import OperationModel, Shape
 
-__all__ = ["Dropped", "FakeClock", "FakeService", "Hold", "Refusal", "normalise"]
+__all__ = ["Dropped", "FakeClock", "FakeService", "Hold", "Refusal", "as_step", "normalise"]
 
 ClientT = TypeVar("ClientT")  # the boto3 client type a fake serves
 Handler: TypeAlias = "Callable[[dict[str, object]], Mapping[str, object]]"
@@ -134,11 +134,29 @@ class Dropped(Exception):
         self.connected = connected
 
 
+def as_step(delta: timedelta | float, what: str) -> timedelta:
+    """``delta`` (a ``timedelta`` or a number of seconds) as a ``timedelta`` >= 0; the one
+    check of the fakes' time steps."""
+    if isinstance(delta, timedelta):
+        step = delta
+    elif isinstance(delta, (int, float)) and not isinstance(delta, bool):
+        if not math.isfinite(delta):
+            raise ValueError(f"{what} takes a finite number of seconds; got {delta!r}")
+        step = timedelta(seconds=delta)
+    else:
+        raise TypeError(f"{what} takes a timedelta or a number of seconds, got "
+                        f"{type(delta).__name__} {delta!r}")
+    if step < timedelta(0):
+        raise ValueError(f"{what} takes a step >= 0 (the clock only moves forward); got "
+                         f"{delta!r}")
+    return step
+
+
 class FakeClock:
     """The fakes' clock (aware, UTC): it moves only when moved (:meth:`advance`,
-    :meth:`sleep`), or, with ``follows_real_time``, with the real time as well (the
-    local server's clock, so a waiting CLI sees experiments start). ``lock`` serialises
-    the requests of every fake on this clock."""
+    :meth:`sleep`), or, with ``follows_real_time``, with the real time as well, a tick
+    a second (the local server's clock, so a waiting CLI sees experiments start).
+    ``lock`` serialises the requests of every fake on this clock."""
 
     def __init__(self, now: datetime | None = None, *, follows_real_time: bool = False
                  ) -> None:
@@ -159,7 +177,10 @@ class FakeClock:
             return self._start + self._offset
         if self._pinned is not None:
             return self._pinned
-        return self._start + self._offset + timedelta(seconds=time.monotonic() - self._real)
+        # whole seconds: a transient status (Creating...) lasts until the next tick, as
+        # it lasts a moment on the service
+        ticks = int(time.monotonic() - self._real)
+        return self._start + self._offset + timedelta(seconds=ticks)
 
     @contextlib.contextmanager
     def pinned(self) -> Iterator[None]:
@@ -178,17 +199,7 @@ class FakeClock:
     def advance(self, delta: timedelta | float) -> None:
         """Move the clock forward by ``delta``: a ``timedelta`` or a number of seconds,
         >= 0 and finite."""
-        if isinstance(delta, timedelta):
-            step = delta
-        elif isinstance(delta, (int, float)) and not isinstance(delta, bool):
-            if not math.isfinite(delta):
-                raise ValueError(f"the clock moves by a finite number of seconds; got {delta!r}")
-            step = timedelta(seconds=delta)
-        else:
-            raise TypeError(f"advance takes a timedelta or a number of seconds, got "
-                            f"{type(delta).__name__} {delta!r}")
-        if step < timedelta(0):
-            raise ValueError(f"the clock only moves forward; got {delta!r}")
+        step = as_step(delta, "advance")
         with self.lock:
             self._offset += step
             if self._pinned is not None:
@@ -387,6 +398,19 @@ class FakeService(Generic[ClientT]):
         return AWSResponse(url, wire.status, headers, Body(wire.body))
 
     # -- serving, whatever the transport -------------------------------------------------------
+
+    def _serve_request(self, operation: str, params: dict[str, Any], model: OperationModel,
+                       protocol: str) -> Wire:
+        """A whole call that came over HTTP (the local server): recorded in
+        :attr:`calls`, then answered as :meth:`_serve_http` does. ``params`` were read
+        and validated by the operation's input shape."""
+        if operation not in self._handlers:
+            raise NotImplementedError(f"{type(self).__name__} does not serve {operation}: it "
+                                      f"serves only {', '.join(self._handlers)}")
+        request = normalise(params, model.input_shape)
+        with self.lock:
+            self.calls.append((operation, copy.deepcopy(params)))
+            return self._serve_http(operation, request, model, protocol)
 
     def _serve_http(self, operation: str, params: dict[str, Any], model: OperationModel,
                    protocol: str | None = None) -> Wire:

@@ -68,7 +68,7 @@ from shadowtest.status import (
     ExperimentStatus,
     VariantAction,
 )
-from shadowtest.testing._base import FakeClock, FakeService, Refusal
+from shadowtest.testing._base import FakeClock, FakeService, Refusal, as_step
 from shadowtest.testing._clients import lazy_client, offline_sagemaker
 from shadowtest.testing._fake_endpoints import Endpoints
 from shadowtest.testing._responses import build_describe, experiment_arn
@@ -560,6 +560,31 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
                         variant: tuple[str, str] | None) -> None:
         if endpoint not in self._production or self._production[endpoint][0] <= at:
             self._production[endpoint] = (at, variant)
+
+    def backdate(self, name: str, delta: timedelta | float) -> None:
+        """Move every time of experiment ``name`` back by ``delta`` (a ``timedelta`` or
+        seconds), as if it had been created that long ago: its schedule, creation and
+        status times. Statuses then follow the clock (an end now past completes it).
+        For a clock that follows the real time (the local server's), this ages an
+        experiment without moving the clock ahead of its clients'; :class:`KeyError` if
+        there is none."""
+        step = as_step(delta, "backdate")
+        with self.lock:
+            if name not in self._experiments:
+                raise KeyError(name)
+            exp = self._experiments[name]
+            endpoint = exp.params["EndpointName"]
+            moment, variant = self._production.get(endpoint, (None, None))
+            if moment == exp.created:  # production as this experiment's creation set it
+                self._production[endpoint] = (exp.created - step, variant)
+            exp.created -= step
+            exp.modified -= step
+            exp.since -= step
+            exp.start -= step
+            exp.end -= step
+            if exp.completed is not None:
+                exp.completed -= step
+            self._version += 1
 
     def seed(
         self,

@@ -51,7 +51,7 @@ class FakeS3(FakeService["S3Client"]):
         self.objects: dict[str, dict[str, bytes]] = {}
         """Every object, by bucket then key."""
         self.serve({"ListObjectsV2": self._list, "GetObject": self._get,
-                    "HeadBucket": self._head_bucket})
+                    "HeadObject": self._head_object, "HeadBucket": self._head_bucket})
 
     def __repr__(self) -> str:
         return f"FakeS3(buckets={sorted(self.objects)!r})"
@@ -79,10 +79,16 @@ class FakeS3(FakeService["S3Client"]):
         return {"BucketRegion": self.client.meta.region_name}
 
     def _get(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"Body": self._object(p), **self._head_object(p)}
+
+    def _object(self, p: Mapping[str, Any]) -> bytes:
         data = self._bucket(p["Bucket"]).get(p["Key"])
         if data is None:
             raise Refusal("NoSuchKey", "The specified key does not exist.", 404, Key=p["Key"])
-        return {"Body": data, "ContentLength": len(data), "ContentType": "application/jsonl",
+        return data
+
+    def _head_object(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ContentLength": len(self._object(p)), "ContentType": "application/jsonl",
                 "ETag": f'"{uuid.uuid5(uuid.NAMESPACE_URL, p["Key"]).hex}"',
                 "LastModified": _EPOCH, "Metadata": {}}
 

@@ -63,7 +63,7 @@ class Wire:
 
     def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.status, self.headers, self.body = status, headers, body
-        headers["content-length"] = str(len(body))
+        headers.setdefault("content-length", str(len(body)))  # a HEAD's says the object's
 
     def __repr__(self) -> str:
         return f"Wire({self.status}, {self.headers!r}, {self.body[:80]!r})"
