@@ -149,6 +149,18 @@ class TestSageMakerOverHTTP:
         sm.delete_tags(ResourceArn=arn, TagKeys=["team"])
         assert sm.list_tags(ResourceArn=arn)["Tags"] == []
 
+    def test_the_account_seeded_for_preflight(self, server: LocalServer, sm: Any) -> None:
+        """Endpoints and models a seed document names are described over HTTP, as
+        preflight reads them."""
+        seed(server.url, {"endpoints": [{"name": "seeded-ep", "variants": {
+            "production": "seeded-v1"}}], "models": [{"name": "seeded-v2"}],
+            "buckets": [{"name": "seeded-bucket"}]})
+        endpoint = sm.describe_endpoint(EndpointName="seeded-ep")
+        assert endpoint["EndpointStatus"] == "InService"
+        assert [v["VariantName"] for v in endpoint["ProductionVariants"]] == ["production"]
+        assert sm.describe_model(ModelName="seeded-v2")["ModelName"] == "seeded-v2"
+        assert "seeded-bucket" in server.fake.fake_s3.objects
+
     def test_clients_in_threads(self, server: LocalServer, session: Any) -> None:
         """Clients in several threads are served whole, each its own experiment."""
         errors: list[BaseException] = []
@@ -275,6 +287,17 @@ class TestWireProtocols:
             assert status == 200
             assert want in body
 
+    def test_sns_in_its_query_protocol(self, server: LocalServer, session: Any) -> None:
+        """SNS (query protocol, XML answers): a topic made and a message published over
+        HTTP land in the fake's notifications; a missing topic is SNS's NotFound."""
+        sns = session.client("sns", endpoint_url=server.url, config=NO_RETRIES)
+        arn = sns.create_topic(Name="releases")["TopicArn"]
+        sns.publish(TopicArn=arn, Message="churn-shadow: PASS", Subject="verdict")
+        assert server.fake.notifications[-1]["Message"] == "churn-shadow: PASS"
+        with pytest.raises(ClientError) as error:
+            sns.publish(TopicArn=arn + "-gone", Message="m")
+        assert error.value.response["Error"]["Code"] == "NotFound"
+
     def test_cbor_reads_what_it_writes(self) -> None:
         value = {"a": [1, -2, 2.5, True, None, "é", b"\x00\x01"], "n": 2**40, "m": -(2**33)}
         assert cbor_decode(cbor_encode(value)) == value
@@ -313,7 +336,7 @@ class TestBadInput:
 
     def test_an_operation_the_fakes_do_not_serve(self, sm: Any) -> None:
         with pytest.raises(ClientError) as error:
-            sm.describe_endpoint(EndpointName="churn")
+            sm.list_endpoints()
         assert error.value.response["Error"]["Code"] == "NotImplemented"
         assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
@@ -360,6 +383,7 @@ class TestFaultsAndSeeds:
             ({"faults": [{"operation": "Nope", "kind": "fail", "code": "X"}]},
              "faults[0]: FakeSageMaker serves no operation 'Nope'"),
             ({"advance": -1}, "advance: a number of seconds >= 0"),
+            ({"endpoints": [{"name": "e", "kind": "quantum"}]}, "endpoints[0]: "),
         ]
         for document, words in cases:
             with pytest.raises(ValueError, match=r"refused the seed: ") as error:

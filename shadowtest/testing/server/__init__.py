@@ -8,10 +8,10 @@ another process (``endpoint_url=URL`` or ``AWS_ENDPOINT_URL``), the ``shadowtest
 with any credentials; they all see the same experiments.
 
 It speaks each service's real wire protocol, read from botocore's service models:
-SageMaker's inference-experiment and tag operations (JSON 1.1), CloudWatch
-``GetMetricData`` (JSON 1.0, smithy-rpc-v2-cbor or query, whichever the client
-sends), and S3's reads of data capture (REST-XML ``ListObjectsV2``, ``GetObject``,
-``HeadObject``, ``HeadBucket``). A request the service would refuse gets the service's
+SageMaker's inference-experiment, tag and endpoint/model describe operations (JSON
+1.1), CloudWatch ``GetMetricData`` (JSON 1.0, smithy-rpc-v2-cbor or query, whichever
+the client sends), S3's reads of data capture (REST-XML ``ListObjectsV2``,
+``GetObject``, ``HeadObject``, ``HeadBucket``) and SNS's topics and ``Publish`` (query). A request the service would refuse gets the service's
 error code and shape; an unknown operation ``UnknownOperationException`` (query:
 ``InvalidAction``); an operation the fakes do not serve ``NotImplemented`` (501); a body
 that cannot be read a 400 ``SerializationException``.
@@ -21,7 +21,10 @@ Creating become Running), as its clients' clocks do. To feed it: :func:`seed` (o
 ``curl -X POST URL/_shadowtest/seed -d @seed.json``, or ``--seed FILE``) with a JSON
 document of these parts, applied in this order::
 
-    {"experiments": [{"config": {...create-inference-experiment --cli-input-json...},
+    {"endpoints": [{"name": "churn", "variants": {"production": "churn-v1"}}],
+     "models": [{"name": "churn-v2"}],
+     "buckets": [{"name": "captures"}],
+     "experiments": [{"config": {...create-inference-experiment --cli-input-json...},
                       "status": "Running", "running_for": 14400}],
      "age": [{"experiment": "made-by-the-cli", "seconds": 14400}],
      "advance": 60,
@@ -33,7 +36,9 @@ document of these parts, applied in this order::
      "faults": [{"operation": "DescribeInferenceExperiment", "kind": "fail",
                  "code": "ThrottlingException", "times": 2}]}
 
-``running_for`` and ``age`` give an experiment a past (it started that many seconds
+``endpoints``, ``models`` and ``buckets`` tell the fake about the account, as
+``FakeSageMaker.add_endpoint``/``add_model``/``add_bucket`` do (so preflight can check a
+config); ``running_for`` and ``age`` give an experiment a past (it started that many seconds
 ago) without moving the clock; ``advance`` moves the experiments' clock ahead of every
 client's, for statuses only (a client reads metrics up to its own now). Traffic takes
 the knobs of ``FakeSageMaker.record_traffic`` and ends now; captures answer each input

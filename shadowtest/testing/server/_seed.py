@@ -1,7 +1,7 @@
 """Seed documents: what a CI script gives the local server (a ``--seed`` file, or a POST
-to ``/_shadowtest/seed``) to rehearse a pipeline offline — experiments, their age, the
-clock, traffic, captures, S3 objects and faults — applied to its FakeSageMaker in that
-order.
+to ``/_shadowtest/seed``) to rehearse a pipeline offline — the account's endpoints,
+models and buckets (for preflight), experiments, their age, the clock, traffic,
+captures, S3 objects and faults — applied to its FakeSageMaker in that order.
 
 The server's clock follows the real time, as its clients' do (the shadowtest CLI reads
 metrics up to its own now): to give an experiment hours of history, age it
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SEED_KEYS", "SeedError", "apply_seed"]
 
-SEED_KEYS: Final = ("experiments", "age", "advance", "traffic", "captures", "objects",
-                    "faults")
+SEED_KEYS: Final = ("endpoints", "models", "buckets", "experiments", "age", "advance",
+                    "traffic", "captures", "objects", "faults")
 """The parts of a seed document, in the order they are applied."""
 
 _TRAFFIC: Final = {"minutes": int, "start": datetime, "invocations_per_minute": float,
@@ -63,6 +63,19 @@ def apply_seed(fake: FakeSageMaker, document: object) -> dict[str, object]:
         raise SeedError(f"unknown part(s) {', '.join(unknown)}; a seed document has "
                         f"{', '.join(SEED_KEYS)}")
     made: dict[str, Any] = {"experiments": [], "captures": []}
+    for i, entry in _entries(document, "endpoints"):
+        where = f"endpoints[{i}]"
+        options = _options(entry, {"variants": dict, "instance_type": str, "kind": str,
+                                   "status": str}, where, required=("name",))
+        _run(where, fake.add_endpoint, _text(entry, "name", where), **options)
+    for i, entry in _entries(document, "models"):
+        where = f"models[{i}]"
+        _options(entry, {}, where, required=("name",))
+        _run(where, fake.add_model, _text(entry, "name", where))
+    for i, entry in _entries(document, "buckets"):
+        where = f"buckets[{i}]"
+        _options(entry, {}, where, required=("name",))
+        _run(where, fake.add_bucket, _text(entry, "name", where))
     for i, entry in _entries(document, "experiments"):
         made["experiments"].append(_experiment(fake, entry, f"experiments[{i}]"))
     for i, entry in _entries(document, "age"):
@@ -107,7 +120,7 @@ def _options(entry: Mapping[str, Any], types: Mapping[str, type], where: str, *,
     if missing:
         raise SeedError(f"{where}: missing {', '.join(missing)}")
     allowed = set(types) | set(required) | {"experiment", "variant", "operation", "kind",
-                                            "inputs", "production", "shadow"}
+                                            "inputs", "production", "shadow", "name"}
     unknown = sorted(set(entry) - allowed)
     if unknown:
         raise SeedError(f"{where}: unknown key(s) {', '.join(unknown)}; it takes "
@@ -140,6 +153,13 @@ def _run(where: str, step: Callable[..., object], *args: object, **kwargs: objec
         return step(*args, **kwargs)
     except (ValueError, KeyError, TypeError) as error:
         raise SeedError(f"{where}: {error}") from None
+
+
+def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
+    value = entry[key]
+    if not isinstance(value, str):
+        raise SeedError(f"{where}.{key}: a string, got {value!r}")
+    return value
 
 
 def _seconds(value: object, where: str) -> float:
