@@ -11,7 +11,8 @@ It speaks each service's real wire protocol, read from botocore's service models
 SageMaker's inference-experiment, tag and endpoint/model describe operations (JSON
 1.1), CloudWatch ``GetMetricData`` (JSON 1.0, smithy-rpc-v2-cbor or query, whichever
 the client sends), S3's reads of data capture (REST-XML ``ListObjectsV2``,
-``GetObject``, ``HeadObject``, ``HeadBucket``) and SNS's topics and ``Publish`` (query). A request the service would refuse gets the service's
+``GetObject``, ``HeadObject``, ``HeadBucket``) and SNS's topics and ``Publish``
+(query). A request the service would refuse gets the service's
 error code and shape; an unknown operation ``UnknownOperationException`` (query:
 ``InvalidAction``); an operation the fakes do not serve ``NotImplemented`` (501); a body
 that cannot be read a 400 ``SerializationException``.
@@ -53,49 +54,14 @@ or a lost answer closes the connection unanswered.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from pathlib import Path
+from shadowtest.testing.server._client import seed
 
+if TYPE_CHECKING:
     from shadowtest.testing.server._app import LocalServer
 
-__all__ = ["LocalServer", "main", "seed"]
-
-
-def seed(url: str, document: Mapping[str, object] | str | Path, *, timeout: float = 30.0
-         ) -> dict[str, object]:
-    """Send a seed document (a mapping, or the path of a JSON file) to the server at
-    ``url``; returns its answer (the experiments' ARNs, the capture keys written, the
-    clock's time). Raises :class:`ValueError` with the server's message if it refuses."""
-    import urllib.error
-    import urllib.request
-
-    if isinstance(document, (str,)) or hasattr(document, "read_text"):
-        from pathlib import Path
-
-        body = Path(str(document)).read_bytes()
-    else:
-        body = json.dumps(document).encode()
-    request = urllib.request.Request(f"{url.rstrip('/')}/_shadowtest/seed", data=body,
-                                     method="POST",
-                                     headers={"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            result: dict[str, object] = json.loads(answer.read())
-            return result
-    except urllib.error.HTTPError as error:
-        message = json.loads(error.read() or b"{}").get("error", str(error))
-        raise ValueError(f"the server refused the seed: {message}") from None
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m shadowtest.testing.server``: serve until SIGTERM or Ctrl-C."""
-    from shadowtest.testing.server.__main__ import run
-
-    return run(argv)
+__all__ = ["LocalServer", "seed"]
 
 
 def __getattr__(name: str) -> object:

@@ -74,7 +74,7 @@ def run(argv: list[str] | None = None) -> int:
 
 def _feed(url: str, paths: list[str]) -> int:
     """``--to URL --seed FILE...``: each file to the running server, its answer printed."""
-    from shadowtest.testing.server import seed
+    from shadowtest.testing.server._client import seed
 
     for path in paths:
         try:
