@@ -571,13 +571,15 @@ class ExperimentClient:
             wanted, policy = requirement(require)
         current = self.describe(name)
         if wanted is not None:
-            from shadowtest.judgement import judge
+            from shadowtest.judgement import Policy
             from shadowtest.judgement.promotion import blocked
+            from shadowtest.judgement.rule import judge_checked
             from shadowtest.metrics import check_arguments
 
             # the experiment's whole window, every default metric (as evaluate(name) does)
             names = check_arguments(None, None, None, None)
-            judgement = judge(self._metrics(current, None, None, None, names), policy)
+            judgement = judge_checked(self._metrics(current, None, None, None, names),
+                                      policy or Policy.default())
             refusal = blocked(name, judgement, wanted)
             if refusal is not None:
                 raise refusal
@@ -625,11 +627,18 @@ class ExperimentClient:
     ) -> Judgement:
         """Judge the shadow of experiment ``name``: :func:`shadowtest.judge` of
         :meth:`metrics` (same arguments) with ``policy`` (default ``Policy.default()``)."""
-        from shadowtest.judgement import judge
+        from shadowtest.judgement.policy import Policy, check_policy
+        from shadowtest.judgement.rule import judge_checked
 
-        names = _check_metrics_call("evaluate", name, start, end, period, metrics,
-                                    policy=policy)
-        return judge(self._metrics(self.describe(name), start, end, period, names), policy)
+        checked = Policy.default()
+
+        def check(c: Checker) -> None:
+            nonlocal checked
+            checked = check_policy(c, policy)  # once, before anything is sent
+
+        names = _check_metrics_call("evaluate", name, start, end, period, metrics, also=check)
+        return judge_checked(self._metrics(self.describe(name), start, end, period, names),
+                             checked)
 
     def _metrics(self, current: InferenceExperiment, start: datetime | None,
                  end: datetime | None, period: int | None,
@@ -1015,19 +1024,19 @@ def _good_name(name: object) -> bool:
 
 
 def _check_metrics_call(operation: str, name: object, start: object, end: object,
-                        period: object, metrics: object, *, policy: object = None,
-                        ) -> tuple[str, ...]:
-    """The checks of metrics()/evaluate() that need no experiment, all reported together
-    before anything is sent; returns the metric names to fetch."""
+                        period: object, metrics: object, *,
+                        also: Callable[[Checker], object] | None = None) -> tuple[str, ...]:
+    """The checks of metrics()/evaluate() that need no experiment (and ``also``'s, after
+    the name's), all reported together before anything is sent; returns the metric names
+    to fetch."""
     from shadowtest.errors import ConfigValidationError
-    from shadowtest.judgement import Policy
     from shadowtest.metrics import check_arguments
 
     c = Checker()
     if not _good_name(name):
         c.check_string("name", name, EXPERIMENT_NAME)
-    if policy is not None:
-        c.check_instance("policy", policy, Policy, "a Policy (or None for the default)")
+    if also is not None:
+        also(c)
     names: tuple[str, ...] = ()
     try:
         names = check_arguments(start, end, period, metrics)

@@ -171,12 +171,11 @@ def check_watch_arguments(
     :class:`~shadowtest.ConfigValidationError` names each bad one. ``on_pass="promote"``
     with a ramp that stops short of 100 % warns (:class:`UserWarning`): AWS recommends
     promoting a shadow only after it has served all of production's traffic."""
-    from shadowtest.judgement import Policy
+    from shadowtest.judgement.policy import check_policy
 
     c = Checker()
     c.check_string("name", name, EXPERIMENT_NAME)
-    if policy is not None:
-        c.check_instance("policy", policy, Policy, "a Policy (or None for the default)")
+    check_policy(c, policy)
     looks = _duration(c, "every", every, low=MIN_EVERY,
                       why="a look more often than one CloudWatch period sees no new data")
     least = _duration(c, "min_duration", min_duration, low=timedelta(0),

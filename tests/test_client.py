@@ -633,3 +633,34 @@ class TestComparePredictionsArguments:
         calls.clear()
         fake.experiment_client().compare_predictions(NAME, limit=5)
         assert len(calls) == 1
+
+
+def test_evaluates_policy_is_checked_once_by_the_judges_own_rule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """evaluate() checked its policy, then judge() checked it again (the same rule written
+    twice, with watch() a third); it is checked once, by judgement.check_policy, before
+    anything is sent, with judge's error."""
+    from shadowtest import Policy, judge
+    from shadowtest.judgement import policy as policies
+
+    calls: list[object] = []
+    check = policies.check_policy
+
+    def counted(c: Any, policy: object) -> Any:
+        calls.append(policy)
+        return check(c, policy)
+
+    monkeypatch.setattr(policies, "check_policy", counted)
+    with pytest.raises(ConfigValidationError) as caught:
+        ExperimentClient().evaluate(NAME, policy="strict")  # type: ignore[arg-type]
+    assert calls == ["strict"]
+    with pytest.raises(ConfigValidationError) as direct:
+        judge(None, "strict")  # type: ignore[arg-type]
+    assert caught.value.errors[0] == direct.value.errors[1]
+
+    fake = FakeSageMaker(now=datetime(2030, 1, 1, tzinfo=UTC))
+    fake.seed(sample_config())
+    fake.advance(timedelta(hours=1))
+    calls.clear()
+    fake.experiment_client().evaluate(NAME, Policy.default())
+    assert len(calls) == 1

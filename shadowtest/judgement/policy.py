@@ -24,6 +24,7 @@ __all__ = [
     "GateKind",
     "Policy",
     "Verdict",
+    "check_policy",
     "gate_kind",
 ]
 
@@ -464,3 +465,14 @@ class Policy:
         return {"gates": [gate.to_dict() for gate in self.gates],
                 "confidence": self.confidence, "min_periods": self.min_periods,
                 "pass_score": self.pass_score, "marginal_score": self.marginal_score}
+
+
+def check_policy(c: Checker, policy: object) -> Policy:
+    """A ``policy`` argument: a :class:`Policy`, or ``None`` for :meth:`Policy.default`
+    (anything else is a problem in ``c``, and the default stands in). The one check of it,
+    for ``judge`` and the client's ``evaluate``/``promote``/``watch`` alike."""
+    if policy is None:
+        return Policy.default()
+    if c.check_instance("policy", policy, Policy, "a Policy (or None for the default)"):
+        return policy  # type: ignore[return-value]  # checked just above
+    return Policy.default()

@@ -23,7 +23,7 @@ import attrs
 
 from shadowtest._checks import Checker
 from shadowtest.judgement.evidence import Evidence, GateData, SeriesSummary
-from shadowtest.judgement.policy import PREDICTION_GATES, Gate, Policy, Verdict
+from shadowtest.judgement.policy import PREDICTION_GATES, Gate, Policy, Verdict, check_policy
 from shadowtest.judgement.reading import check_series, gate_data, series_readers
 from shadowtest.judgement.results import (
     Judgement,
@@ -230,14 +230,18 @@ def judge(metrics: ExperimentMetrics, policy: Policy | None = None, *,
     c = Checker()
     c.check_instance("metrics", metrics, ExperimentMetrics, "an ExperimentMetrics "
                                                             "(ExperimentClient.metrics)")
-    if policy is None:
-        policy = Policy.default()
-    else:
-        c.check_instance("policy", policy, Policy, "a Policy (or None for the default)")
+    checked = check_policy(c, policy)
     if predictions is not None and not isinstance(predictions, PredictionEvidence):
         c.add("predictions", f"got {type(predictions).__name__}; must be a prediction "
                              "comparison (ExperimentClient.compare_predictions) or None")
     c.raise_if_any("judge arguments")
+    return judge_checked(metrics, checked, predictions=predictions)
+
+
+def judge_checked(metrics: ExperimentMetrics, policy: Policy, *,
+                  predictions: PredictionEvidence | None = None) -> Judgement:
+    """:func:`judge` of arguments already checked where they entered (the client's
+    ``evaluate`` checks its policy before anything is sent)."""
     _check_inputs(metrics, policy)
     need = policy.min_periods
     types = (metrics.production_instance_type, metrics.shadow_instance_type)
