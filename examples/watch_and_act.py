@@ -1,7 +1,7 @@
 """Watch running shadow tests and act on them — offline.
 
-Two retrained churn models run as shadows of production (35 ms a request, 100 requests a
-minute). The in-memory FakeSageMaker plays SageMaker, CloudWatch and SNS: both variants'
+Two retrained churn models run as shadows of production (35 ms a request, 1,000 requests
+a minute). The in-memory FakeSageMaker plays SageMaker, CloudWatch and SNS: both variants'
 traffic flows minute by minute as its clock moves, and ``watch`` sleeps on that clock, so
 days of watching take a moment. For each shadow, ``client.watch``:
 
@@ -41,8 +41,10 @@ def shadow_test(name: str, shadow_latency_ms: float, sampling: int) -> FakeSageM
         shadow_mode_config=ShadowModeConfig(source_model_variant_name="production",
                                             shadow_model_variant_name="shadow",
                                             sampling_percentage=sampling)))
-    fake.serve_traffic(name, "production", latency_ms=35.0, error_rate=0.001, seed=1)
-    fake.serve_traffic(name, "shadow", latency_ms=shadow_latency_ms, error_rate=0.001, seed=2)
+    fake.serve_traffic(name, "production", invocations_per_minute=1000, latency_ms=35.0,
+                       seed=1)
+    fake.serve_traffic(name, "shadow", invocations_per_minute=1000,
+                       latency_ms=shadow_latency_ms, seed=2)
     return fake
 
 

@@ -300,12 +300,6 @@ def critical_gates_pass(judgement: Judgement | None) -> bool:
     return bool(critical) and all(m.outcome == "pass" for m in critical)
 
 
-def undecided_gates(judgement: Judgement) -> tuple[str, ...]:
-    """The gates that are neither passed nor failed yet (no data, or not enough evidence)."""
-    return tuple(m.metric for m in judgement.metrics.values()
-                 if m.compared and m.outcome != "pass" and not m.failed)
-
-
 @attrs.frozen
 class Decision:
     """The next step after a look: ``conclude``/``cancel`` (stop keeping production,
@@ -569,11 +563,11 @@ def line_of_look(look: Look, *, live: bool = False) -> str:
     parts = [f"{name}: {judgement.verdict.value}"]
     if not live:
         parts.insert(0, _when(look.time))
-    undecided = undecided_gates(judgement) if judgement.verdict.value not in (
+    undecided = judgement.undecided if judgement.verdict.value not in (
         "PASS", "FAIL", "NO_DATA") else ()
     if undecided:
         parts.append("undecided: " + ", ".join(undecided))
-    wait = _time_to_decision(judgement)
+    wait = judgement.time_to_decision
     if wait is not None:
         parts.append(f"decision in about {format_duration(wait)}")
     sampling = _sampling(look.experiment)
@@ -592,11 +586,11 @@ def line_of_look(look: Look, *, live: bool = False) -> str:
 def look_dict(look: Look) -> dict[str, object]:
     """A look as JSON-safe data (the command line's ``--json``, one object per look)."""
     judgement = look.judgement
-    wait = _time_to_decision(judgement)
+    wait = judgement.time_to_decision
     return {
         "time": look.time.isoformat(), "name": look.experiment.name,
         "status": str(look.experiment.status), "verdict": judgement.verdict.value,
-        "score": judgement.score, "undecided": list(undecided_gates(judgement)),
+        "score": judgement.score, "undecided": list(judgement.undecided),
         "time_to_decision": wait.total_seconds() if wait is not None else None,
         "sampling": _sampling(look.experiment),
         "step_critical_gates_pass": (critical_gates_pass(look.step_judgement)
@@ -618,9 +612,9 @@ def verdict_message(name: str, judgement: Judgement, previous: str | None,
     head = f"{name}: verdict {verdict}" + (f" (was {previous})" if previous else "") + \
         f" after {format_duration(ran)}"
     lines = [head]
-    undecided = undecided_gates(judgement) if verdict not in ("PASS", "FAIL") else ()
+    undecided = judgement.undecided if verdict == "INCONCLUSIVE" else ()
     if undecided:
-        wait = _time_to_decision(judgement)
+        wait = judgement.time_to_decision
         lines.append("undecided: " + ", ".join(undecided)
                      + (f" (about {format_duration(wait)} more at this traffic)" if wait
                         else ""))
@@ -631,12 +625,6 @@ def verdict_message(name: str, judgement: Judgement, previous: str | None,
 def action_message(name: str, decision: Decision, done: str) -> str:
     """The message for an action taken (``done``: what was sent, in words)."""
     return f"{name}: {done}\nwhy: {decision.why}"
-
-
-def _time_to_decision(judgement: Judgement) -> timedelta | None:
-    # the decision rule's estimate (None once every critical gate has decided)
-    value = getattr(judgement, "time_to_decision", None)
-    return value if isinstance(value, timedelta) else None
 
 
 # -- the loop ------------------------------------------------------------------------------------

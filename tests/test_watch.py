@@ -98,19 +98,14 @@ class TestDecide:
         assert decide(options(on_fail="cancel"), experiment(), fail, None, T0).step == "cancel"
         assert decide(options(on_fail=None), experiment(), fail, None, T0).step == "return"
 
-    @pytest.mark.parametrize("verdict", [Verdict.MARGINAL, Verdict.NO_DATA])
-    def test_undecided_verdicts_look_again(self, verdict: Verdict) -> None:
-        """MARGINAL and NO_DATA (and INCONCLUSIVE) keep looking, even long after
-        min_duration and with on_pass='promote'."""
-        d = decide(options(on_pass="promote"), experiment(), judgement(verdict, critical="no_data"),
+    @pytest.mark.parametrize(("verdict", "outcome"), [
+        (Verdict.INCONCLUSIVE, "inconclusive"), (Verdict.MARGINAL, "pass"),
+        (Verdict.NO_DATA, "no_data")])
+    def test_undecided_verdicts_look_again(self, verdict: Verdict, outcome: str) -> None:
+        """INCONCLUSIVE, MARGINAL and NO_DATA keep looking, even long after min_duration
+        and with on_pass='promote'."""
+        d = decide(options(on_pass="promote"), experiment(), judgement(verdict, critical=outcome),
                    None, T0 + timedelta(days=3))
-        assert d.step == "look"
-
-    def test_an_unknown_verdict_looks_again(self) -> None:
-        """A verdict this watch does not act on (INCONCLUSIVE) is a look again."""
-        d = decide(options(on_pass="promote"), experiment(),
-                   judgement("INCONCLUSIVE", critical="inconclusive"), None,
-                   T0 + timedelta(days=3))
         assert d.step == "look"
 
     @pytest.mark.parametrize(("ran", "step"), [
@@ -581,3 +576,18 @@ def test_a_result_shows_what_it_did_its_looks_and_reasons() -> None:
     assert "latency +30 %" in result._repr_html_()
     assert repr(result) == ("<WatchResult 'churn-shadow' action='concluded' ended='acted' "
                             "verdict='FAIL' looks=21>")
+
+
+def test_an_inconclusive_message_names_the_undecided_gates_and_the_time_left() -> None:
+    from shadowtest.watch import verdict_message
+
+    j = attrs.evolve(judgement(Verdict.INCONCLUSIVE, critical="inconclusive",
+                               reasons=["ModelLatency undecided"]),
+                     time_to_decision=timedelta(hours=3))
+    text = verdict_message("churn-shadow", j, "NO_DATA", timedelta(minutes=45))
+    assert text.splitlines() == [
+        "churn-shadow: verdict INCONCLUSIVE (was NO_DATA) after 45m",
+        "undecided: " + ", ".join(g.metric for g in Policy.default().gates if g.critical)
+        + " (about 3h more at this traffic)",
+        "- ModelLatency undecided",
+    ]

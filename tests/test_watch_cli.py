@@ -14,8 +14,8 @@ from tests.test_watch_fake import NAME, T0, running_shadow
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str, latency: float = 35.0 * 1.3,
-        sampling: int = 100) -> tuple[int, str, str, list[str]]:
-    fake = running_shadow(latency, sampling=sampling)
+        sampling: int = 100, rpm: float = 100.0) -> tuple[int, str, str, list[str]]:
+    fake = running_shadow(latency, sampling=sampling, rpm=rpm)
     code = main(["watch", NAME, *args], client=fake.experiment_client())
     out, err = capsys.readouterr()
     return code, out, err, [op for op, _ in fake.calls]
@@ -74,7 +74,7 @@ def test_a_timeout_exits_with_the_last_verdict(capsys: pytest.CaptureFixture[str
 
 def test_the_ramp_is_raised_through_updates(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _, ops = run(capsys, "--ramp", "10,50,100", "--promote-on-pass", "--every",
-                            "30m", latency=35.0, sampling=5)
+                            "30m", latency=35.0, sampling=5, rpm=1000)
     assert code == 0
     assert ops.count("UpdateInferenceExperiment") == 3
     assert f"{NAME}: sampling 50 % -> 100 %" in out

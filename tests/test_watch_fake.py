@@ -17,9 +17,9 @@ T0 = datetime(2026, 12, 1, 6, tzinfo=timezone.utc)
 NAME = "churn-shadow"
 
 
-def running_shadow(shadow_latency_ms: float, *, sampling: int = 100,
-                   days: int = 7) -> FakeSageMaker:
-    """Experiment NAME Running from T0 for ``days``, serving 100 requests a minute
+def running_shadow(shadow_latency_ms: float, *, sampling: int = 100, days: int = 7,
+                   rpm: float = 100.0) -> FakeSageMaker:
+    """Experiment NAME Running from T0 for ``days``, serving ``rpm`` requests a minute
     (production 35 ms) as the fake clock moves; the shadow gets its sampled share."""
     fake = FakeSageMaker(now=T0)
     config = attrs.evolve(
@@ -29,8 +29,9 @@ def running_shadow(shadow_latency_ms: float, *, sampling: int = 100,
                                             shadow_model_variant_name="shadow",
                                             sampling_percentage=sampling))
     fake.seed(config)
-    fake.serve_traffic(NAME, "production", latency_ms=35.0, seed=1)
-    fake.serve_traffic(NAME, "shadow", latency_ms=shadow_latency_ms, seed=2)
+    fake.serve_traffic(NAME, "production", invocations_per_minute=rpm, latency_ms=35.0, seed=1)
+    fake.serve_traffic(NAME, "shadow", invocations_per_minute=rpm, latency_ms=shadow_latency_ms,
+                       seed=2)
     return fake
 
 
@@ -149,7 +150,7 @@ class TestFaults:
 def test_ramp_raises_the_sampling_through_updates() -> None:
     """ramp=(10, 50, 100) from an experiment at 25 %: set to 10 first, then raised, each
     raise one UpdateInferenceExperiment, and promoted only at 100."""
-    fake = running_shadow(35.0, sampling=25)
+    fake = running_shadow(35.0, sampling=25, rpm=1000)
     result = fake.experiment_client().watch(NAME, every=timedelta(minutes=30),
                                             on_pass="promote", ramp=(10, 50, 100))
     updates = [params["ShadowModeConfig"]["ShadowModelVariants"][0]["SamplingPercentage"]
