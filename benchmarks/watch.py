@@ -89,11 +89,11 @@ def whole_run(days: int) -> dict[str, Any]:
     fake = running(days)
     counted = Counted(fake)
     client = fake.experiment_client()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = client.watch(NAME, every=timedelta(hours=1), min_duration=timedelta(days=days))
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "looks": len(result.looks), "requests": counted.requests,
-            "ended": result.ended}
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"seconds": seconds, "cpu": cpu, "looks": len(result.looks),
+            "requests": counted.requests, "ended": result.ended}
 
 
 def looks_at(day: int, days: int, rounds: int) -> dict[str, float]:
@@ -148,7 +148,8 @@ def main() -> int:
     run = whole_run(run_days)
     requests = run["requests"]
     print(f"\n{run_days}-day watched run, hourly looks, on FakeSageMaker: "
-          f"{run['seconds']:.1f} s for {run['looks']} looks (ended {run['ended']})")
+          f"{run['seconds']:.1f} s ({run['cpu']:.1f} s of CPU) for {run['looks']} looks "
+          f"(ended {run['ended']})")
     print("requests: " + ", ".join(f"{op} {n}" for op, n in sorted(requests.items())))
     over = {op: n for op, n in requests.items()
             if op not in ("DescribeInferenceExperiment", "GetMetricData")}

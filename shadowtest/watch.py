@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 import attrs
 
-from shadowtest._checks import Checker, show, type_name
+from shadowtest._checks import Checker, show, type_name, unchecked
 from shadowtest._displayed import Displayed
 from shadowtest.config import EXPERIMENT_NAME
 from shadowtest.status import TERMINAL, ExperimentStatus
@@ -445,9 +445,11 @@ class MetricsWindow:
             out = {}
             for key, (model, times, values) in side.items():
                 at = bisect_left(times, start) if since is not None else 0
-                out[key] = MetricSeries(metric=model.metric, statistic=model.statistic,
-                                        unit=model.unit, timestamps=tuple(times[at:]),
-                                        values=tuple(values[at:]))
+                # every point was checked when its fetch built a MetricSeries: checking
+                # the whole window again at each look cost ~20 ms at day 7 for nothing
+                out[key] = unchecked(MetricSeries, metric=model.metric,
+                                     statistic=model.statistic, unit=model.unit,
+                                     timestamps=tuple(times[at:]), values=tuple(values[at:]))
             return out
 
         return ExperimentMetrics(
