@@ -120,6 +120,7 @@ class ExperimentClient:
         cloudwatch: CloudWatchClient | None = None,
         s3: S3Client | None = None,
         sns: SNSClient | None = None,
+        athena: object | None = None,
     ) -> None:
         if client is not None and (session, config, region_name, endpoint_url) != (
                 None, None, None, None):
@@ -137,6 +138,7 @@ class ExperimentClient:
         self._cloudwatch = cloudwatch
         self._s3 = s3
         self._sns = sns
+        self._athena = athena
         # One lock for making the boto3 clients: eight threads making their first call at
         # once must make one client each, not eight.
         self._make_lock = threading.Lock()
@@ -202,7 +204,21 @@ class ExperimentClient:
                 client = self._sns
         return client
 
-    def _new_client(self, service: Literal["sagemaker", "cloudwatch", "s3", "sns"]) -> Any:
+    @property
+    def athena(self) -> object:
+        """The boto3 Athena client (for ``compare_predictions(engine="athena")``), made on
+        first use if none was given: from the same session, config and region as the
+        SageMaker client."""
+        client = self._athena
+        if client is None:
+            with self._make_lock:
+                if self._athena is None:
+                    self._athena = self._new_client("athena")
+                client = self._athena
+        return client
+
+    def _new_client(self, service: Literal["sagemaker", "cloudwatch", "s3", "sns",
+                                           "athena"]) -> Any:
         """A boto3 client for ``service``; called with ``_make_lock`` held."""
         region_name = self._region_name
         if self._client is not None and service != "sagemaker":
@@ -897,6 +913,12 @@ class ExperimentClient:
         limit: int | None = None,
         since: datetime | None = None,
         decoders: Decoders | None = None,
+        engine: Literal["local", "athena"] = "local",
+        workgroup: str | None = None,
+        output_location: str | None = None,
+        database: str | None = None,
+        max_bytes: int | None = None,
+        output_json_path: str | None = None,
     ) -> PredictionComparison:
         """Compare what the shadow predicted with what production predicted, from the data
         the experiment captured to S3 (its ``DataStorageConfig``).
@@ -907,6 +929,16 @@ class ExperimentClient:
         ``decoders``; ``limit`` stops after that many pairs, ``since`` skips what was
         captured before that aware datetime). Raises :class:`InvalidStatusError` if the
         experiment captures no data.
+
+        ``engine="athena"`` runs the comparison in Amazon Athena over the whole capture
+        prefix instead (:mod:`shadowtest.capture.athena`): the table is created if
+        missing (in ``database``, default Athena's), the query runs in ``workgroup``
+        writing its results to ``output_location`` (needed unless the workgroup sets
+        one), is stopped on an interrupt or once it has scanned more than ``max_bytes``,
+        and the answer is the same :class:`PredictionComparison` with ``approximate``
+        percentiles, ``bytes_scanned`` and ``cost``. ``output_json_path``
+        (``'$.predictions[0]'``) says where the number is in JSON outputs; labels,
+        decoders and limit are for the local engine.
         """
         from shadowtest.capture import read_s3_captures, variant_prefix
         from shadowtest.capture.pairing import check_options, pair_captures
@@ -915,6 +947,18 @@ class ExperimentClient:
         if not _good_name(name):
             c.check_string("name", name, EXPERIMENT_NAME)
         known = check_options(c, labels=labels, limit=limit, since=since, decoders=decoders)
+        if engine == "athena":
+            from shadowtest.capture.athena import check_athena_options
+
+            check_athena_options(c, workgroup=workgroup, output_location=output_location,
+                                 database=database, max_bytes=max_bytes)
+            for option, value in (("labels", labels), ("decoders", decoders),
+                                  ("limit", limit)):
+                if value is not None:
+                    c.add(option, "is for engine='local': the Athena query compares outputs "
+                                  "as text and numbers over every record")
+        elif engine != "local":
+            c.add("engine", f"got {show(engine)}; must be 'local' or 'athena'")
         c.raise_if_any("compare_predictions arguments")
         current = self.describe(name)
         storage = current.data_storage_config
@@ -926,6 +970,18 @@ class ExperimentClient:
                 "DataStorageConfig(destination='s3://bucket/prefix')) while it is Created.",
                 name=name, status=str(current.status), operation="compare_predictions")
         source, shadow = _roles(current)
+        if engine == "athena":
+            from shadowtest.capture.athena import run_comparison
+
+            result = run_comparison(
+                self.athena, destination=storage.destination,
+                endpoint_name=current.endpoint_name, production_variant=source,
+                shadow_variant=shadow, workgroup=workgroup, output_location=output_location,
+                database=database, output_json_path=output_json_path, since=since,
+                max_bytes=max_bytes, sleep=self._sleep)
+            log.info("compared predictions of inference experiment %r in Athena: %d pairs, "
+                     "%d bytes scanned", name, result.paired, result.bytes_scanned or 0)
+            return result
         s3 = self.s3
         sides = [read_s3_captures(s3, *variant_prefix(storage.destination, current.endpoint_name,
                                                       variant), since=since)

@@ -23,7 +23,7 @@ from shadowtest import (
     ShadowTestError,
     Verdict,
 )
-from shadowtest._aws import cloudwatch, s3, sagemaker, sns
+from shadowtest._aws import athena, cloudwatch, s3, sagemaker, sns
 from shadowtest.testing import describe_response, sample_config
 from shadowtest.testing._clients import offline_client
 from tests.wire import Wire
@@ -383,6 +383,7 @@ def test_s3_refusals_are_service_errors_naming_the_location(wires: Wires) -> Non
 OPERATIONS = [
     *(op for op in sagemaker.BY_METHOD.values()),
     cloudwatch.GET_METRIC_DATA, s3.LIST_OBJECTS, s3.GET_OBJECT, s3.HEAD_BUCKET, sns.PUBLISH,
+    athena.START_QUERY, athena.GET_QUERY, athena.GET_RESULTS, athena.STOP_QUERY,
 ]
 
 

@@ -44,6 +44,7 @@ class TestToDict:
             "undecoded": {},
             "problems": [{"side": "production", "source": "<production>", "line": 4,
                           "message": "not valid JSON (Expecting value at line 1 column 1)"}],
+            "engine": "local", "approximate": False, "bytes_scanned": None, "cost": None,
         }
 
     def test_non_finite_numbers_become_null(self) -> None:

@@ -5,6 +5,7 @@ disagreements it kept."""
 from __future__ import annotations
 
 import math
+from array import array
 from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
@@ -14,7 +15,6 @@ from shadowtest._numbers import quantile
 from shadowtest.capture import sql
 
 if TYPE_CHECKING:
-    from array import array
     from collections.abc import Mapping
     from datetime import datetime
 
@@ -97,7 +97,9 @@ class PredictionComparison(Displayed):
     ``agreement_rate`` and ``confusion`` (``(production label, shadow label) -> count``);
     an output holding several rows (a batch) is compared row by row. ``undecoded``
     counts, by content type, the outputs no decoder read (compared as bytes: exact match
-    only), each content type also one of the ``problems``.
+    only), each content type also one of the ``problems``. ``engine`` says where it was
+    computed (``"athena"``: ``approximate`` percentiles, ``bytes_scanned`` and the
+    ``cost`` in US dollars at Athena's public price per TB scanned).
     With ``labels``: ``accuracy`` for labels, ``mae``/``rmse`` for numbers, each a
     mapping ``{"production": …, "shadow": …}``, over the ``labelled`` pairs.
     """
@@ -121,8 +123,13 @@ class PredictionComparison(Displayed):
     out_of_order: int
     undecoded: Mapping[str, int]
     problems: tuple[CaptureProblem, ...]
-    _kept: tuple[Disagreement, ...] = attrs.field(alias="kept", repr=False)
-    _absolute: array[float] = attrs.field(alias="absolute", repr=False)
+    engine: Literal["local", "athena"] = "local"
+    approximate: bool = False
+    bytes_scanned: int | None = None
+    cost: float | None = None
+    _kept: tuple[Disagreement, ...] = attrs.field(alias="kept", repr=False, default=())
+    _absolute: array[float] = attrs.field(alias="absolute", repr=False, eq=False,
+                                          factory=lambda: array("d"))
 
     @property
     def exact_match_rate(self) -> float | None:
@@ -168,6 +175,8 @@ class PredictionComparison(Displayed):
             "undecoded": dict(self.undecoded),
             "problems": [{"side": p.side, "source": p.source, "line": p.line,
                           "message": p.message} for p in self.problems],
+            "engine": self.engine, "approximate": self.approximate,
+            "bytes_scanned": self.bytes_scanned, "cost": _finite(self.cost),
         }
 
     def to_records(self) -> list[dict[str, object]]:

@@ -83,6 +83,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
     from shadowtest.status import StatusName
+    from shadowtest.testing._fake_athena import FakeAthena
     from shadowtest.testing._fake_cloudwatch import FakeCloudWatch
     from shadowtest.testing._fake_s3 import FakeS3
     from shadowtest.testing._fake_sns import FakeSNS
@@ -108,7 +109,8 @@ _TIME_FILTERS: Final = (
 # fake that serves them: fault injection on the FakeSageMaker reaches it.
 _ROUTED: Final = {"GetMetricData": "cloudwatch_fake", "ListObjectsV2": "fake_s3",
                   "GetObject": "fake_s3", "HeadBucket": "fake_s3", "Publish": "sns_fake",
-                  "CreateTopic": "sns_fake"}
+                  "CreateTopic": "sns_fake", "StartQueryExecution": "athena_fake",
+                  "GetQueryExecution": "athena_fake", "GetQueryResults": "athena_fake"}
 
 
 def _invalid(problems: list[Problem]) -> Refusal:
@@ -196,7 +198,8 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
         self._summary_keys = tuple(summary.members)  # type: ignore[attr-defined]
         self._cloudwatch: FakeCloudWatch | None = None  # made on first use (cloudwatch)
         self._fake_s3: FakeS3 | None = None  # made on first use: an S3 client costs ~20 ms
-        self._sns: FakeSNS | None = None  # made on first use (sns)
+        self._sns: FakeSNS | None = None
+        self._athena: FakeAthena | None = None
         self._flows: Flows | None = None  # serve_traffic's, made on first use
         self.serve({
             "CreateInferenceExperiment": self._create,
@@ -256,7 +259,8 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
         return ExperimentClient(self.client, clock=self.monotonic, sleep=self.sleep,
                                 now=lambda: self.now, s3=lazy_client(lambda: self.s3),
                                 cloudwatch=lazy_client(lambda: self.cloudwatch),
-                                sns=lazy_client(lambda: self.sns))
+                                sns=lazy_client(lambda: self.sns),
+                                athena=lazy_client(lambda: self.athena))
 
     # -- the account: endpoints, models, buckets ---------------------------------------------
 
@@ -510,6 +514,24 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
         made on first use: ``fake.sns.create_topic(Name="alerts")["TopicArn"]`` is a topic
         ``watch(notify=...)`` can publish to."""
         return self.sns_fake.client
+
+    @property
+    def athena(self) -> object:
+        """A boto3 Athena client served by :attr:`athena_fake`, which answers
+        ``compare_predictions(engine="athena")`` from the capture files in :attr:`fake_s3`
+        (made on first use)."""
+        return self.athena_fake.client
+
+    @property
+    def athena_fake(self) -> FakeAthena:
+        """The in-memory Athena behind :attr:`athena` (its tables and queries;
+        ``fail_next_query(reason)``)."""
+        with self.lock:
+            if self._athena is None:
+                from shadowtest.testing._fake_athena import FakeAthena
+
+                self._athena = FakeAthena(self.fake_s3, clock=self.clock)
+            return self._athena
 
     @property
     def sns_fake(self) -> FakeSNS:
