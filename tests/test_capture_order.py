@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import random
+import sys
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -153,3 +154,26 @@ class TestBeyondTheWindow:
         # a window as long as the hour follows it
         assert_all_pair(compare_captures(lines(side(0.0)), stream(shadow),
                                          window=timedelta(hours=1)))
+
+
+@pytest.mark.parametrize("parser", ["orjson", "json"])
+def test_the_fast_parser_answers_as_the_json_module(parser: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the fast extra (orjson) or without it, the same answer and the same messages,
+    bad lines included (orjson refuses NaN, the json module reads it). (One difference:
+    orjson reads an integer beyond 64 bits as a float.)"""
+    pytest.importorskip("orjson")
+    rows = side(0.25)
+    shadow = [*lines(rows)[:200], "{bad", '{"captureData": 1}', line("nan", "NaN"),
+              line("big", str(2**63))]
+    production = [*lines(side(0.0))[:200], line("nan", "1.5"), line("big", "1")]
+    expected = compare_captures(production, shadow)
+    if parser == "json":
+        monkeypatch.setitem(sys.modules, "orjson", None)
+    from shadowtest.capture.pairing import fast_loads
+
+    assert (fast_loads() is None) == (parser == "json")
+    result = compare_captures(production, shadow)
+    assert result.to_dict() == expected.to_dict()
+    assert result.malformed == 2
+    assert result.paired == 202

@@ -15,7 +15,7 @@ from shadowtest._numbers import quantile
 from shadowtest.capture import sql
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
 
     from matplotlib.axes import Axes
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from shadowtest._card import Card
 
 __all__ = ["SIDES", "CaptureProblem", "DifferenceSummary", "Disagreement",
-           "PredictionComparison", "Side"]
+           "PredictionComparison", "PredictionPeriod", "Side"]
 
 Side = Literal["production", "shadow"]
 SIDES: Final[tuple[Side, Side]] = ("production", "shadow")
@@ -83,6 +83,45 @@ class Disagreement:
 
 
 @attrs.frozen(kw_only=True)
+class PredictionPeriod:
+    """What the pairs of one minute (by production's ``inferenceTime``; ``start`` is
+    ``None`` for records without one) show, as a prediction gate of the verdict reads
+    them: ``pairs`` and ``disagreements`` (labels that differ, numbers that differ beyond
+    rounding to 6 digits, other outputs not equal); of the labelled label pairs,
+    ``labelled`` and their paired outcomes ``both_correct``, ``production_only`` and
+    ``shadow_only`` correct; of the labelled numeric pairs, ``numeric_labelled`` and the
+    sums of the absolute errors ``error_production``/``error_shadow``, of their squares
+    and of their product ``error_cross`` (a paired change in MAE, period by period)."""
+
+    start: datetime | None
+    pairs: int
+    disagreements: int
+    labelled: int
+    both_correct: int
+    production_only: int
+    shadow_only: int
+    numeric_labelled: int
+    error_production: float
+    error_shadow: float
+    error_production_squared: float
+    error_shadow_squared: float
+    error_cross: float
+
+    @classmethod
+    def of(cls, minute: int, figures: Sequence[float]) -> PredictionPeriod:
+        from datetime import datetime, timezone
+
+        start = None if minute < -(1 << 50) else datetime.fromtimestamp(60 * minute,
+                                                                         timezone.utc)
+        counts = [int(v) for v in figures[:7]]
+        return cls(start=start, pairs=counts[0], disagreements=counts[1], labelled=counts[2],
+                   both_correct=counts[3], production_only=counts[4], shadow_only=counts[5],
+                   numeric_labelled=counts[6], error_production=figures[7],
+                   error_shadow=figures[8], error_production_squared=figures[9],
+                   error_shadow_squared=figures[10], error_cross=figures[11])
+
+
+@attrs.frozen(kw_only=True)
 class PredictionComparison(Displayed):
     """How the shadow's predictions compare with production's, over paired records.
 
@@ -123,6 +162,7 @@ class PredictionComparison(Displayed):
     out_of_order: int
     undecoded: Mapping[str, int]
     problems: tuple[CaptureProblem, ...]
+    periods: tuple[PredictionPeriod, ...] = ()
     engine: Literal["local", "athena"] = "local"
     approximate: bool = False
     bytes_scanned: int | None = None
@@ -135,6 +175,12 @@ class PredictionComparison(Displayed):
     def exact_match_rate(self) -> float | None:
         """Share of pairs whose decoded outputs are equal; ``None`` with no pairs."""
         return self.exact_matches / self.paired if self.paired else None
+
+    @property
+    def disagreements_count(self) -> int:
+        """Pairs whose predictions differ (see :class:`PredictionPeriod`), over every
+        period: what the ``PredictionAgreement`` gate counts."""
+        return sum(period.disagreements for period in self.periods)
 
     @property
     def skipped(self) -> int:

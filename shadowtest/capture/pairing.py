@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from shadowtest.capture.comparison import PredictionComparison, Side
     from shadowtest.capture.decode import Decoder, Decoders
     from shadowtest.capture.reading import Entry
+    from shadowtest.capture.record import FastLoads
 
 __all__ = ["DEFAULT_WINDOW", "DUPLICATE_MEMORY", "KEPT_PROBLEMS", "MAX_WINDOW", "CaptureInput",
            "check_options", "compare_captures"]
@@ -68,6 +69,18 @@ def check_options(
     return check_decoders(decoders, c)
 
 
+def fast_loads() -> FastLoads | None:
+    """orjson's parser when the ``fast`` extra is installed (``pip install
+    'shadowtest[fast]'``), else ``None``: the ``json`` module reads every line.
+    benchmarks/capture.py measures what it gains."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    loads: FastLoads = orjson.loads
+    return loads
+
+
 class _Aging:
     """Entries by key that are let go once their time falls behind a cutoff: the records
     waiting for a partner, and the ids paired lately (to catch a late duplicate). Entries
@@ -91,6 +104,20 @@ class _Aging:
                 if t < self._oldest:
                     self._oldest = t
             keys.append(key)
+
+    def register(self, added: list[Entry]) -> None:
+        """Keep track of entries the caller put in :attr:`entries` itself (the pairing
+        loop does, saving a call a record): after it, they age as the ones given to :meth:`add`."""
+        by_second = self._by_second
+        for entry in added:
+            t = entry[0]
+            if t != NO_TIME:
+                keys = by_second.get(t)
+                if keys is None:
+                    keys = by_second[t] = []
+                    if t < self._oldest:
+                        self._oldest = t
+                keys.append(entry[1])
 
     def expire(self, cutoff: int) -> int:
         """Let go of the entries from before ``cutoff`` (seconds); how many there were."""
@@ -184,8 +211,9 @@ def pair_captures(
     problems = Problems()
     after = NO_TIME if since is None else math.floor(since.timestamp())
     tally = Tally(labels, keep_disagreements, known)
-    streams = (Reader("production", after, problems, tally.inputs, known).chunks(production),
-               Reader("shadow", after, problems, tally.inputs, known).chunks(shadow))
+    fast = fast_loads()
+    streams = (Reader("production", after, problems, tally.inputs, known, fast).chunks(production),
+               Reader("shadow", after, problems, tally.inputs, known, fast).chunks(shadow))
     pair = tally.pair
     unpaired = [0, 0]
     waiting = (_Aging(), _Aging())
@@ -215,8 +243,9 @@ def pair_captures(
             side = 1
         chunk: list[Entry] = heads[side]  # type: ignore[assignment]
         heads[side] = next(streams[side], None)
-        mine, other = waiting[side].entries, waiting[1 - side].entries
-        add, seen = waiting[side].add, recent.entries
+        mine, other, seen = waiting[side].entries, waiting[1 - side].entries, recent.entries
+        waits: list[Entry] = []  # put in `mine` here, registered to age after the chunk
+        done: list[Entry] = []  # the same for `seen`
         lost = cut[1 - side] + span  # a record before this may have lost its partner
         for entry in chunk:
             key = entry[1]
@@ -227,16 +256,20 @@ def pair_captures(
                 elif entry[0] < lost and entry[0] != NO_TIME:
                     _late(problems, SIDES[side], entry, high[side], window)
                 else:
-                    add(key, entry)
+                    mine[key] = entry
+                    waits.append(entry)
                 continue
             if side:
                 pair(partner, entry)
             else:
                 pair(entry, partner)
             # remembered without its payload: nothing of it is shown again
-            recent.add(key, (entry[0], key, None, None, entry[4], entry[5]))
+            seen[key] = remembered = (entry[0], key, None, None, entry[4], entry[5])
+            done.append(remembered)
             if tally.paired == stop:
                 break
+        waiting[side].register(waits)
+        recent.register(done)
         if tally.paired == stop:
             break
         top = max(map(_time, chunk))

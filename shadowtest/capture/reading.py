@@ -13,12 +13,20 @@ from typing import TYPE_CHECKING, Final, Literal, TypeAlias, Union
 
 from shadowtest.capture.comparison import CaptureProblem
 from shadowtest.capture.decode import _Bad, media_type
-from shadowtest.capture.record import NO_TIME, CaptureFile, CaptureRecord, parse_line, seconds
+from shadowtest.capture.record import (
+    NO_TIME,
+    CaptureFile,
+    CaptureRecord,
+    parse_line,
+    read_fields,
+    seconds,
+)
 from shadowtest.capture.tally import Ready
 
 if TYPE_CHECKING:
     from shadowtest.capture.comparison import Side
     from shadowtest.capture.decode import Decoders
+    from shadowtest.capture.record import FastLoads
 
 __all__ = ["KEPT_PROBLEMS", "CaptureInput"]
 
@@ -89,9 +97,10 @@ class Reader:
     """Turns one side's input into lists of entries, counting and locating bad lines."""
 
     def __init__(self, side: Side, since: int, problems: Problems, inputs: list[bool],
-                 decoders: Decoders | None = None) -> None:
+                 decoders: Decoders | None = None, fast: FastLoads | None = None) -> None:
         self.side = side
         self.decoders = decoders
+        self.fast = fast
         self.since = since  # seconds; records before it are skipped (NO_TIME: none are)
         self.problems = problems
         # inputs[0]: still keep each record's input? Only a disagreement shows one, so once
@@ -197,8 +206,9 @@ class Reader:
         return entries
 
     def _read(self, source: str, lines: Iterable[tuple[int, object]]) -> list[Entry]:
-        parse, since, inputs, times = parse_line, self.since, self.inputs, self.times
-        decoders = self.decoders
+        parse, read, since, inputs = parse_line, read_fields, self.since, self.inputs
+        times = self.times
+        decoders, fast = self.decoders, self.fast
         entries: list[Entry] = []
         for n, line in lines:
             if type(line) is CaptureRecord:
@@ -207,7 +217,14 @@ class Reader:
                     entries.append(entry)
                 continue
             try:
-                capture, _, key, when, output = parse(line, decoders)  # type: ignore[arg-type]
+                if fast is not None:  # the fast parser, then the one check of a record
+                    try:
+                        fields = read(fast(line), decoders, fast)  # type: ignore[arg-type]
+                    except (ValueError, _Bad):  # the json module's reading decides
+                        fields = parse(line, decoders)  # type: ignore[arg-type]
+                else:
+                    fields = parse(line, decoders)  # type: ignore[arg-type]
+                capture, _, key, when, output = fields
                 t = times.get(when[:19]) if when[-1:] == "Z" else None  # seconds(), cached
                 if t is None:
                     t = seconds(when, times)

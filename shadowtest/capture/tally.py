@@ -25,6 +25,7 @@ from shadowtest.capture.comparison import (
     DifferenceSummary,
     Disagreement,
     PredictionComparison,
+    PredictionPeriod,
 )
 from shadowtest.capture.decode import _Bad, _payload
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from shadowtest.capture.reading import Entry, Problems
 
 _PROBABILITY_SLACK: Final = 1e-3  # softmax outputs written with 6 decimals sum to 1 within 1e-5
+_AGREE: Final = 1e-6  # numbers this close (relative) agree: the same rounded to 6 digits
+_FIGURES: Final = 12  # the figures of a PredictionPeriod, as the minute's list holds them
 _LABEL_KEYS: Final = ("predicted_label", "label")
 _VALUE_KEYS: Final = ("score", "scores", "probability", "probabilities", "prediction",
                       "predictions")
@@ -131,6 +134,7 @@ class Tally:
         self.inputs = [keep > 0]  # shared with the readers: are inputs still wanted?
         self.kept: list[Disagreement] = []
         self.paired = self.exact = self.numeric = self.label_pairs = self.agree = 0
+        self.disagreeing = 0  # numeric comparisons beyond rounding (of _compare)
         self.absolute: array[float] = array("d")
         self.relative: array[float] = array("d")
         self.confusion: dict[tuple[object, object], int] = {}
@@ -139,6 +143,15 @@ class Tally:
         # |prediction - truth| per side, summed exactly at the end (math.fsum), so the
         # order pairs arrive in cannot change the last digit of MAE or RMSE
         self.errors: tuple[array[float], array[float]] = (array("d"), array("d"))
+        # what a prediction gate needs, by minute of the pair's time: see PredictionPeriod
+        self.minutes: dict[int, list[float]] = {}
+
+    def _minute(self, t: int) -> list[float]:
+        minute = t // 60
+        found = self.minutes.get(minute)
+        if found is None:
+            found = self.minutes[minute] = [0.0] * _FIGURES
+        return found
 
     def pair(self, production: Entry, shadow: Entry) -> None:
         self.paired += 1
@@ -157,15 +170,19 @@ class Tally:
                 shadow_where=f"{shadow[4]}:{shadow[5]}"))
             if len(self.kept) == self.keep:
                 self.inputs[0] = False
+        minute = self._minute(production[0])
+        minute[0] += 1
         if type(p) is float and type(s) is float:  # the common case of a score, first
             self.numeric += 1
             gap = abs(s - p)
             self.absolute.append(gap)
             if p:
                 self.relative.append(gap / abs(p))
+            minute[1] += gap > _AGREE * max(abs(p), abs(s))
             if self.labels is not None and production[1] in self.labels:
-                self._score(p, s, self.labels[production[1]])
+                self._score(p, s, self.labels[production[1]], minute)
             return
+        before = self.agree, self.label_pairs, self.disagreeing
         p, s = prediction(p), prediction(s)
         if type(p) is Vector and type(s) is Rows and _numbers(s):
             s = Vector(float(v) for v in s)  # type: ignore[arg-type]  # integers beside floats
@@ -176,16 +193,24 @@ class Tally:
             for a, b in zip(p, s, strict=True):
                 numeric = self._compare(a, b) or numeric
             self.numeric += numeric
+            compared = True
         else:
-            self.numeric += self._compare(p, s)
+            kind = self._compare(p, s)
+            self.numeric += kind
+            compared = kind or self.label_pairs != before[1]
+        # a pair disagrees when a label, or a number beyond rounding, differs; outputs that
+        # are neither, when they are not equal
+        differs = (self.label_pairs - before[1] != self.agree - before[0]
+                   or self.disagreeing != before[2]) if compared else not same
+        minute[1] += differs
         if self.labels is not None and production[1] in self.labels:
             truth = self.labels[production[1]]
             if (type(p) is Rows and type(s) is Rows and isinstance(truth, (list, tuple))
                     and len(p) == len(s) == len(truth)):
                 for a, b, t in zip(p, s, truth, strict=True):
-                    self._score(a, b, t)
+                    self._score(a, b, t, minute)
             else:
-                self._score(p, s, truth)
+                self._score(p, s, truth, minute)
 
     def _compare(self, p: object, s: object) -> bool:
         """Count one pair of read predictions; whether they were numeric."""
@@ -194,6 +219,7 @@ class Tally:
             self.absolute.append(gap)
             if p:
                 self.relative.append(gap / abs(p))  # type: ignore[arg-type]
+            self.disagreeing += gap > _AGREE * max(abs(p), abs(s))  # type: ignore[arg-type]
             return True
         lp, ls = _label(p), _label(s)
         if lp is not None and ls is not None:
@@ -202,27 +228,42 @@ class Tally:
             self.confusion[(lp, ls)] = self.confusion.get((lp, ls), 0) + 1
             return False
         if type(p) is Vector and type(s) is Vector and len(p) == len(s):
+            differs = False
             for a, b in zip(p, s, strict=True):
                 gap = abs(b - a)
                 self.absolute.append(gap)
                 if a:
                     self.relative.append(gap / abs(a))
+                differs = differs or gap > _AGREE * max(abs(a), abs(b))
+            self.disagreeing += differs
             return True
         # anything else (bytes, objects, vectors of different lengths): exact match only
         return False
 
-    def _score(self, p: object, s: object, truth: object) -> None:
+    def _score(self, p: object, s: object, truth: object, minute: list[float]) -> None:
         if _is_number(truth) and _is_number(p) and _is_number(s) and (
                 type(p) is float or type(s) is float or type(truth) is float):
             self.labelled += 1
-            self.errors[0].append(abs(p - truth))  # type: ignore[operator]
-            self.errors[1].append(abs(s - truth))  # type: ignore[operator]
+            ep, es = abs(p - truth), abs(s - truth)  # type: ignore[operator]
+            self.errors[0].append(ep)
+            self.errors[1].append(es)
+            minute[6] += 1
+            minute[7] += ep
+            minute[8] += es
+            minute[9] += ep * ep
+            minute[10] += es * es
+            minute[11] += ep * es
             return
         lp, ls = _label(p), _label(s)
         if lp is not None and ls is not None:
             self.labelled += 1
-            self.correct[0] += _same_label(lp, truth)
-            self.correct[1] += _same_label(ls, truth)
+            cp, cs = _same_label(lp, truth), _same_label(ls, truth)
+            self.correct[0] += cp
+            self.correct[1] += cs
+            minute[2] += 1
+            minute[3] += cp and cs
+            minute[4] += cp and not cs
+            minute[5] += cs and not cp
 
     def result(self, unpaired: list[int], problems: Problems) -> PredictionComparison:
         accuracy: FrozenMap[str, float] | None = None
@@ -251,4 +292,6 @@ class Tally:
             out_of_order=problems.out_of_order,
             undecoded=FrozenMap(problems.undecoded),
             problems=(*problems.kept, *problems.undecoded_problems()),
+            periods=tuple(PredictionPeriod.of(minute, figures)
+                          for minute, figures in sorted(self.minutes.items())),
             kept=tuple(self.kept), absolute=self.absolute)
