@@ -170,7 +170,9 @@ class Tally:
                 shadow_where=f"{shadow[4]}:{shadow[5]}"))
             if len(self.kept) == self.keep:
                 self.inputs[0] = False
-        minute = self._minute(production[0])
+        minute = self.minutes.get(production[0] // 60)  # (not a method: a call a pair less)
+        if minute is None:
+            minute = self._minute(production[0])
         minute[0] += 1
         if type(p) is float and type(s) is float:  # the common case of a score, first
             self.numeric += 1
