@@ -351,6 +351,18 @@ class TestBadInput:
         assert "Traceback" not in answer["message"]
         assert "ZeroDivisionError" in capsys.readouterr().err  # for whoever runs the server
 
+    def test_it_stops_while_a_client_keeps_its_connection_open(self, session: Any) -> None:
+        """A client's pool keeps a keep-alive connection open after its call; stop()
+        returns at once all the same (it waited for that connection's thread)."""
+        serving = LocalServer().start()
+        serving.fake.seed(sample_config())
+        client = session.client("sagemaker", endpoint_url=serving.url, config=NO_RETRIES)
+        client.describe_inference_experiment(Name="churn-shadow")
+        stopper = threading.Thread(target=serving.stop)
+        stopper.start()
+        stopper.join(5)
+        assert not stopper.is_alive()
+
     def test_it_binds_this_machine_only_by_default(self, server: LocalServer) -> None:
         assert server.url.startswith("http://127.0.0.1:")
 

@@ -213,11 +213,14 @@ class FakeCloudWatch(FakeService["CloudWatchClient"]):
                     disk_utilization)
 
     def _check_response(self, operation: str, response: Mapping[str, Any]) -> None:
-        # the shape is checked on a cut-down copy: every point is a float and a datetime
-        # by construction, and validating 100,800 of them would dominate the fake's time
+        # the shape is checked on a cut-down copy, one result of two points: every result
+        # is built by the same code, every point is a float and a datetime by
+        # construction; checking two points of every result cost 6.6 ms a 42-query
+        # answer, this 0.16 ms (a week of metrics: 4 answers)
+        results = response["MetricDataResults"][:1]
         sample = {**response, "MetricDataResults": [
             {**r, "Timestamps": r["Timestamps"][:2], "Values": r["Values"][:2]}
-            for r in response["MetricDataResults"]]}
+            for r in results]}
         shape = self.client.meta.service_model.operation_model(operation).output_shape
         try:
             validate_parameters(sample, shape)  # type: ignore[arg-type]

@@ -281,6 +281,9 @@ def _default(value: object) -> str:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # closing does not wait for the threads of idle keep-alive connections (a client's
+    # pool keeps them open): stop means stop
+    block_on_close = False
     allow_reuse_address = True
     app: LocalServer
 
