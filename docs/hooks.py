@@ -41,7 +41,8 @@ _TITLES = {
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """A heading's anchor as GitHub (and the site's toc settings) make it."""
+    return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
 
 
 def _readme() -> tuple[str, list[tuple[str, str]]]:
