@@ -591,3 +591,26 @@ def test_an_inconclusive_message_names_the_undecided_gates_and_the_time_left() -
         + " (about 3h more at this traffic)",
         "- ModelLatency undecided",
     ]
+
+
+def test_a_refused_raise_is_reported_once_and_not_retried() -> None:
+    """The update raising the sampling is refused: one message says so, the watch holds at
+    that step (no second update), and goes on looking."""
+    from shadowtest import ExperimentConflictError
+
+    class Refusing(Script):
+        def set_sampling(self, current: InferenceExperiment, percentage: int) -> None:
+            self.calls.append(f"sampling {percentage}")
+            raise ExperimentConflictError("someone else is updating it", name="churn-shadow",
+                                          operation="UpdateInferenceExperiment",
+                                          code="ConflictException")
+
+    script = Refusing([PASS] * 20, sampling=10)  # a ramp judges twice a look
+    result = run_watch(options(ramp=(10, 50, 100), every=timedelta(minutes=15),
+                               timeout=timedelta(hours=1)), script.io())
+    assert [c for c in script.calls if c.startswith("sampling")] == ["sampling 50"]
+    refused = [m for m in result.messages if "refused" in m]
+    assert len(refused) == 1
+    assert refused[0].startswith("churn-shadow: raising the sampling 10 % -> 50 % was refused")
+    assert result.raises == ()
+    assert result.ended == "timeout"

@@ -111,3 +111,26 @@ def test_the_watch_lines_show_undecided_gates_and_the_next_look() -> None:
                            "ModelLatency, Invocation5XXErrors, InvocationModelErrors")
     assert line.endswith("next look 08:15 UTC")
     assert line_of_look(look, live=True).startswith("churn-shadow: MARGINAL · undecided")
+
+
+def test_a_terminal_gets_one_live_line(monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """On a terminal the looks rewrite one status line (\\r); the action gets its own line."""
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fake = running_shadow(35.0 * 1.3)
+    code = main(["watch", NAME], client=fake.experiment_client())
+    shown = terminal.getvalue()
+    assert code == 1
+    assert shown.startswith("\rchurn-shadow: NO_DATA")
+    assert shown.count("\n") <= 3  # one line rewritten, the action's, and the last
+    assert f"{NAME}: stopped (Completed)" in shown
+    assert "churn-shadow: FAIL · concluding" in shown
+    assert "2026-12-01 06:00 UTC" not in capsys.readouterr().out  # no per-look lines

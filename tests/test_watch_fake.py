@@ -287,3 +287,21 @@ def test_a_throttled_topic_is_retried_and_the_message_arrives(
     result = fake.experiment_client().watch(NAME, every=timedelta(minutes=15), notify=topic)
     assert [n["Message"] for n in fake.notifications] == list(result.messages)
     assert fake.sns_fake.faults == 0
+
+
+def test_messages_never_carry_tag_values_or_the_description() -> None:
+    """Plain text about the experiment and its verdict only: no tag value, no description
+    (they may hold something private), no link."""
+    fake = FakeSageMaker(now=T0)
+    config = attrs.evolve(
+        sample_config(name=NAME, tags={"owner": "s3cr3t-team"},
+                      description="customer ids 4711 and 4712"),
+        schedule=InferenceExperimentSchedule(start_time=T0, end_time=T0 + timedelta(days=7)))
+    fake.seed(config)
+    fake.serve_traffic(NAME, "production", latency_ms=35.0, seed=1)
+    fake.serve_traffic(NAME, "shadow", latency_ms=35.0 * 1.3, seed=2)
+    result = fake.experiment_client().watch(NAME, every=timedelta(minutes=15))
+    text = "\n".join(result.messages)
+    assert result.action == "concluded"
+    for private in ("s3cr3t", "4711", "http://", "https://"):
+        assert private not in text

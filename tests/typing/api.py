@@ -8,7 +8,7 @@ would be unused and CI would fail.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from typing_extensions import assert_type
@@ -98,3 +98,19 @@ def preflight(client: ExperimentClient, config: InferenceExperimentConfig) -> No
 
 def experiment_of(client: ExperimentClient) -> InferenceExperiment:
     return client.describe("x")
+
+
+def watch(client: ExperimentClient, fake: FakeSageMaker) -> None:
+    from shadowtest import Verdict, WatchResult
+
+    result = client.watch("x", every=timedelta(minutes=15), on_pass="promote",
+                          ramp=(10, 50, 100), notify=print, timeout=3600)
+    assert_type(result, WatchResult)
+    assert_type(result.action, Literal["promoted", "concluded", "cancelled"] | None)
+    assert_type(result.looks, tuple[tuple[datetime, Verdict], ...])
+    assert_type(result.experiment, InferenceExperiment | None)
+    client.watch("x", on_pass="promot")  # type: ignore[arg-type]
+    client.watch("x", on_fail="stop")  # type: ignore[arg-type]
+    fake.serve_traffic("x", "shadow", latency_ms=40.0)
+    fake.serve_traffic("x", "shadow", latency=40.0)  # type: ignore[call-arg]
+    assert_type(fake.notifications[0]["Message"], str)
