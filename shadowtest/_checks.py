@@ -6,6 +6,7 @@ way; the rules themselves (the constants) live in ``config.py``.
 
 from __future__ import annotations
 
+import math
 import re
 import reprlib
 import unicodedata
@@ -181,6 +182,26 @@ class Checker:
             return False
         if (ge is not None and value < ge) or (le is not None and value > le):
             self.add(path, f"got {value}; must be {allowed}")
+            return False
+        return True
+
+    def check_bool(self, path: str, value: object) -> bool:
+        if isinstance(value, bool):
+            return True
+        self.add(path, f"got {type_name(value)} {show(value)}; must be True or False")
+        return False
+
+    def check_seconds(self, path: str, value: object, *, ge: float = 0.0,
+                      le: float = math.inf) -> bool:
+        """``value`` is a finite number of seconds from ``ge`` to ``le``."""
+        if value is FAILED:
+            return False
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.add(path, f"got {type_name(value)} {show(value)}; must be a number of seconds")
+            return False
+        if not (math.isfinite(value) and ge <= value <= le):
+            allowed = f">= {ge:g}" if le == math.inf else f"from {ge:g} to {le:g}"
+            self.add(path, f"got {value!r}; must be a finite number of seconds {allowed}")
             return False
         return True
 

@@ -66,14 +66,7 @@ class WaitArguments:
 
 
 def _seconds(c: Checker, field: str, value: object, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        c.add(field, f"got {type(value).__name__} {show(value)}; must be a number of seconds")
-        return 0.0
-    if not (math.isfinite(value) and low <= value <= high):
-        c.add(field, f"got {value!r}; must be a finite number of seconds from {low:g} "
-                     f"to {high:g}")
-        return 0.0
-    return float(value)
+    return float(value) if c.check_seconds(field, value, ge=low, le=high) else 0.0  # type: ignore[arg-type]
 
 
 def check_wait_arguments(

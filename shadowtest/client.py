@@ -431,12 +431,9 @@ class ExperimentClient:
             c.check_choice("desired_state", desired_state, ("Running",))
         for flag, value in flags.items():
             if flag == "timeout":
-                if (isinstance(value, bool) or not isinstance(value, (int, float))
-                        or not 0 <= value < float("inf")):
-                    c.add("timeout", f"got {value!r}; must be a finite number of seconds >= 0")
-            elif not isinstance(value, bool):
-                c.add(flag, f"got {builtins.type(value).__name__} {value!r}; must be True or "
-                            "False")
+                c.check_seconds("timeout", value)
+            else:
+                c.check_bool(flag, value)
         c.raise_if_any("apply arguments")
 
     def _find(self, name: str) -> InferenceExperiment | None:

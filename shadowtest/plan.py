@@ -973,8 +973,12 @@ def incomplete(plan: Plan, done: Sequence[str], failed: str, error: BaseExceptio
     return ApplyIncompleteError(
         f"apply {plan.name!r}: {did}; {doing} failed: {type(error).__name__}: {error} — "
         "re-run apply to finish (it plans again from the experiment as it now is)",
-        name=plan.name, done=[step.split("_")[0] for step in done],
-        failed=failed.split("_")[0])
+        name=plan.name, done=[_step(step) for step in done], failed=_step(failed))
+
+
+def _step(method: str) -> str:
+    """A step as :class:`ApplyIncompleteError` names it: ``"create"``, ``"add_tags"``."""
+    return method.removesuffix("_inference_experiment")
 
 
 def explain_refused_update(

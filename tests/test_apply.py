@@ -545,7 +545,8 @@ class TestCarryingOutIsPure:
         assert str(error) == (f"apply 'churn-shadow': {said}: RuntimeError: boom — re-run "
                               "apply to finish (it plans again from the experiment as it now "
                               "is)")
-        assert error.failed == failed.split("_")[0]
+        assert error.failed == failed.removesuffix("_inference_experiment")
+        assert error.done == tuple(step.removesuffix("_inference_experiment") for step in done)
 
     def test_an_update_refused_after_the_status_changed_is_explained(self) -> None:
         from shadowtest.plan import explain_refused_update, plan_checked

@@ -490,7 +490,7 @@ PROBES: dict[str, tuple[Callable[[Wires, bytes], None], Callable[[ExperimentClie
 }
 
 
-@settings(max_examples=15, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 @pytest.mark.parametrize(("inject", "call", "document"), PROBES.values(), ids=PROBES.keys())
@@ -508,7 +508,7 @@ def test_generated_answers_end_in_a_result_or_an_error_of_the_tree(
     _in_the_tree(lambda: call(wires.client()))
 
 
-@settings(max_examples=15, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cut=st.integers(0, len(s3_page(("a.jsonl", "b.jsonl")))),
        junk=st.sampled_from(["", "<Key/>", "<Contents/>", "<IsTruncated>maybe</IsTruncated>",

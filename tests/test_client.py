@@ -664,3 +664,20 @@ def test_evaluates_policy_is_checked_once_by_the_judges_own_rule(
     calls.clear()
     fake.experiment_client().evaluate(NAME, Policy.default())
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(("kwargs", "problems"), [
+    ({"wait": "yes", "replace": 1, "timeout": float("nan")}, [
+        "wait: got str 'yes'; must be True or False",
+        "replace: got int 1; must be True or False",
+        "timeout: got nan; must be a finite number of seconds >= 0"]),
+    ({"timeout": "600"}, ["timeout: got str '600'; must be a number of seconds"]),
+])
+def test_apply_flags_and_timeout_are_checked_the_checkers_way(
+        kwargs: dict[str, Any], problems: list[str]) -> None:
+    """One argument-checking style: apply's flags and timeout go through the Checker's
+    check_bool and check_seconds (wait() uses the same), every problem reported together
+    before a client is made."""
+    with pytest.raises(ConfigValidationError) as caught:
+        ExperimentClient().apply(sample_config(), **kwargs)
+    assert [str(problem) for problem in caught.value.errors] == problems
