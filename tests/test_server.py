@@ -353,7 +353,7 @@ class TestBadInput:
 
     def test_it_stops_while_a_client_keeps_its_connection_open(self, session: Any) -> None:
         """A client's pool keeps a keep-alive connection open after its call; stop()
-        returns at once all the same (it waited for that connection's thread)."""
+        returns at once all the same (it does not wait for that connection's thread)."""
         serving = LocalServer().start()
         serving.fake.seed(sample_config())
         client = session.client("sagemaker", endpoint_url=serving.url, config=NO_RETRIES)
@@ -479,6 +479,9 @@ def test_the_server_command_the_aws_cli_and_the_shadowtest_cli(
             with contextlib.redirect_stdout(out):
                 seen["shadowtest"] = cli.main(["--json", "describe", "cli-made"]), out.getvalue()
             seen["list"] = aws("list-inference-experiments")
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):  # the CLI's own flag, as well as the variable
+                seen["flag"] = cli.main(["--endpoint-url", url, "--json", "list"]), out.getvalue()
             seen["stop"] = aws("stop-inference-experiment", "--name", "cli-made",
                                "--model-variant-actions", "production=Retain,shadow=Remove")
         except BaseException as error:  # reported by the test's thread
@@ -508,6 +511,8 @@ def test_the_server_command_the_aws_cli_and_the_shadowtest_cli(
     assert json.loads(seen["shadowtest"][1])["Description"] == "by the AWS CLI"
     assert [e["Name"] for e in json.loads(seen["list"][1])["InferenceExperiments"]] == [
         "cli-made"]
+    assert seen["flag"][0] == 0
+    assert "cli-made" in seen["flag"][1]
     assert seen["stop"][0] == 0
 
 
