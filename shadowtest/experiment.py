@@ -445,6 +445,7 @@ class InferenceExperiment(_ResponseView):
 
     @property
     def arn(self) -> str:
+        """The experiment's ARN."""
         try:
             return self._data["Arn"]  # type: ignore[no-any-return]
         except _READ_ERRORS:
@@ -452,10 +453,12 @@ class InferenceExperiment(_ResponseView):
 
     @cached_property
     def endpoint(self) -> EndpointMetadata:
+        """The endpoint it runs on, with its status (``EndpointMetadata``)."""
         return EndpointMetadata.from_boto3(self._data["EndpointMetadata"])
 
     @property
     def endpoint_name(self) -> str:
+        """The endpoint's name (read without building :attr:`endpoint`)."""
         try:
             return _text(self._data["EndpointMetadata"]["EndpointName"])
         except _READ_ERRORS:
@@ -463,19 +466,23 @@ class InferenceExperiment(_ResponseView):
 
     @cached_property
     def model_variants(self) -> tuple[ModelVariantSummary, ...]:
+        """Both variants, each with its model, instances and status."""
         return tuple(ModelVariantSummary.from_boto3(variant)
                      for variant in self._data["ModelVariants"])
 
     @cached_property
     def shadow_mode_config(self) -> ShadowModeConfig | None:
+        """Which variant is production, which the shadow, and the sampling percentage."""
         return _shadow_mode(self._data.get("ShadowModeConfig"))
 
     @cached_property
     def data_storage_config(self) -> DataStorageConfig | None:
+        """Where the data capture goes, or ``None`` when nothing is captured."""
         return _data_storage(self._data.get("DataStorageConfig"))
 
     @property
     def kms_key(self) -> str | None:
+        """The KMS key of the endpoint's storage volume, if one was given."""
         return self._text("KmsKey")
 
     @property
@@ -494,6 +501,8 @@ class InferenceExperiment(_ResponseView):
 
     @property
     def variant_names(self) -> tuple[str, ...]:
+        """The variants' names, in the response's order (read without building
+        :attr:`model_variants`)."""
         try:
             names = tuple([variant["VariantName"] for variant in self._data["ModelVariants"]])
             if not all(type(name) is str for name in names):

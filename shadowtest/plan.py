@@ -94,6 +94,7 @@ class UpdatePlan(Displayed):
 
     @property
     def allowed(self) -> bool:
+        """Whether the update is allowed: nothing was refused."""
         return not self.refused
 
     @property
