@@ -134,3 +134,25 @@ def test_a_terminal_gets_one_live_line(monkeypatch: pytest.MonkeyPatch,
     assert f"{NAME}: stopped (Completed)" in shown
     assert "churn-shadow: FAIL · concluding" in shown
     assert "2026-12-01 06:00 UTC" not in capsys.readouterr().out  # no per-look lines
+
+
+@pytest.mark.parametrize(("action", "ended", "verdict", "code"), [
+    ("promoted", "acted", "PASS", 0), ("concluded", "acted", "FAIL", 1),
+    ("cancelled", "acted", "FAIL", 1), (None, "decided", "PASS", 0),
+    (None, "decided", "FAIL", 1), (None, "timeout", "MARGINAL", 3),
+    (None, "timeout", "NO_DATA", 4), (None, "timeout", "INCONCLUSIVE", 6),
+    (None, "left_running", "PASS", 0), (None, "interrupted", "INCONCLUSIVE", 130),
+    (None, "timeout", None, 4),
+])
+def test_exit_codes(action: str | None, ended: str, verdict: str | None, code: int) -> None:
+    """SPEC's table: 0 promoted/PASS, 1 FAIL (concluded or not), 3 MARGINAL, 4 NO_DATA (or
+    nothing judged), 6 INCONCLUSIVE at the end; 130 when a signal ended it."""
+    from shadowtest.cli import _watch_code
+    from shadowtest.judgement import Verdict
+    from shadowtest.watch import WatchResult
+    from tests.test_watch import judgement
+
+    j = judgement(Verdict(verdict)) if verdict is not None else None
+    result = WatchResult(name=NAME, action=action, judgement=j,  # type: ignore[arg-type]
+                         looks=(), experiment=None, ended=ended)  # type: ignore[arg-type]
+    assert _watch_code(result) == code

@@ -305,3 +305,27 @@ def test_messages_never_carry_tag_values_or_the_description() -> None:
     assert result.action == "concluded"
     for private in ("s3cr3t", "4711", "http://", "https://"):
         assert private not in text
+
+
+def test_sigterm_between_looks_then_a_new_run_carries_on() -> None:
+    """SIGTERM while the watch sleeps: it returns between actions, nothing stopped; run
+    again, it concludes once."""
+    import os
+    import signal
+
+    from shadowtest import ExperimentClient
+
+    fake = running_shadow(35.0 * 1.3)
+
+    def sleep_then_terminated(seconds: float) -> None:
+        fake.sleep(seconds)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    killed = ExperimentClient(fake.client, clock=fake.monotonic, sleep=sleep_then_terminated,
+                              now=lambda: fake.now, cloudwatch=fake.cloudwatch)
+    first = killed.watch(NAME, every=timedelta(minutes=15))
+    assert first.ended == "interrupted"
+    assert "StopInferenceExperiment" not in operations(fake)
+    second = fake.experiment_client().watch(NAME, every=timedelta(minutes=15))
+    assert second.action == "concluded"
+    assert operations(fake).count("StopInferenceExperiment") == 1
