@@ -50,7 +50,7 @@ def shadow_model(x: list[int]) -> object:
 
 
 def captures(tmp_path: Path, *, content_type: str = "application/json",
-             wrap: bool = False) -> Path:
+             wrap: bool = False, n: int = N) -> Path:
     """Both variants' capture files, as SageMaker writes them to S3, copied to
     ``tmp_path`` under the same keys; returns the endpoint's folder."""
     fake = FakeSageMaker(now=START)
@@ -61,7 +61,7 @@ def captures(tmp_path: Path, *, content_type: str = "application/json",
     def wrapped(model: Callable[[list[int]], object]) -> Callable[[list[int]], object]:
         return (lambda x: {"predictions": [model(x)]}) if wrap else model
 
-    keys = fake.capture_traffic("churn-shadow", [[i, i // 3] for i in range(N)],
+    keys = fake.capture_traffic("churn-shadow", [[i, i // 3] for i in range(n)],
                                 production=wrapped(production_model),
                                 shadow=wrapped(shadow_model), content_type=content_type,
                                 sampling_percentage=70, per_file=200,
@@ -146,13 +146,13 @@ class TestOnARealEngine:
     def test_base64_csv_outputs_and_a_json_path(self, tmp_path: Path) -> None:
         """Outputs captured as BASE64 CSV are decoded by the query too; JSON outputs
         wrapped in {"predictions": [x]} are read through output_json_path."""
-        csv = captures(tmp_path / "csv", content_type="text/csv")
+        csv = captures(tmp_path / "csv", content_type="text/csv", n=200)
         local = compare_captures(csv / "production", csv / "shadow")
         row = run_on_duckdb(csv, query_sql(production_variant="production",
                                            shadow_variant="shadow"))
         assert (row["paired"], row["numeric_pairs"], row["exact_matches"]) == (
             local.paired, local.differences.count, local.exact_matches)  # type: ignore[union-attr]
-        wrapped = captures(tmp_path / "json", wrap=True)
+        wrapped = captures(tmp_path / "json", wrap=True, n=200)
         local = compare_captures(wrapped / "production", wrapped / "shadow")
         row = run_on_duckdb(wrapped, query_sql(production_variant="production",
                                                shadow_variant="shadow",

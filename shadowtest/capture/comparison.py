@@ -86,12 +86,13 @@ class Disagreement:
 class PredictionPeriod:
     """What the pairs of one minute (by production's ``inferenceTime``; ``start`` is
     ``None`` for records without one) show, as a prediction gate of the verdict reads
-    them: ``pairs`` and ``disagreements`` (labels that differ, numbers that differ beyond
-    rounding to 6 digits, other outputs not equal); of the labelled label pairs,
-    ``labelled`` and their paired outcomes ``both_correct``, ``production_only`` and
-    ``shadow_only`` correct; of the labelled numeric pairs, ``numeric_labelled`` and the
-    sums of the absolute errors ``error_production``/``error_shadow``, of their squares
-    and of their product ``error_cross`` (a paired change in MAE, period by period)."""
+    them: ``pairs`` and ``disagreements`` (labels that differ, numbers further apart than
+    1e-6 of the sum of their sizes, other outputs not equal); of the labelled label
+    pairs, ``labelled`` and their paired outcomes ``both_correct``, ``production_only``
+    and ``shadow_only`` correct; of the labelled numeric pairs, ``numeric_labelled`` and
+    the sums of the absolute errors ``error_production``/``error_shadow``, of their
+    squares and of their product ``error_cross`` (a paired change in MAE, period by
+    period)."""
 
     start: datetime | None
     pairs: int

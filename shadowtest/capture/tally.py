@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from shadowtest.capture.reading import Entry, Problems
 
 _PROBABILITY_SLACK: Final = 1e-3  # softmax outputs written with 6 decimals sum to 1 within 1e-5
-_AGREE: Final = 1e-6  # numbers this close (relative) agree: the same rounded to 6 digits
+_AGREE: Final = 1e-6  # numbers closer than this times the sum of their sizes agree
 _FIGURES: Final = 12  # the figures of a PredictionPeriod, as the minute's list holds them
 _LABEL_KEYS: Final = ("predicted_label", "label")
 _VALUE_KEYS: Final = ("score", "scores", "probability", "probabilities", "prediction",
@@ -180,7 +180,7 @@ class Tally:
             self.absolute.append(gap)
             if p:
                 self.relative.append(gap / abs(p))
-            minute[1] += gap > _AGREE * max(abs(p), abs(s))
+            minute[1] += gap > _AGREE * (abs(p) + abs(s))
             if self.labels is not None and production[1] in self.labels:
                 self._score(p, s, self.labels[production[1]], minute)
             return
@@ -221,7 +221,7 @@ class Tally:
             self.absolute.append(gap)
             if p:
                 self.relative.append(gap / abs(p))  # type: ignore[arg-type]
-            self.disagreeing += gap > _AGREE * max(abs(p), abs(s))  # type: ignore[arg-type]
+            self.disagreeing += gap > _AGREE * (abs(p) + abs(s))  # type: ignore[arg-type]
             return True
         lp, ls = _label(p), _label(s)
         if lp is not None and ls is not None:
@@ -236,7 +236,7 @@ class Tally:
                 self.absolute.append(gap)
                 if a:
                     self.relative.append(gap / abs(a))
-                differs = differs or gap > _AGREE * max(abs(a), abs(b))
+                differs = differs or gap > _AGREE * (abs(a) + abs(b))
             self.disagreeing += differs
             return True
         # anything else (bytes, objects, vectors of different lengths): exact match only
