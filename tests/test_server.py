@@ -205,7 +205,8 @@ class TestPipelineOverHTTP:
         client = ExperimentClient(
             session.client("sagemaker", endpoint_url=server.url),
             cloudwatch=session.client("cloudwatch", endpoint_url=server.url),
-            s3=session.client("s3", endpoint_url=server.url))
+            s3=session.client("s3", endpoint_url=server.url),
+            athena=session.client("athena", endpoint_url=server.url))
         start, end = server.fake.now - timedelta(hours=1), server.fake.now
         over_http = client.metrics("judged", metrics=["ModelLatency", "Invocations"],
                                    start=start, end=end)
@@ -215,6 +216,8 @@ class TestPipelineOverHTTP:
         assert len(over_http.production["ModelLatency"].values) == 60
         comparison = client.compare_predictions("judged")
         assert (comparison.paired, comparison.exact_match_rate) == (20, 1.0)
+        in_athena = client.compare_predictions("judged", engine="athena")  # Athena's JSON 1.1
+        assert (in_athena.paired, in_athena.exact_match_rate) == (20, 1.0)
         client.promote("judged")
         server.fake.backdate("judged", 2)
         assert server.fake.production_variant("judged-endpoint") == ("shadow", "churn-v2")

@@ -11,8 +11,8 @@ It speaks each service's real wire protocol, read from botocore's service models
 SageMaker's inference-experiment, tag and endpoint/model describe operations (JSON
 1.1), CloudWatch ``GetMetricData`` (JSON 1.0, smithy-rpc-v2-cbor or query, whichever
 the client sends), S3's reads of data capture (REST-XML ``ListObjectsV2``,
-``GetObject``, ``HeadObject``, ``HeadBucket``) and SNS's topics and ``Publish``
-(query). A request the service would refuse gets the service's
+``GetObject``, ``HeadObject``, ``HeadBucket``), SNS's topics and ``Publish`` (query)
+and Athena's queries of shadowtest's comparison (JSON 1.1). A request the service would refuse gets the service's
 error code and shape; an unknown operation ``UnknownOperationException`` (query:
 ``InvalidAction``); an operation the fakes do not serve ``NotImplemented`` (501); a body
 that cannot be read a 400 ``SerializationException``.

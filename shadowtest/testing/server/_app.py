@@ -43,6 +43,7 @@ SERVICES: Final[Mapping[str, Callable[[FakeSageMaker], FakeService[Any]]]] = {
     "cloudwatch": lambda fake: fake.cloudwatch_fake,
     "s3": lambda fake: fake.fake_s3,
     "sns": lambda fake: fake.sns_fake,
+    "athena": lambda fake: fake.athena_fake,
 }
 """Every AWS service the server speaks (botocore's name) and how its fake is reached from
 the FakeSageMaker. A new service fake is served by adding it here: its protocols,
