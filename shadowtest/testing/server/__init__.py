@@ -12,10 +12,11 @@ SageMaker's inference-experiment, tag and endpoint/model describe operations (JS
 1.1), CloudWatch ``GetMetricData`` (JSON 1.0, smithy-rpc-v2-cbor or query, whichever
 the client sends), S3's reads of data capture (REST-XML ``ListObjectsV2``,
 ``GetObject``, ``HeadObject``, ``HeadBucket``), SNS's topics and ``Publish`` (query)
-and Athena's queries of shadowtest's comparison (JSON 1.1). A request the service would refuse gets the service's
-error code and shape; an unknown operation ``UnknownOperationException`` (query:
-``InvalidAction``); an operation the fakes do not serve ``NotImplemented`` (501); a body
-that cannot be read a 400 ``SerializationException``.
+and Athena's queries of shadowtest's comparison (JSON 1.1). A request the service
+would refuse gets the service's error code and shape; an unknown operation
+``UnknownOperationException`` (query: ``InvalidAction``); an operation the fakes do not
+serve ``NotImplemented`` (501); a body that cannot be read a 400
+``SerializationException``.
 
 The experiments' clock follows the real time, a tick a second (a waiting CLI sees
 Creating become Running), as its clients' clocks do. To feed it: :func:`seed` (or
