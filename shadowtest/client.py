@@ -637,9 +637,13 @@ class ExperimentClient:
         end: datetime | None = None,
         period: int | None = None,
         metrics: Iterable[str] | None = None,
+        predictions: bool = False,
     ) -> Judgement:
         """Judge the shadow of experiment ``name``: :func:`shadowtest.judge` of
-        :meth:`metrics` (same arguments) with ``policy`` (default ``Policy.default()``)."""
+        :meth:`metrics` (same arguments) with ``policy`` (default ``Policy.default()``).
+        ``predictions=True`` also compares the variants' captured predictions
+        (:meth:`compare_predictions`, from ``start`` on) for the policy's prediction gates
+        (``PredictionAgreement``, ``PredictionAccuracy``, ``PredictionError``)."""
         from shadowtest.judgement.policy import Policy, check_policy
         from shadowtest.judgement.rule import judge_checked
 
@@ -648,10 +652,12 @@ class ExperimentClient:
         def check(c: Checker) -> None:
             nonlocal checked
             checked = check_policy(c, policy)  # once, before anything is sent
+            c.check_bool("predictions", predictions)
 
         names = _check_metrics_call("evaluate", name, start, end, period, metrics, also=check)
-        return judge_checked(self._metrics(self.describe(name), start, end, period, names),
-                             checked)
+        data = self._metrics(self.describe(name), start, end, period, names)
+        comparison = self.compare_predictions(name, since=start) if predictions else None
+        return judge_checked(data, checked, predictions=comparison)
 
     def _metrics(self, current: InferenceExperiment, start: datetime | None,
                  end: datetime | None, period: int | None,

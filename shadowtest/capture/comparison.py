@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from shadowtest._card import Card
+    from shadowtest.judgement import Gate, GateData
 
 __all__ = ["SIDES", "CaptureProblem", "DifferenceSummary", "Disagreement",
            "PredictionComparison", "PredictionPeriod", "Side"]
@@ -176,6 +177,14 @@ class PredictionComparison(Displayed):
     def exact_match_rate(self) -> float | None:
         """Share of pairs whose decoded outputs are equal; ``None`` with no pairs."""
         return self.exact_matches / self.paired if self.paired else None
+
+    def gate_evidence(self, gate: Gate) -> GateData | None:
+        """The data of a prediction gate (``PredictionAgreement``, ``PredictionAccuracy``,
+        ``PredictionError``) for ``judge(metrics, policy, predictions=self)``, or ``None``
+        when this comparison has none for it (see :mod:`shadowtest.capture.gates`)."""
+        from shadowtest.capture.gates import gate_evidence
+
+        return gate_evidence(self, gate)
 
     @property
     def disagreements_count(self) -> int:
