@@ -454,6 +454,10 @@ class ExperimentClient:
     def describe(self, name: str) -> InferenceExperiment:
         """The experiment called ``name``: status, variants, schedule, configs."""
         _check_name(name)
+        return self._describe(name)
+
+    def _describe(self, name: str) -> InferenceExperiment:
+        """:meth:`describe` of a name already checked."""
         return InferenceExperiment(call(self.sagemaker, sm.DESCRIBE, {"Name": name}, name=name))
 
     def update(
@@ -492,7 +496,7 @@ class ExperimentClient:
                 c, schedule, description, model_variants, shadow_mode_config,
                 data_storage_config, instance_types=self._known_types())
         c.raise_if_any("update arguments")
-        return self._update_from(self.describe(name), schedule, description, variants,
+        return self._update_from(self._describe(name), schedule, description, variants,
                                  shadow_mode_config, data_storage_config)
 
     def _update_from(
@@ -514,7 +518,7 @@ class ExperimentClient:
         plan = planned(current)
         if plan.refused:
             raise plan.error()  # type: ignore[misc]  # not None when refused
-        if not plan.sends_anything:  # every value is the current one
+        if len(plan.request) == 1:  # only the name: every value is the current one
             log.info("inference experiment %r already has the requested values; "
                      "nothing to update", name)
             return current.arn
@@ -1012,20 +1016,18 @@ class ExperimentClient:
               explain: Callable[[Exception, InferenceExperiment | None],
                                 Exception | None] | None = None,
               explain_codes: Collection[str] = ()) -> str:
-        """Send a change to experiment ``name``; its ARN (see :meth:`_change`)."""
-        return sm.arn_of(self._change(op, params, name, gone_arn=gone_arn, explain=explain,
-                                      explain_codes=explain_codes))
-
-    def _change(self, op: Operation, params: Mapping[str, Any], name: str, *,
-                gone_arn: str | None = None,
-                explain: Callable[[Exception, InferenceExperiment | None],
-                                  Exception | None] | None = None,
-                explain_codes: Collection[str] = ()) -> Any:
-        """Send a change to experiment ``name``; the answer. A lost answer is recovered by
+        """Send a change to experiment ``name``; its ARN. A lost answer is recovered by
         describing the experiment again (:func:`shadowtest._aws.resend.send`)."""
+        return sm.arn_of(send(self.sagemaker, op, params, name=name,
+                              reread=lambda: self._find(name), now=self._now,
+                              gone_arn=gone_arn, explain=explain,
+                              explain_codes=explain_codes))
+
+    def _change(self, op: Operation, params: Mapping[str, Any], name: str) -> Any:
+        """Send a step of a plan to experiment ``name``; the answer (a lost one recovered,
+        as :meth:`_send` does)."""
         return send(self.sagemaker, op, params, name=name, reread=lambda: self._find(name),
-                    now=self._now, gone_arn=gone_arn, explain=explain,
-                    explain_codes=explain_codes)
+                    now=self._now)
 
     def _stop(
         self,

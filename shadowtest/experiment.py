@@ -217,10 +217,12 @@ def _shadow_mode(data: Mapping[str, Any] | None) -> ShadowModeConfig | None:
     if data is None:
         return None
     shadow = data["ShadowModelVariants"][0]
-    return unchecked(ShadowModeConfig,
-                     source_model_variant_name=_text(data["SourceModelVariantName"]),
-                     shadow_model_variant_name=_text(shadow["ShadowModelVariantName"]),
-                     sampling_percentage=_count(shadow["SamplingPercentage"]))
+    source, name, sampling = (data["SourceModelVariantName"], shadow["ShadowModelVariantName"],
+                              shadow["SamplingPercentage"])
+    if type(source) is not str or type(name) is not str or type(sampling) is not int:
+        raise TypeError("a variant name is not a string, or the sampling not an integer")
+    return unchecked(ShadowModeConfig, source_model_variant_name=source,
+                     shadow_model_variant_name=name, sampling_percentage=sampling)
 
 
 def _data_storage(data: Mapping[str, Any] | None) -> DataStorageConfig | None:
@@ -519,8 +521,11 @@ class InferenceExperiment(_ResponseView):
             data = self._data.get("ShadowModeConfig")
             if data is None:
                 return None
-            return (_text(data["SourceModelVariantName"]),
-                    _text(data["ShadowModelVariants"][0]["ShadowModelVariantName"]))
+            roles = (data["SourceModelVariantName"],
+                     data["ShadowModelVariants"][0]["ShadowModelVariantName"])
+            if type(roles[0]) is not str or type(roles[1]) is not str:
+                raise TypeError("a variant name is not a string")
+            return roles
         except _READ_ERRORS:
             self._malformed("ShadowModeConfig")
 
