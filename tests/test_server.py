@@ -216,6 +216,7 @@ class TestPipelineOverHTTP:
         assert len(over_http.production["ModelLatency"].values) == 60
         comparison = client.compare_predictions("judged")
         assert (comparison.paired, comparison.exact_match_rate) == (20, 1.0)
+        server.fake.athena_fake.polls = 0  # done at the first look: no real pause to poll
         in_athena = client.compare_predictions("judged", engine="athena")  # Athena's JSON 1.1
         assert (in_athena.paired, in_athena.exact_match_rate) == (20, 1.0)
         client.promote("judged")
