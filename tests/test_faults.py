@@ -41,7 +41,10 @@ from shadowtest import (
     UpdateNotAllowedError,
     WaitTimeoutError,
 )
+from shadowtest._aws import cloudwatch as cloudwatch_shapes
+from shadowtest._aws import s3 as s3_shapes
 from shadowtest._aws import sagemaker as responses
+from shadowtest._aws import sns as sns_shapes
 from shadowtest.testing import ExperimentStubber, FakeSageMaker, describe_response, sample_config
 from tests.clocks import FakeClock
 
@@ -909,7 +912,8 @@ def test_describe_response_refuses_a_naive_now() -> None:
 
 # -- 3 (drift). the response shapes are the service model's ----------------------------------
 
-_PY_TYPES = {"string": str, "integer": int, "timestamp": datetime, "boolean": bool}
+_PY_TYPES = {"string": str, "integer": int, "timestamp": datetime, "boolean": bool,
+             "double": float}
 
 
 def _compare(shape: Any, model: Any, path: str) -> list[str]:
@@ -928,7 +932,8 @@ def _compare(shape: Any, model: Any, path: str) -> list[str]:
         if key not in model.members:
             problems.append(f"{path}.{key}: not in the model")
             continue
-        if required != (key in model.required_members):
+        # SENT: optional in the model, but in every real answer (shadowtest requires it)
+        if (required is True) != (key in model.required_members):
             problems.append(f"{path}.{key}: required={required}, the model says otherwise")
         problems += _compare(member, model.members[key], f"{path}.{key}")
     problems += [f"{path}.{key}: required by the model, not read"
@@ -950,4 +955,20 @@ def _compare(shape: Any, model: Any, path: str) -> list[str]:
 ])
 def test_response_shapes_match_the_service_model(shape: Any, operation: str) -> None:
     model = FakeSageMaker().client.meta.service_model.operation_model(operation).output_shape
+    assert _compare(shape, model, operation) == []
+
+
+@pytest.mark.parametrize(("service", "shape", "operation"), [
+    ("sagemaker", responses.LIST_TAGS_RESPONSE, "ListTags"),
+    ("cloudwatch", cloudwatch_shapes.GET_METRIC_DATA_RESPONSE, "GetMetricData"),
+    ("s3", s3_shapes.LIST_OBJECTS_RESPONSE, "ListObjectsV2"),
+    ("sns", sns_shapes.PUBLISH_RESPONSE, "Publish"),
+])
+def test_other_services_shapes_match_their_models(service: str, shape: Any,
+                                                  operation: str) -> None:
+    """The shapes of the other services' answers (what the AWS layer checks) are their
+    models', reduced to what is read; a member marked SENT is optional in the model."""
+    from shadowtest.testing._clients import offline_client
+
+    model = offline_client(service).meta.service_model.operation_model(operation).output_shape
     assert _compare(shape, model, operation) == []

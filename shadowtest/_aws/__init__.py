@@ -21,8 +21,9 @@ Adding a service is one module, ``shadowtest/_aws/<service>.py``, holding only:
 4. small functions over those (``keys(client, bucket, prefix)``) for the callers.
 
 Nothing else changes: calling, translating, paging, transient faults and resends work
-the same for every service. Add the new operations to the shape/drift test in
-``tests/test_faults.py`` and the error table to ``tests/test_errors.py``.
+the same for every service. Add the operations to ``OPERATIONS`` in ``tests/test_aws.py``
+(every error their model declares must be in the table) and their shapes to the drift
+test in ``tests/test_faults.py``.
 """
 
 from shadowtest._aws._core import Operation, Service, call, failure, pages
