@@ -149,6 +149,14 @@ def check_summaries(page: object) -> list[Any]:
     return items
 
 
+def _check_shape(operation: str, shape: Struct) -> Any:
+    def check(response: object) -> None:
+        if find_problem(response, shape) is not None:
+            fail(operation, response, shape)
+
+    return check
+
+
 def _check_arn(operation: str) -> Any:
     def check(response: object) -> None:
         if type(response) is dict and type(response.get("InferenceExperimentArn")) is str:
@@ -156,13 +164,6 @@ def _check_arn(operation: str) -> Any:
         fail(operation, response, ARN_RESPONSE)
 
     return check
-
-
-def _check_tags(page: object) -> None:
-    from shadowtest._aws.shapes import find_problem
-
-    if find_problem(page, LIST_TAGS_RESPONSE) is not None:
-        fail("ListTags", page, LIST_TAGS_RESPONSE)
 
 
 def arn_of(response: Mapping[str, Any]) -> str:
@@ -194,7 +195,8 @@ DESCRIBE: Final = Operation(SAGEMAKER, "DescribeInferenceExperiment",
 LIST: Final = Operation(SAGEMAKER, "ListInferenceExperiments", "list_inference_experiments",
                         "list", check=check_summaries, token="NextToken")
 LIST_TAGS: Final = Operation(SAGEMAKER, "ListTags", "list_tags", "list_tags",
-                             check=_check_tags, token="NextToken")
+                             check=_check_shape("ListTags", LIST_TAGS_RESPONSE),
+                             token="NextToken")
 # -- what preflight reads of the account: the endpoint a config names, its config, the
 # models. These operations model no error: a missing resource is a ValidationException
 # "Could not find ...", which stays the ClientError botocore raised. The shapes are the
@@ -243,14 +245,6 @@ MODEL_RESPONSE: Final[Struct] = (
     ("CreationTime", True, datetime),
     ("ModelArn", True, str),
 )
-
-
-def _check_shape(operation: str, shape: Struct) -> Any:
-    def check(response: object) -> None:
-        if find_problem(response, shape) is not None:
-            fail(operation, response, shape)
-
-    return check
 
 
 DESCRIBE_ENDPOINT: Final = Operation(SAGEMAKER, "DescribeEndpoint", "describe_endpoint",
