@@ -175,3 +175,35 @@ def test_expect_update_that_changes_nothing_expects_no_call() -> None:
         assert stub.pending() == ["DescribeInferenceExperiment"]
         arn = stub.experiment_client().update(config.name, schedule=unchanged)
     assert arn.endswith(":inference-experiment/churn-shadow")
+
+
+class TestOfflineClients:
+    def test_offline_clients_share_one_class_and_nothing_else(self) -> None:
+        """Offline clients of a service are built from one class, but each keeps its own
+        event hooks, so a fake or stubber on one never answers another."""
+        from shadowtest.testing._clients import offline_client
+
+        a, b = offline_client("sagemaker"), offline_client("sagemaker")
+        assert type(a) is type(b)
+        assert a.meta.events is not b.meta.events
+        seen: list[str] = []
+        a.meta.events.register("before-call.sagemaker.*",
+                               lambda model, **_: seen.append(model.name))
+        from botocore.stub import Stubber
+
+        with Stubber(b) as stubber:
+            stubber.add_response("list_inference_experiments", {"InferenceExperiments": []})
+            b.list_inference_experiments()
+        assert seen == []
+
+    def test_other_clients_are_built_as_botocore_builds_them(self) -> None:
+        """A client made outside the offline helpers gets a class of its own."""
+        import botocore.session
+
+        from shadowtest.testing._clients import offline_client
+
+        offline = offline_client("sagemaker")
+        own = botocore.session.Session().create_client(
+            "sagemaker", region_name="us-east-1", aws_access_key_id="x",
+            aws_secret_access_key="y")
+        assert type(own) is not type(offline)
