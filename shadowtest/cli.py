@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from shadowtest.status import StatusName
     from shadowtest.watch import Look, WatchResult
 
-__all__ = ["EXIT_FAIL", "EXIT_INCONCLUSIVE", "EXIT_INTERRUPTED", "EXIT_MARGINAL",
-           "EXIT_NO_DATA", "EXIT_OK", "EXIT_SERVICE", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_FAIL", "EXIT_INCONCLUSIVE", "EXIT_INTERRUPTED",
+           "EXIT_MARGINAL", "EXIT_NO_DATA", "EXIT_OK", "EXIT_SERVICE", "EXIT_USAGE", "main"]
 
 EXIT_OK: Final = 0
 EXIT_FAIL: Final = 1
@@ -57,6 +57,7 @@ EXIT_NO_DATA: Final = 4
 EXIT_SERVICE: Final = 5
 EXIT_INCONCLUSIVE: Final = 6
 EXIT_INTERRUPTED: Final = 130  # a shell's code for a command ended by Ctrl-C
+EXIT_BROKEN_PIPE: Final = 141  # a shell's code for a command whose reader went away
 _PROG: Final = "shadowtest"
 _STATUSES: Final = ("Creating", "Created", "Updating", "Starting", "Running", "Stopping",
                     "Completed", "Cancelled")
@@ -205,9 +206,26 @@ def main(argv: Sequence[str] | None = None, *, client: ExperimentClient | None =
     except KeyboardInterrupt:
         cli.problem(None, "interrupted")
         code = 130
+    except BrokenPipeError:
+        # the reader went away (`shadowtest list | head`): stop quietly, as a shell
+        # command killed by SIGPIPE does, instead of a traceback
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     if code != EXIT_OK:
         cli.print_failure(code)
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit does not fail on
+    the closed pipe again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (a test's capture)
+        pass
 
 
 class _Cli:
@@ -255,7 +273,12 @@ class _Cli:
 
     def fail(self, source: str | None, error: BaseException) -> _Failed:
         """Print ``error`` as ``SOURCE: path: message`` lines; the exit code to leave with."""
-        from shadowtest.errors import ConfigValidationError, ServiceError, ShadowTestError
+        from shadowtest.errors import (
+            ApplyIncompleteError,
+            ConfigValidationError,
+            ServiceError,
+            ShadowTestError,
+        )
 
         if isinstance(error, ConfigValidationError):
             for problem in error.errors:
@@ -276,7 +299,9 @@ class _Cli:
             path = next((f for f in fields if isinstance(f, str) and line.startswith(f + ": ")),
                         "")
             self.problem(source, line[len(path) + 2:] if path else line, path)
-        if isinstance(error, ServiceError) or _from_botocore(error):
+        # an apply that stopped half-way exits as the step that failed would have
+        cause = error.__cause__ if isinstance(error, ApplyIncompleteError) else error
+        if isinstance(cause, ServiceError) or (cause is not None and _from_botocore(cause)):
             return _Failed(EXIT_SERVICE)
         if isinstance(error, (ShadowTestError, OSError, ImportError, ValueError)):
             return _Failed(EXIT_FAIL)

@@ -376,6 +376,41 @@ class TestPlanApply:
         assert mutating(fake) == ["CreateInferenceExperiment", "StartInferenceExperiment"]
 
 
+    def test_an_apply_stopped_half_way_by_the_service_exits_as_a_service_error(
+            self, tmp_path: Path, capsys: Capture, fake: FakeSageMaker,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        """An update carried out, then a start the service refused: exit 5 (the service),
+        not 1, and the message says what was done."""
+        import time
+
+        monkeypatch.setattr(time, "sleep", lambda seconds: None)
+        fake.seed(sample_config(), status=ExperimentStatus.CREATED)
+        schedule = fake.describe(NAME)["Schedule"]
+        path = write(tmp_path, sample_config(description="new", schedule=(
+            InferenceExperimentSchedule(start_time=schedule["StartTime"],
+                                        end_time=schedule["EndTime"]))))
+        fake.fail_next("StartInferenceExperiment", "ValidationException",
+                       "The endpoint is being updated")
+        assert run(fake, "apply", path, "--start") == 5
+        assert "was updated; starting it failed" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(
+        fake: FakeSageMaker, monkeypatch: pytest.MonkeyPatch,
+        capsys: Capture) -> None:
+    """`shadowtest list | head`: the pipe closes under the command; it stops with a
+    shell's SIGPIPE code and no traceback."""
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    fake.seed(sample_config())
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(["list"], client=fake.experiment_client()) == 141
+    assert capsys.readouterr().err == ""
+
+
 class TestReadCommands:
     def test_describe_list_wait_promote_conclude(self, capsys: Capture,
                                                  fake: FakeSageMaker) -> None:
