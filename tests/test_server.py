@@ -533,3 +533,53 @@ def test_the_readmes_rehearsal_is_the_script_ci_runs() -> None:
     assert lines
     assert [line for line in lines if line not in script] == []
     assert "examples/rehearsal/rehearse.sh" in (root / ".ci" / "run").read_text()
+
+
+def test_sigterm_while_a_connection_is_being_accepted_still_stops_the_server(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The signal can arrive while the main thread hands a connection to its thread
+    (under load the client has its answer before ``Thread.start`` returns); the server
+    stops all the same, it does not swallow the signal and serve on."""
+    import os
+    import socket
+
+    from shadowtest.testing.server import _app
+    from shadowtest.testing.server.__main__ import run
+
+    servers: list[Any] = []
+    real_init = _app.LocalServer.__init__
+    real_process = _app._HTTPServer.process_request
+
+    def remember(self: Any, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        servers.append(self)
+
+    def signalled(self: Any, request: Any, address: Any) -> None:
+        real_process(self, request, address)
+        os.kill(os.getpid(), signal.SIGTERM)  # lands here, inside the accept
+
+    monkeypatch.setattr(_app.LocalServer, "__init__", remember)
+    monkeypatch.setattr(_app._HTTPServer, "process_request", signalled)
+    port = _free_port()
+    returned = threading.Event()
+    rescued: list[bool] = []
+
+    def client() -> None:
+        for _ in range(500):  # a connection is enough: accepting it is where the signal lands
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                break
+            time.sleep(0.01)
+        if not returned.wait(5) and servers:  # swallowed: end the test rather than hang
+            rescued.append(True)
+            servers[0]._http.shutdown()
+
+    worker = threading.Thread(target=client, daemon=True)
+    worker.start()
+    code = run(["--port", str(port)])
+    returned.set()
+    worker.join(10)
+    assert not rescued, "SIGTERM was swallowed; the server served on"
+    assert code == 0
+    assert "stopped" in capsys.readouterr().err

@@ -12,8 +12,12 @@ if TYPE_CHECKING:
     from types import FrameType
 
 
-class _Stop(Exception):
-    """SIGTERM arrived: leave serve_forever and close."""
+class _Stop(BaseException):
+    """SIGTERM arrived: leave serve_forever and close.
+
+    A BaseException, like KeyboardInterrupt: the signal can land while the server is
+    handing a new connection to its thread, where socketserver catches every Exception
+    (reports it and serves on), so an Exception would leave the server running."""
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
