@@ -327,12 +327,15 @@ class FrozenMap(Mapping[K, V]):
 
     # the dict's own views: read-only, and iterated in C (Mapping's mixins iterate in Python)
     def keys(self) -> KeysView[K]:
+        """The keys, as a read-only view."""
         return self._data.keys()
 
     def values(self) -> ValuesView[V]:
+        """The values, as a read-only view."""
         return self._data.values()
 
     def items(self) -> ItemsView[K, V]:
+        """The ``(key, value)`` pairs, as a read-only view."""
         return self._data.items()
 
     def __hash__(self) -> int:

@@ -481,6 +481,7 @@ class Look:
 
     @property
     def verdict(self) -> Verdict:
+        """The verdict of this look's judgement."""
         return self.judgement.verdict
 
 

@@ -110,14 +110,17 @@ class ContrastEvidence:
 
     @property
     def estimate(self) -> float | None:
+        """The point estimate of the change (see :class:`Evidence`)."""
         return self._change(self.sa / self.sb) if self.sb else None
 
     def interval(self, alpha: float) -> tuple[float, float]:
+        """``(low, high)`` at level ``1 - alpha``, valid at every look (see :class:`Evidence`)."""
         low, high = contrast_interval(self.sa, self.sb, self.saa, self.sab, self.sbb, self.n,
                                       alpha=alpha, n_opt=self.n_opt, alpha_opt=self.alpha_opt)
         return self._change(low), self._change(high)
 
     def p_value(self, change: float) -> float:
+        """The anytime-valid p-value of the true change being ``change``."""
         theta = self._theta(change)
         if math.isinf(theta):
             return 0.0
@@ -125,6 +128,7 @@ class ContrastEvidence:
                                 n_opt=self.n_opt, alpha_opt=self.alpha_opt)
 
     def scaled(self, factor: float) -> ContrastEvidence:
+        """The same data as if ``factor`` times as much had been seen."""
         return attrs.evolve(self, sa=self.sa * factor, sb=self.sb * factor,
                             saa=self.saa * factor, sab=self.sab * factor,
                             sbb=self.sbb * factor, n=self.n * factor)
@@ -146,6 +150,7 @@ class RateEvidence:
 
     @property
     def estimate(self) -> float | None:
+        """The point estimate of the change (see :class:`Evidence`)."""
         if self.n_s <= 0 or self.n_p <= 0:
             return None
         rate_s, rate_p = self.x_s / self.n_s, self.x_p / self.n_p
@@ -154,6 +159,7 @@ class RateEvidence:
         return rate_s / rate_p - 1 if rate_p else (math.inf if rate_s else 0.0)
 
     def interval(self, alpha: float) -> tuple[float, float]:
+        """``(low, high)`` at level ``1 - alpha``, valid at every look (see :class:`Evidence`)."""
         if self.form == "difference":
             return rate_difference_interval(self.x_s, self.n_s, self.x_p, self.n_p,
                                             alpha=alpha, resolution=self.resolution)
@@ -162,11 +168,13 @@ class RateEvidence:
         return low - 1.0, high - 1.0
 
     def p_value(self, change: float) -> float:
+        """The anytime-valid p-value of the true change being ``change``."""
         return rate_difference_p_value(self.x_s, self.n_s, self.x_p, self.n_p, change,
                                        resolution=self.resolution,
                                        ratio=self.form == "ratio")
 
     def scaled(self, factor: float) -> RateEvidence:
+        """The same data as if ``factor`` times as much had been seen."""
         return attrs.evolve(self, x_s=self.x_s * factor, n_s=self.n_s * factor,
                             x_p=self.x_p * factor, n_p=self.n_p * factor)
 
@@ -182,15 +190,19 @@ class SingleRateEvidence:
 
     @property
     def estimate(self) -> float | None:
+        """The point estimate of the change (see :class:`Evidence`)."""
         return self.x / self.n if self.n > 0 else None
 
     def interval(self, alpha: float) -> tuple[float, float]:
+        """``(low, high)`` at level ``1 - alpha``, valid at every look (see :class:`Evidence`)."""
         return rate_interval(self.x, self.n, alpha=alpha, resolution=self.resolution)
 
     def p_value(self, change: float) -> float:
+        """The anytime-valid p-value of the true change being ``change``."""
         return rate_p_value(self.x, self.n, change, resolution=self.resolution)
 
     def scaled(self, factor: float) -> SingleRateEvidence:
+        """The same data as if ``factor`` times as much had been seen."""
         return attrs.evolve(self, x=self.x * factor, n=self.n * factor)
 
 
