@@ -1070,6 +1070,19 @@ class TestInspection:
         with pytest.raises(ValueError, match="Paused"):
             fake.seed(sample_config(name="other"), status="Paused")  # type: ignore[arg-type]
 
+    def test_seed_sets_the_status_reason_of_a_cancelled_experiment(
+        self, fake: FakeSageMaker
+    ) -> None:
+        """A Cancelled experiment seeded with the service's reason describes with it, as
+        the service would say why it cancelled one; a reason that is not text is refused."""
+        reason = "Endpoint churn uses a serverless config, not supported for shadow tests."
+        fake.seed(sample_config(), status="Cancelled", status_reason=reason)
+        described = fake.client.describe_inference_experiment(Name="churn-shadow")
+        assert described["Status"] == "Cancelled"
+        assert described["StatusReason"] == reason
+        with pytest.raises(TypeError, match="status_reason"):
+            fake.seed(sample_config(name="other"), status_reason=3)  # type: ignore[arg-type]
+
     def test_repr_says_where_the_fake_is(self, fake: FakeSageMaker) -> None:
         """repr shows region, clock and experiment count."""
         create(fake)

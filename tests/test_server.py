@@ -583,3 +583,21 @@ def test_sigterm_while_a_connection_is_being_accepted_still_stops_the_server(
     assert not rescued, "SIGTERM was swallowed; the server served on"
     assert code == 0
     assert "stopped" in capsys.readouterr().err
+
+
+def test_a_seeded_experiment_can_carry_the_reason_it_was_cancelled() -> None:
+    """A seed document gives a Cancelled experiment its StatusReason, so a CI script can
+    rehearse what it does with a cancelled shadow test; a reason that is not text is a
+    seed error naming the entry."""
+    from shadowtest.testing import FakeSageMaker
+    from shadowtest.testing.server._seed import SeedError, apply_seed
+
+    fake = FakeSageMaker()
+    config = json.loads(sample_config().to_json())
+    apply_seed(fake, {"experiments": [{"config": config, "status": "Cancelled",
+                                       "status_reason": "Access denied to the endpoint."}]})
+    described = fake.client.describe_inference_experiment(Name="churn-shadow")
+    assert (described["Status"], described["StatusReason"]) == (
+        "Cancelled", "Access denied to the endpoint.")
+    with pytest.raises(SeedError, match=r"experiments\[0\].status_reason"):
+        apply_seed(FakeSageMaker(), {"experiments": [{"config": config, "status_reason": 1}]})

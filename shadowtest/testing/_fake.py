@@ -613,10 +613,13 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
         config: InferenceExperimentConfig | Mapping[str, object],
         *,
         status: ExperimentStatus | StatusName = S.RUNNING,
+        status_reason: str | None = None,
     ) -> str:
         """Put an experiment straight into ``status`` (no call recorded); returns its ARN.
 
-        ``config`` is an :class:`InferenceExperimentConfig` or create parameters.
+        ``config`` is an :class:`InferenceExperimentConfig` or create parameters;
+        ``status_reason`` is the describe's ``StatusReason`` (how the service says why an
+        experiment was Cancelled, for rehearsing what your code does with it).
         The schedule defaults as on create; a Created experiment whose start is not in
         the future is moved to start :data:`SEEDED_START_DELAY` from now, keeping its
         duration. A seeded Updating returns to Running; a seeded Stopping ends Completed
@@ -626,10 +629,13 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
         if not isinstance(config, InferenceExperimentConfig):
             config = InferenceExperimentConfig.from_boto3(config)
         wanted = S(status)
+        if status_reason is not None and not isinstance(status_reason, str):
+            raise TypeError(f"status_reason must be a string, got {status_reason!r}")
         with self.lock:
-            return self._seed(config, wanted)
+            return self._seed(config, wanted, status_reason)
 
-    def _seed(self, config: InferenceExperimentConfig, wanted: ExperimentStatus) -> str:
+    def _seed(self, config: InferenceExperimentConfig, wanted: ExperimentStatus,
+              status_reason: str | None = None) -> str:
         if config.name in self._experiments:
             raise ValueError(f"an inference experiment called {config.name!r} exists already")
         params: dict[str, Any] = dict(config.to_boto3())
@@ -638,6 +644,8 @@ class FakeSageMaker(FakeService["SageMakerClient"]):
             shift = self.now + SEEDED_START_DELAY - start
             start, end = start + shift, end + shift
         exp = self._add(params, wanted, start, end)
+        if status_reason is not None:
+            exp.reason = status_reason
         if wanted is S.STOPPING:
             exp.stop = {"ModelVariantActions": {}, "DesiredState": S.COMPLETED.value}
         if wanted in TERMINAL:

@@ -171,15 +171,17 @@ def _seconds(value: object, where: str) -> float:
 
 def _experiment(fake: FakeSageMaker, entry: Mapping[str, Any], where: str) -> str:
     """A seeded experiment: ``config`` (the create-inference-experiment JSON), ``status``
-    (default Running) and ``running_for`` (seconds since it started; Running only)."""
-    options = _options(entry, {"status": str, "running_for": float}, where,
-                       required=("config",))
+    (default Running), ``status_reason`` (the describe's StatusReason) and ``running_for``
+    (seconds since it started; Running only)."""
+    options = _options(entry, {"status": str, "status_reason": str, "running_for": float},
+                       where, required=("config",))
     try:
         config = InferenceExperimentConfig.from_json(json.dumps(entry["config"]))
     except ConfigValidationError as error:
         raise SeedError(f"{where}.config: " + "; ".join(str(p) for p in error.errors)) from None
     status = options.get("status", "Running")
-    arn = str(_run(where, fake.seed, config, status=status))
+    arn = str(_run(where, fake.seed, config, status=status,
+                   status_reason=options.get("status_reason")))
     if "running_for" in options:
         if status != "Running":
             raise SeedError(f"{where}.running_for: only a Running experiment has run")
