@@ -31,6 +31,7 @@ botocore's instance-type list only.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import TYPE_CHECKING, Any, Final, Literal, TextIO, cast
 
@@ -199,6 +200,12 @@ def main(argv: Sequence[str] | None = None, *, client: ExperimentClient | None =
     except SystemExit as exit:  # --help (0) or a usage error (2), already printed
         return exit.code if isinstance(exit.code, int) else EXIT_USAGE
     cli = _Cli(args, client, sys.stdout, sys.stderr)
+    # The library's warnings become the run's own problem lines. Without a handler on the
+    # "shadowtest" logger, logging's last-resort handler would print each one to stderr
+    # as well (apply's preflight warnings appeared twice).
+    logger = logging.getLogger("shadowtest")
+    handler = _WarningLines(cli)
+    logger.addHandler(handler)
     try:
         code = cli.run()
     except _Failed as failed:
@@ -211,9 +218,32 @@ def main(argv: Sequence[str] | None = None, *, client: ExperimentClient | None =
         # command killed by SIGPIPE does, instead of a traceback
         _silence_stdout()
         return EXIT_BROKEN_PIPE
+    finally:
+        logger.removeHandler(handler)
     if code != EXIT_OK:
         cli.print_failure(code)
     return code
+
+
+class _WarningLines(logging.Handler):
+    """The library's log records of level WARNING and above during one run, each printed
+    once as a ``shadowtest: warning: ...`` problem line (kept for the --json document).
+    A preflight finding that apply logs is left out: the run printed it already, with
+    its file, from ``on_preflight``."""
+
+    def __init__(self, cli: _Cli) -> None:
+        super().__init__(logging.WARNING)
+        self.cli = cli
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "shadowtest_finding", None) is not None:
+            return
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: logging's own report, not a crash
+            self.handleError(record)
+            return
+        self.cli.problem(None, f"warning: {message}")
 
 
 def _silence_stdout() -> None:

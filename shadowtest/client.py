@@ -379,8 +379,10 @@ class ExperimentClient:
         if on_preflight is not None:
             on_preflight(result)
         for finding in result.warnings:
+            # the finding rides along, so a handler that showed on_preflight's findings
+            # (the CLI) can tell this record from other warnings
             log.warning("preflight of inference experiment %r: %s: %s", config.name,
-                        finding.check, finding.message)
+                        finding.check, finding.message, extra={"shadowtest_finding": finding})
         if not result.ok:
             raise preflight_error(result)
 

@@ -395,6 +395,54 @@ class TestPlanApply:
         assert "was updated; starting it failed" in capsys.readouterr().err
 
 
+class TestLibraryWarnings:
+    """The library logs warnings on the "shadowtest" logger; a console run has no logging
+    configured, where logging's last-resort handler would print each to stderr too."""
+
+    @staticmethod
+    def unconfigure_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+        """No handler on the root logger, as in a console run (pytest puts its capture
+        handlers there as each test's call begins, so this runs in the test's body)."""
+        import logging
+
+        monkeypatch.setattr(logging.getLogger(), "handlers", [])
+
+    def test_apply_prints_each_preflight_warning_once(
+            self, tmp_path: Path, capsys: Capture, fake: FakeSageMaker,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        path = write(tmp_path, sample_config())
+        self.unconfigure_logging(monkeypatch)
+        assert run(fake, "apply", path) == 0
+        err = capsys.readouterr().err
+        # this fake knows no endpoint: 2 model checks and the endpoint check could not
+        # run; the config samples 50 % and captures nothing
+        assert sorted(line.split(": ")[2] for line in err.splitlines()) == [
+            "data-capture", "endpoint", "model", "model", "sampling"]
+        assert all(line.startswith(f"{path}: warning: ") for line in err.splitlines())
+
+    def test_any_other_warning_is_one_problem_line(
+            self, capsys: Capture, fake: FakeSageMaker,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        import logging
+
+        self.unconfigure_logging(monkeypatch)
+        fake.seed(sample_config())
+        client = fake.experiment_client()
+        describe = client.describe
+
+        def warned(name: str) -> shadowtest.InferenceExperiment:
+            logging.getLogger("shadowtest").warning("watch %r: a transient fault", name)
+            return describe(name)
+
+        client.describe = warned  # type: ignore[method-assign]
+        assert main(["--json", "describe", NAME], client=client) == 0
+        out, err = capsys.readouterr()
+        assert err == f"shadowtest: warning: watch {NAME!r}: a transient fault\n"
+        assert json.loads(out)["problems"] == [
+            {"file": None, "path": "", "message": f"warning: watch {NAME!r}: a transient fault"}]
+        assert logging.getLogger("shadowtest").handlers == []  # the run's own, removed
+
+
 def test_a_reader_that_goes_away_ends_the_command_quietly(
         fake: FakeSageMaker, monkeypatch: pytest.MonkeyPatch,
         capsys: Capture) -> None:
