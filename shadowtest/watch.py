@@ -347,6 +347,9 @@ def decide(
         sampling = _sampling(experiment)
         at = ramp_position(sampling, ramp)
         if at is None:
+            if held is not None and held == sampling:
+                return Decision("look", f"the ramp's first step ({ramp[0]} %) was refused: "
+                                        f"staying at {sampling} %")
             return Decision("raise", f"the ramp starts at {ramp[0]} % (the sampling was "
                                      f"{sampling} %)", ramp[0])
         passed_here = critical_gates_pass(step_judgement)
@@ -657,8 +660,10 @@ class WatchIO:
     on_fault: Callable[[str], object] | None = None
 
 
-class _Interrupted(Exception):
-    """SIGTERM or Ctrl-C, raised where it is safe to stop (never inside an action)."""
+class _Interrupted(BaseException):
+    """SIGTERM or Ctrl-C, raised where it is safe to stop (never inside an action). A
+    BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way (a
+    notification's, the AWS layer's) takes it for a failure and carries on."""
 
 
 class _OutOfTime(Exception):
@@ -733,6 +738,9 @@ def run_watch(options: WatchOptions, io: WatchIO) -> WatchResult:
     previous: str | None = None
     held: int | None = None
     checked = False
+    # the stop this watch made, once made: a signal landing after it (during its report or
+    # on_look) still ends the watch as "acted", never as if nothing had been done
+    acted: tuple[InferenceExperiment, Action] | None = None
 
     def retrying(call: Callable[[], T], *, retries: float = math.inf) -> T:
         """``call()``, a transient fault retried with wait()'s capped, jittered backoff
@@ -832,6 +840,8 @@ def run_watch(options: WatchOptions, io: WatchIO) -> WatchResult:
                                        tell)
                         if outcome == "held":
                             held = _sampling(current)
+                        elif outcome is not None:
+                            acted = outcome
                     if io.on_look is not None:
                         upcoming = None if decision.step in ("conclude", "cancel", "promote",
                                                              "return") else now + options.every
@@ -851,10 +861,11 @@ def run_watch(options: WatchOptions, io: WatchIO) -> WatchResult:
                 if next_look > deadline:
                     return result("timeout")
                 io.sleep(next_look - now_clock)
-        except _Interrupted:
+        except (_Interrupted, KeyboardInterrupt):  # (KeyboardInterrupt: no handler set)
+            if acted is not None:
+                experiment = acted[0]
+                return result("acted", acted[1])
             log.info("watch %r: interrupted between actions", name)
-            return result("interrupted")
-        except KeyboardInterrupt:  # outside the main thread's handler (e.g. no handler set)
             return result("interrupted")
         except _OutOfTime as error:
             log.warning("watch %r: timed out retrying a transient fault (%s)", name,
@@ -889,13 +900,14 @@ def _act(options: WatchOptions, io: WatchIO, signals: _Signals,
                 tell(f"{name}: raising the sampling {old} % -> {new} % was refused: "
                      f"{_plain(error)}; staying at {old} % (not retried)")
                 return "held"
-        raises.append((now, old if old is not None else 0, new))
-        tell(f"{name}: sampling {old} % -> {new} %\nwhy: {decision.why}")
+            # the report is part of the action: a signal now waits for it to be sent
+            raises.append((now, old if old is not None else 0, new))
+            tell(f"{name}: sampling {old} % -> {new} %\nwhy: {decision.why}")
         return None
     action, done = _stop_words(decision.step, current)
     with signals.action():
         io.stop(current, decision.step, f"{_REASON_PREFIX}: {decision.why}"[:1024])
-    tell(action_message(name, decision, done))
+        tell(action_message(name, decision, done))
     return current, action
 
 

@@ -614,3 +614,66 @@ def test_a_refused_raise_is_reported_once_and_not_retried() -> None:
     assert refused[0].startswith("churn-shadow: raising the sampling 10 % -> 50 % was refused")
     assert result.raises == ()
     assert result.ended == "timeout"
+
+
+def test_a_refused_first_ramp_step_is_reported_once_and_not_retried() -> None:
+    """The update setting the ramp's first step (the sampling was off the ramp) is refused:
+    one message, no second update at the next looks."""
+    from shadowtest import ExperimentConflictError
+
+    class Refusing(Script):
+        def set_sampling(self, current: InferenceExperiment, percentage: int) -> None:
+            self.calls.append(f"sampling {percentage}")
+            raise ExperimentConflictError("someone else is updating it", name="churn-shadow",
+                                          operation="UpdateInferenceExperiment",
+                                          code="ConflictException")
+
+    script = Refusing([NO_DATA] * 20, sampling=5)
+    result = run_watch(options(ramp=(10, 50, 100), every=timedelta(minutes=15),
+                               timeout=timedelta(hours=1)), script.io())
+    assert [c for c in script.calls if c.startswith("sampling")] == ["sampling 10"]
+    assert len([m for m in result.messages if "refused" in m]) == 1
+    assert len(result.looks) == 5
+    assert result.ended == "timeout"
+
+
+class TestSignalsAroundActions:
+    """A signal ends the watch between actions, and its result says what was done."""
+
+    @staticmethod
+    def kill() -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def test_a_signal_after_the_stop_still_reports_the_action(self) -> None:
+        """SIGTERM while on_look shows the look that concluded: the experiment was stopped,
+        so the result is 'acted', 'concluded' (not 'interrupted' as if nothing was done)."""
+        script = Script([FAIL])
+        io = attrs.evolve(script.io(), on_look=lambda look: self.kill())
+        result = run_watch(options(), io)
+        assert script.calls[-1] == "stop conclude"
+        assert (result.action, result.ended) == ("concluded", "acted")
+        assert result.experiment is not None
+
+    def test_the_actions_message_is_sent_whole_before_a_signal_ends_it(self) -> None:
+        sent: list[str] = []
+
+        def publish(message: str) -> None:
+            if message.startswith("churn-shadow: stopped"):
+                self.kill()  # lands while the action's report is being sent
+            sent.append(message)
+
+        script = Script([FAIL])
+        result = run_watch(options(), attrs.evolve(script.io(), publish=publish))
+        assert (result.action, result.ended) == ("concluded", "acted")
+        assert sent[-1].startswith("churn-shadow: stopped (Completed)")
+
+    def test_a_signal_during_a_verdict_message_ends_it_before_any_action(self) -> None:
+        """SIGTERM while the FAIL's verdict message is being sent: not swallowed as a failed
+        notification; the watch ends there, and starts no stop after it."""
+        def publish(message: str) -> None:
+            self.kill()
+
+        script = Script([FAIL])
+        result = run_watch(options(), attrs.evolve(script.io(), publish=publish))
+        assert (result.action, result.ended) == (None, "interrupted")
+        assert not [c for c in script.calls if c.startswith("stop")]
