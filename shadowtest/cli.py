@@ -23,7 +23,7 @@ Exit codes (a CI step can branch on them):
 Problems go to stderr, one per line, as ``FILE: path: message`` (``shadowtest:``
 stands in for FILE when no file is involved, as for a missing region or credentials).
 With ``--json``, stdout holds one JSON document, with every problem printed under
-``"problems"``. ``--endpoint-url URL`` sends every request there instead of AWS.
+``"problems"`` (a usage error too). ``--version`` prints the version. ``--endpoint-url URL`` sends every request there instead of AWS.
 ``--help`` and ``validate`` do not import boto3; ``validate`` reads the installed
 botocore's instance-type list only.
 """
@@ -33,7 +33,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import TYPE_CHECKING, Any, Final, Literal, TextIO, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, TextIO, cast
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
@@ -72,10 +72,31 @@ class _Failed(Exception):
         self.code = code
 
 
+class _UsageError(SystemExit):
+    """A usage error argparse printed already (exit code 2), with its message kept for the
+    --json document."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(EXIT_USAGE)
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser; a usage error keeps its message (argparse only prints it)."""
+
+    def error(self, message: str) -> NoReturn:
+        try:
+            super().error(message)  # prints the usage and the message, then exits 2
+        except SystemExit:
+            raise _UsageError(message) from None
+
+
 def _parser() -> argparse.ArgumentParser:
+    from shadowtest._version import __version__
+
     # Options shared by every subcommand, so they may come before or after it; SUPPRESS
     # keeps a subcommand's default from overwriting a value given before it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--region", default=argparse.SUPPRESS,
                         help="AWS region (default: the AWS configuration's)")
     common.add_argument("--profile", default=argparse.SUPPRESS,
@@ -88,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="print one JSON document to stdout instead of text, holding "
                              "every problem printed to stderr under \"problems\"")
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=_PROG, parents=[common],
         description="Plan, apply and watch SageMaker shadow tests (inference experiments) "
                     "from request files in the `aws sagemaker create-inference-experiment "
@@ -96,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 success/PASS, 1 invalid config, refused operation or FAIL, "
                "2 usage, 3 MARGINAL, 4 NO_DATA, 5 service or credentials error, "
                "6 INCONCLUSIVE, 130 interrupted")
+    parser.add_argument("--version", action="version", version=f"{_PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
@@ -197,7 +219,15 @@ def main(argv: Sequence[str] | None = None, *, client: ExperimentClient | None =
     """
     try:
         args = _parser().parse_args(argv)
-    except SystemExit as exit:  # --help (0) or a usage error (2), already printed
+    except _UsageError as usage:  # printed already; with --json, stdout holds it too
+        if "--json" in _options(sys.argv[1:] if argv is None else argv):
+            import json
+
+            problem = {"file": None, "path": "", "message": usage.message}
+            print(json.dumps({"exit_code": EXIT_USAGE, "problems": [problem]}, indent=2,
+                             ensure_ascii=False), file=sys.stdout, flush=True)
+        return EXIT_USAGE
+    except SystemExit as exit:  # --help or --version (0), already printed
         return exit.code if isinstance(exit.code, int) else EXIT_USAGE
     cli = _Cli(args, client, sys.stdout, sys.stderr)
     # The library's warnings become the run's own problem lines. Without a handler on the
@@ -223,6 +253,11 @@ def main(argv: Sequence[str] | None = None, *, client: ExperimentClient | None =
     if code != EXIT_OK:
         cli.print_failure(code)
     return code
+
+
+def _options(argv: Sequence[str]) -> Sequence[str]:
+    """The words of a command line before ``--`` (after it, every word is an argument)."""
+    return argv[:list(argv).index("--")] if "--" in argv else argv
 
 
 class _WarningLines(logging.Handler):
@@ -658,6 +693,9 @@ def _setup_problem(error: BaseException) -> str | None:
     """What a botocore error about the AWS setup (region, credentials, the endpoint) says
     to do, or ``None`` for any other error. Recognised by class name, so nothing imports
     botocore to tell."""
+    endpoint = _bad_endpoint(error)
+    if endpoint is not None:
+        return endpoint
     if not _from_botocore(error):
         return None
     name = type(error).__name__
@@ -674,6 +712,26 @@ def _setup_problem(error: BaseException) -> str | None:
     if name in ("EndpointConnectionError", "ConnectTimeoutError"):
         return f"cannot reach the service: {error}"
     return None
+
+
+_INVALID_ENDPOINT: Final = "Invalid endpoint: "  # botocore's ValueError making a client
+
+
+def _bad_endpoint(error: BaseException) -> str | None:
+    """What to do when boto3's configuration gives an endpoint URL that is not one (botocore
+    raises a bare ValueError), naming the variable that holds it."""
+    text = str(error)
+    if not (isinstance(error, ValueError) and text.startswith(_INVALID_ENDPOINT)):
+        return None
+    import os
+
+    value = text[len(_INVALID_ENDPOINT):]
+    names = sorted(key for key, held in os.environ.items()
+                   if key.startswith("AWS_ENDPOINT_URL") and held == value)
+    where = (" and ".join(names) if names else
+             "endpoint_url in the AWS config file (or AWS_ENDPOINT_URL_<SERVICE>)")
+    return (f"{where} is {value!r}, which is not a URL: set an http:// or https:// URL "
+            "(e.g. http://127.0.0.1:5000), or remove it to reach AWS")
 
 
 def _from_botocore(error: BaseException) -> bool:

@@ -240,6 +240,44 @@ class TestUsage:
         assert json.loads(out) == {"exit_code": 5, "problems": [
             {"file": None, "path": "", "message": err.removeprefix("shadowtest: ").rstrip()}]}
 
+    def test_version(self, capsys: Capture) -> None:
+        assert main(["--version"]) == 0
+        assert capsys.readouterr().out == f"shadowtest {shadowtest.__version__}\n"
+
+    @pytest.mark.parametrize(("argv", "message"), [
+        (["--json", "apply"], "the following arguments are required: FILE"),
+        (["list", "--json", "--status", "Sleeping"], "argument --status: invalid choice: "
+         "'Sleeping' (choose from 'Creating', 'Created', 'Updating', 'Starting', 'Running', "
+         "'Stopping', 'Completed', 'Cancelled')"),
+        (["--json"], "the following arguments are required: COMMAND"),
+    ])
+    def test_a_json_usage_error_is_a_json_document(self, argv: list[str], message: str,
+                                                   capsys: Capture) -> None:
+        """As every other --json failure: stdout holds the exit code and the problem; the
+        usage stays on stderr."""
+        assert main(argv) == 2
+        out, err = capsys.readouterr()
+        assert json.loads(out) == {"exit_code": 2, "problems": [
+            {"file": None, "path": "", "message": message}]}
+        assert err.startswith("usage: shadowtest")
+        assert err.endswith(f"error: {message}\n")
+
+    def test_json_after_double_dash_is_an_argument(self, capsys: Capture) -> None:
+        assert main(["describe", "--", "--json", "x"]) == 2
+        assert capsys.readouterr().out == ""
+
+    @pytest.mark.usefixtures("warm_sessions")
+    @pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"])
+    def test_an_endpoint_url_variable_that_is_no_url_is_named(
+            self, variable: str, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+        """botocore says only `Invalid endpoint: bogus`; the run names the variable and
+        exits 5, as for any other fault of the AWS setup."""
+        monkeypatch.setenv(variable, "bogus")
+        assert main(["describe", NAME]) == 5
+        assert capsys.readouterr().err == (
+            f"shadowtest: {variable} is 'bogus', which is not a URL: set an http:// or "
+            "https:// URL (e.g. http://127.0.0.1:5000), or remove it to reach AWS\n")
+
     @pytest.mark.parametrize("url", ["127.0.0.1:5000", "ftp://x"])
     def test_endpoint_url_must_be_http(self, url: str, capsys: Capture) -> None:
         assert main(["--endpoint-url", url, "describe", NAME]) == 2
