@@ -23,7 +23,8 @@ Exit codes (a CI step can branch on them):
 Problems go to stderr, one per line, as ``FILE: path: message`` (``shadowtest:``
 stands in for FILE when no file is involved, as for a missing region or credentials).
 With ``--json``, stdout holds one JSON document, with every problem printed under
-``"problems"`` (a usage error too). ``--version`` prints the version. ``--endpoint-url URL`` sends every request there instead of AWS.
+``"problems"`` (a usage error too). ``--version`` prints the version.
+``--endpoint-url URL`` sends every request there instead of AWS.
 ``--help`` and ``validate`` do not import boto3; ``validate`` reads the installed
 botocore's instance-type list only.
 """
