@@ -84,13 +84,28 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _check_sagemaker_client(client: object) -> None:
+    """Raise :class:`TypeError` unless ``client`` is a boto3 SageMaker client (one of the
+    test fakes' and stubbers' included: they are real ones). Duck-typed on what botocore
+    gives every client, so the check imports nothing: any other object fails at its first
+    call, and as a programming error it is not one a wait would retry."""
+    meta = getattr(client, "meta", None)
+    service = getattr(getattr(meta, "service_model", None), "service_name", None)
+    if service == "sagemaker":
+        return
+    got = (f"a boto3 {service!r} client" if isinstance(service, str)
+           else f"{type(client).__name__} {show(client)}")
+    raise TypeError(f"ExperimentClient takes a boto3 SageMaker client, such as "
+                    f"boto3.client('sagemaker') or FakeSageMaker().client; got {got}")
+
+
 class ExperimentClient:
     """Create, watch, update, start, stop and delete SageMaker shadow tests.
 
     ``client`` is a boto3 SageMaker client (inject a stubbed or faked one in
-    tests). Without one, a client is made on first use from ``session`` (a
-    ``boto3.Session``) or the default session, with ``config`` (a
-    ``botocore.config.Config``) and ``region_name`` if given.
+    tests); any other object is a :class:`TypeError`. Without one, a client is made on
+    first use from ``session`` (a ``boto3.Session``) or the default session, with
+    ``config`` (a ``botocore.config.Config``) and ``region_name`` if given.
 
     ``endpoint_url`` sends every service's requests there instead of to AWS (a local
     AWS-compatible server, such as ``python -m shadowtest.testing.server``); without
@@ -126,6 +141,8 @@ class ExperimentClient:
                 None, None, None, None):
             raise TypeError("give either a ready SageMaker client, or what to make one from "
                             "(session, config, region_name, endpoint_url), not both")
+        if client is not None:
+            _check_sagemaker_client(client)
         if endpoint_url is not None:
             c = Checker()
             if not isinstance(endpoint_url, str) or not endpoint_url.startswith(

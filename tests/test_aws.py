@@ -546,3 +546,72 @@ def test_judging_real_data_points_still_works(wires: Wires) -> None:
     wires.cloudwatch.always(answer)
     judgement = wires.client().evaluate(NAME)
     assert judgement.verdict is not Verdict.NO_DATA
+
+
+# -- 6. only a parse failure is a malformed answer -----------------------------------------
+
+class _Broken:
+    """A stand-in whose method fails as a bug in shadowtest's own code would."""
+
+    def describe_inference_experiment(self, **_: object) -> object:
+        return None.Status  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("client", [object(), _Broken()], ids=["no such method", "a bug"])
+def test_a_programming_error_in_a_call_propagates_as_itself(client: object) -> None:
+    """An AttributeError or TypeError that botocore's parser did not raise is a bug (ours,
+    or a wrong object where a client belongs): it was a MalformedResponseError, which
+    ``wait`` retries as transient until its timeout."""
+    from shadowtest._aws import call
+
+    with pytest.raises(AttributeError):
+        call(client, sagemaker.DESCRIBE, {"InferenceExperimentName": NAME})
+
+
+def test_a_type_error_raised_before_the_answer_is_read_propagates(wires: Wires) -> None:
+    """A TypeError raised on the request's way out (here by an event handler) is not the
+    answer's: it propagates, and nothing is retried."""
+    def broken(**_: object) -> None:
+        raise TypeError("a bug")
+
+    events = wires.sagemaker.client.meta.events
+    events.register("before-call.sagemaker.DescribeInferenceExperiment", broken,
+                    unique_id="tests-broken")
+    try:
+        sagemaker_client = wires.sagemaker.client
+        slept: list[float] = []
+        client = ExperimentClient(sagemaker_client, sleep=slept.append,
+                                  clock=lambda: sum(slept), now=lambda: NOW)
+        with pytest.raises(TypeError, match="a bug"):
+            client.wait(NAME, "Running", timeout=60, progress=False)
+    finally:
+        events.unregister("before-call.sagemaker.DescribeInferenceExperiment",
+                          unique_id="tests-broken")
+    assert (wires.sagemaker.requests, slept) == ([], [])
+
+
+def test_an_answer_botocores_parser_cannot_read_is_still_malformed(wires: Wires) -> None:
+    """What botocore's parser raises on a body of the wrong shape (an AttributeError for a
+    string where a structure belongs) stays a MalformedResponseError naming the
+    operation."""
+    wires.sagemaker.answer({**RUNNING, "EndpointMetadata": "an endpoint"})
+    with pytest.raises(MalformedResponseError) as caught:
+        wires.client().describe(NAME)
+    assert caught.value.operation == "DescribeInferenceExperiment"
+
+
+@pytest.mark.parametrize(("client", "named"), [
+    (object(), "object"), ("sagemaker", "str"), (None.__class__, "type"),
+], ids=["an object", "a service name", "a class"])
+def test_an_experiment_client_takes_only_a_sagemaker_client(client: object,
+                                                            named: str) -> None:
+    """``ExperimentClient(object())`` was accepted and failed at its first call (a wait
+    looped until its timeout); it is a TypeError naming what was given."""
+    with pytest.raises(TypeError, match=f"SageMaker client.*got {named}"):
+        ExperimentClient(client)  # type: ignore[arg-type]
+
+
+def test_an_experiment_client_refuses_another_services_client(module_wires: Wires) -> None:
+    """A CloudWatch client in the SageMaker client's place is named as such."""
+    with pytest.raises(TypeError, match="'cloudwatch' client"):
+        ExperimentClient(module_wires.cloudwatch.client)

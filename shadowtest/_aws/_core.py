@@ -29,9 +29,24 @@ __all__ = ["Operation", "Service", "call", "failure", "pages", "unreadable"]
 # What botocore's parsers raise on a body of the wrong shape: AttributeError for a string
 # where a structure belongs, ValueError (UnicodeDecodeError among them) for bytes or a
 # timestamp it cannot read, RuntimeError for a timestamp past what the platform's time
-# functions take (1e20), RecursionError for a body nested too deep.
+# functions take (1e20), RecursionError for a body nested too deep. Only when botocore's
+# parsing module raised it (a frame of it in the traceback) is it the answer's fault: the
+# same error raised anywhere else is a bug (ours, or a wrong object passed as the
+# client), and reading it as a malformed answer would have ``wait`` retry it as
+# transient until its timeout.
 _PARSE_ERRORS: Final = (AttributeError, TypeError, ValueError, KeyError, IndexError,
                         RuntimeError)
+_PARSING_MODULES: Final = frozenset({"botocore.parsers"})
+
+
+def _raised_parsing(error: BaseException) -> bool:
+    """Whether ``error`` was raised while botocore parsed an answer."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") in _PARSING_MODULES:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 class Service:
@@ -100,8 +115,8 @@ def failure(op: Operation, error: Exception, name: str | None,
     if isinstance(error, ShadowTestError):
         return None
     if isinstance(error, _PARSE_ERRORS):
-        if isinstance(error, NotImplementedError):  # a test double saying what it serves
-            return None
+        if isinstance(error, NotImplementedError) or not _raised_parsing(error):
+            return None  # a test double saying what it serves, or a bug: as raised
         return unreadable(op.name, error)
     exceptions = sys.modules.get("botocore.exceptions")
     if exceptions is None:  # no botocore error can have been raised
