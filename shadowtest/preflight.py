@@ -845,38 +845,49 @@ def _cause(pattern: str, check: str, cause: str) -> _Cause:
     return _Cause(re.compile(pattern, re.IGNORECASE), check, cause)
 
 
-# No source records the service's StatusReason texts, so these match the words a reason
-# about each check would use, most specific first.
+# No source records the service's StatusReason texts. Each pattern asks for the phrase the
+# developer guide's exclusions, the API's field names or a service error would use for
+# its check (SPEC §13), in that sense: a lone word ("variant", "S3", "async", "in
+# service") is in a stop's own Reason as often as in a failure's, and says nothing about
+# the cause. Most specific first; the first match wins.
+_MISSING: Final = r"(?:not (?:be )?found|does ?n[o']t exist|could not find|no such)"
 DIAGNOSES: Final = (
-    _cause(r"serverless", "endpoint-kind", "the endpoint is serverless, and shadow tests "
-           "exclude serverless endpoints"),
-    _cause(r"async", "endpoint-kind", "the endpoint is asynchronous, and shadow tests exclude "
-           "asynchronous endpoints"),
-    _cause(r"\binf1\b|inferentia", "endpoint-kind", "the endpoint runs on Inf1 instances, "
-           "which shadow tests exclude"),
-    _cause(r"elastic inference|accelerator", "endpoint-kind", "the endpoint uses Elastic "
-           "Inference, which shadow tests exclude"),
-    _cause(r"multi-?model", "model-kind", "a model is served in multi-model mode, which "
+    _cause(r"\bserverless (?:endpoints?|inference|config)|\bServerlessConfig\b",
+           "endpoint-kind", "the endpoint is serverless, and shadow tests exclude "
+           "serverless endpoints"),
+    _cause(r"\basynchronous (?:endpoints?|inference)|\basync inference|"
+           r"\bAsyncInferenceConfig\b", "endpoint-kind", "the endpoint is asynchronous, and "
+           "shadow tests exclude asynchronous endpoints"),
+    _cause(r"\binf1\b", "endpoint-kind", "the endpoint runs on Inf1 instances, which shadow "
+           "tests exclude"),
+    _cause(r"\belastic inference\b|\bAcceleratorType\b|\bml\.eia\d", "endpoint-kind",
+           "the endpoint uses Elastic Inference, which shadow tests exclude"),
+    _cause(r"\bmulti-?model (?:endpoints?|mode)|\bMultiModel\b", "model-kind",
+           "a model is served in multi-model mode, which shadow tests exclude"),
+    _cause(r"\bmulti-?container|\bmultiple containers|\bmore than one container|"
+           r"\binference pipeline", "model-kind", "a model has several containers, which "
            "shadow tests exclude"),
-    _cause(r"multi(?:ple)?[- ]?containers?|inference pipeline|more than one container",
-           "model-kind", "a model has several containers, which shadow tests exclude"),
-    _cause(r"marketplace|model package", "model-kind", "a model comes from AWS Marketplace, "
+    _cause(r"\bmarketplace\b", "model-kind", "a model comes from AWS Marketplace, "
            "which shadow tests exclude"),
-    _cause(r"(?:another|existing|other|active) (?:inference )?experiment|already (?:has|in "
-           r"use|running)", "other-experiment", "another experiment was on the endpoint"),
-    _cause(r"bucket|s3://|\bs3\b", "capture-bucket", "the data-capture destination could not "
-           "be written"),
-    _cause(r"model\b.*(?:not (?:be )?found|does ?n[o']t exist|could not find)|"
-           r"(?:not (?:be )?found|does ?n[o']t exist|could not find).*\bmodel\b", "model",
+    _cause(r"\b(?:another|existing|other|active) (?:inference experiment|shadow test)|"
+           r"\balready has an? (?:active |running )?(?:inference experiment|shadow test)",
+           "other-experiment", "another experiment was on the endpoint"),
+    _cause(rf"\bno ?such ?bucket\b|\bbucket\b[^.]*\b(?:{_MISSING}|access denied)|"
+           rf"(?:{_MISSING}|access denied)[^.]*\bbucket\b|"
+           r"\b(?:data capture|capture destination|DataStorageConfig)\b[^.]*(?:\bs3://|"
+           r"\bbucket\b|access denied)", "capture-bucket", "the data-capture destination "
+           "could not be written"),
+    _cause(rf"\bmodel\b[^.]*\b{_MISSING}|\b{_MISSING}[^.]*\bmodel\b", "model",
            "a model did not exist"),
-    _cause(r"variant", "production-variant", "the production variant was not the "
+    _cause(rf"\bvariant\b[^.]*\b(?:{_MISSING}|is not (?:one|part) of|not (?:on|in) "
+           r"(?:the )?endpoint)|\b(?:could not find|no such|unknown) (?:production |source )?"
+           r"variant", "production-variant", "the production variant was not the "
            "endpoint's, or served another model"),
-    _cause(r"endpoint\b.*(?:not (?:be )?found|does ?n[o']t exist|could not find)|"
-           r"(?:not (?:be )?found|does ?n[o']t exist|could not find).*\bendpoint\b",
-           "endpoint", "the endpoint did not exist"),
-    _cause(r"inservice|in service|endpoint (?:status|is (?:updating|creating|failed|"
-           r"deleting))|out ?of ?service", "endpoint-status", "the endpoint was not "
-           "InService"),
+    _cause(rf"\bendpoint\b[^.]*\b{_MISSING}|\b{_MISSING}[^.]*\bendpoint\b", "endpoint",
+           "the endpoint did not exist"),
+    _cause(r"\bnot (?:in ?service)\b|\bOutOfService\b|\bendpoint\b[^.]*\b(?:status|is) "
+           r"(?:Updating|Creating|Failed|Deleting|RollingBack|SystemUpdating)\b",
+           "endpoint-status", "the endpoint was not InService"),
 )
 
 

@@ -546,7 +546,8 @@ class TestResult:
 
 class TestDiagnosis:
     """A Cancelled experiment's StatusReason read back as the check it matches. No source
-    records the service's texts; these are reasons worded as a service would word them."""
+    records the service's texts; these are reasons worded as a service would word them,
+    and reasons that use a check's words in another sense, which match no check."""
 
     @pytest.mark.parametrize(("reason", "check"), [
         ("Shadow testing is not supported for serverless endpoints.", "endpoint-kind"),
@@ -571,10 +572,40 @@ class TestDiagnosis:
         assert found.message.startswith("likely cause: ")
         assert "preflight" in found.message
 
-    @pytest.mark.parametrize("reason", [None, "", "Stopped by the release pipeline",
-                                        "Concluded: shadow slower than production"])
+    @pytest.mark.parametrize("reason", [
+        None, "", "Stopped by the release pipeline", "Concluded: shadow slower than production",
+        # the words of a check in another sense: a stop's own Reason, a person's note
+        "Stopped: variant B regressed p99 latency by 20 %",
+        "Shadow variant promoted after review",
+        "Results exported to s3://reports/churn for review",
+        "Concluded early; the S3 capture report is attached",
+        "Moved to async batch scoring instead",
+        "Superseded: a newer shadow is already running elsewhere",
+        "The shadow has been in service for a week; concluding",
+        "Stopped: GPU accelerator cost too high",
+        "Comparing against Inferentia2 (inf2) next",
+        "Serverless migration planned; not needed any more",
+    ])
     def test_a_reason_that_matches_none(self, reason: str | None) -> None:
         assert diagnose(reason) is None
+
+    @pytest.mark.parametrize(("reason", "check"), [
+        ("Endpoint churn uses ServerlessConfig", "endpoint-kind"),
+        ("Asynchronous inference endpoints cannot run shadow tests", "endpoint-kind"),
+        ("Model churn-v1 uses Mode MultiModel", "model-kind"),
+        ("Bucket captures does not exist", "capture-bucket"),
+        ("NoSuchBucket: the data capture destination s3://captures/churn is missing",
+         "capture-bucket"),
+        ("Could not find production variant 'production' on the endpoint",
+         "production-variant"),
+        ("Endpoint churn status is Updating", "endpoint-status"),
+    ])
+    def test_the_service_s_own_names_for_a_cause(self, reason: str, check: str) -> None:
+        """The API's field and value names (ServerlessConfig, MultiModel, NoSuchBucket) say
+        the cause as plainly as the words do."""
+        found = diagnose(reason)
+        assert found is not None
+        assert found.check == check
 
 
 class TestDiagnosisOfAnExperiment:
