@@ -793,6 +793,36 @@ class TestAcrossGates:
         assert decided == {"verdict": "PASS", "ModelLatency": "pass", "OverheadLatency": "pass",
                            "MemoryUtilization": "inconclusive"}
 
+    def test_no_decided_gate_is_no_score_to_fail_on(self) -> None:
+        """A policy without critical gates whose every gate is undecided: INCONCLUSIVE (no
+        evidence either way), not a FAIL of a score over no decided gate."""
+        gates = [Gate(metric="OverheadLatency", tolerance=10),
+                 Gate(metric="MemoryUtilization", tolerance=10)]
+        outcome = self.decide(gates, [_Fixed(0.0, 0.15, 0.3), _Fixed(0.05, 0.3, 0.5)])
+        assert outcome == {"verdict": "INCONCLUSIVE", "OverheadLatency": "inconclusive",
+                           "MemoryUtilization": "inconclusive"}
+        one = self.decide(gates, [_Fixed(0.0, 0.05, 1), _Fixed(0.05, 0.3, 0.5)])
+        assert one["verdict"] == "PASS"  # the decided gate scores 100
+
+    def test_with_no_critical_gate_the_undecided_ones_are_named(self) -> None:
+        from shadowtest.judgement import Judgement, MetricJudgement, SeriesSummary
+
+        empty = SeriesSummary.empty("")
+        gates = [Gate(metric="OverheadLatency", tolerance=10),
+                 Gate(metric="MemoryUtilization", tolerance=10)]
+
+        def judged(*outcomes: str) -> Judgement:
+            metrics = {g.metric: MetricJudgement(metric=g.metric, gate=g, production=empty,
+                                                 shadow=empty, outcome=o)  # type: ignore[arg-type]
+                       for g, o in zip(gates, outcomes, strict=True)}
+            return Judgement(verdict=Verdict.INCONCLUSIVE, score=0.0, metrics=metrics,
+                             window=(T0, T0), reasons=(), policy=Policy(gates=gates),
+                             name="x")
+
+        assert judged("inconclusive", "inconclusive").undecided == (
+            "OverheadLatency", "MemoryUtilization")
+        assert judged("pass", "inconclusive").undecided == ()
+
     def test_a_decrease_gate_passes_above_minus_the_tolerance(self) -> None:
         """direction="decrease": the interval must lie above -tolerance; wholly below it
         (and significant) is "low"."""

@@ -173,9 +173,13 @@ class Judgement(Displayed):
 
     @property
     def undecided(self) -> tuple[str, ...]:
-        """The critical gates without an answer yet (inconclusive, or without data)."""
-        return tuple(m.metric for m in self.metrics.values()
-                     if m.gate.critical and m.compared and not m.decided)
+        """The critical gates without an answer yet (inconclusive, or without data); with
+        no critical gate and no gate decided, the inconclusive ones."""
+        found = tuple(m.metric for m in self.metrics.values()
+                      if m.gate.critical and m.compared and not m.decided)
+        if found or any(m.compared and m.decided for m in self.metrics.values()):
+            return found
+        return tuple(m.metric for m in self.metrics.values() if m.outcome == "inconclusive")
 
     def to_dict(self) -> dict[str, object]:
         """The judgement as strict JSON data (``json.dumps(..., allow_nan=False)`` takes

@@ -354,6 +354,10 @@ def decide(policy: Policy, inputs: Mapping[str, GateData], *,
     passed = sum(m.gate.weight for m in decided if m.outcome == "pass")
     score = 100.0 * passed / weight if weight else 0.0
     undecided = [m for m in counted if m.gate.critical and not m.decided]
+    if not undecided and not decided:
+        # no gate decided yet (a policy without critical gates): no score to read, so not
+        # a FAIL of 0/0 but undecided, on the gates that have data
+        undecided = [m for m in with_data if m.outcome == "inconclusive"]
     time_to_decision = None
     if any(m.failed and m.gate.critical for m in counted):
         verdict = Verdict.FAIL
