@@ -508,6 +508,42 @@ def test_shadow_mode_round_trip_through_describe() -> None:
     assert InferenceExperiment(response).shadow_mode_config == shadow
 
 
+def test_described_shadow_mode_is_a_full_config() -> None:
+    # built without its constructor (the service's word is not judged): every field set,
+    # equal, hashable and shown like a constructed one
+    shadow = ShadowModeConfig(source_model_variant_name="production",
+                              shadow_model_variant_name="shadow", sampling_percentage=35)
+    read = InferenceExperiment(describe_response(sample_config(shadow_mode_config=shadow)))
+    assert read.shadow_mode_config is not None
+    assert attrs.asdict(read.shadow_mode_config) == attrs.asdict(shadow)
+    assert hash(read.shadow_mode_config) == hash(shadow)
+    assert repr(read.shadow_mode_config) == repr(shadow)
+    assert read.shadow_mode_config.to_boto3() == shadow.to_boto3()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        read.shadow_mode_config.sampling_percentage = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("name", "good"), [
+    ("churn-shadow", True), ("a", True), ("a" * 120, True), ("a--b", True),
+    ("a" * 121, False), ("", False), ("-a", False), ("a-", False), ("a_b", False),
+    ("é", False), ("a\n", False), (3, False), (None, False), (["a"], False),
+])
+def test_experiment_name_check_gives_the_same_answer_every_time(name: object,
+                                                                good: bool) -> None:
+    from shadowtest.client import _good_name
+
+    assert [_good_name(name) for _ in range(3)] == [good] * 3
+
+
+def test_names_known_good_are_bounded() -> None:
+    from shadowtest.client import _GOOD_NAMES, _GOOD_NAMES_MAX, _good_name
+
+    for i in range(_GOOD_NAMES_MAX + 10):
+        assert _good_name(f"exp-{i}")
+    assert len(_GOOD_NAMES) <= _GOOD_NAMES_MAX
+    assert not _good_name("exp-1_")
+
+
 # -- the facade hands its work to pure cores ----------------------------------------------------
 
 
