@@ -1029,7 +1029,7 @@ class ExperimentClient:
         fetched as iteration reaches it (the caller chains them, so there is no
         Python-level step per experiment)."""
         for page in pages(self.sagemaker, sm.LIST, params):
-            yield summaries(page.get("InferenceExperiments", [])), bool(page.get("NextToken"))
+            yield summaries(page["InferenceExperiments"]), bool(page.get("NextToken"))
 
     def _send(self, op: Operation, params: Mapping[str, Any], name: str, *,
               gone_arn: str | None = None,

@@ -794,7 +794,7 @@ def run(config: InferenceExperimentConfig, *, sagemaker: SageMakerClient,
         names: list[str] = []
         try:
             for page in pages(sagemaker, aws_sm.LIST, {"MaxResults": MAX_LIST_PAGE}):
-                names += [item["Name"] for item in page.get("InferenceExperiments", ())
+                names += [item["Name"] for item in page["InferenceExperiments"]
                           if item.get("Status") in LIVE]
         except Exception as error:
             failed = _read_failed("sagemaker", "ListInferenceExperiments", error)

@@ -615,3 +615,50 @@ def test_an_experiment_client_refuses_another_services_client(module_wires: Wire
     """A CloudWatch client in the SageMaker client's place is named as such."""
     with pytest.raises(TypeError, match="'cloudwatch' client"):
         ExperimentClient(module_wires.cloudwatch.client)
+
+
+# -- 7. a garbled listing is never "no experiments" -----------------------------------------
+
+LIST_GARBLED = {
+    "an HTML page": "<html><body><h1>502 Bad Gateway</h1></body></html>",
+    "an empty object": {},
+    "an error body": {"__type": "InternalFailure", "message": "try again"},
+    "only a token": {"NextToken": "a"},
+}
+
+
+@pytest.mark.parametrize("body", LIST_GARBLED.values(), ids=LIST_GARBLED.keys())
+def test_a_garbled_listing_is_not_read_as_no_experiments(wires: Wires, body: object) -> None:
+    """botocore's JSON parser reads these 200s as a page without InferenceExperiments,
+    which was read as an empty page; every ListInferenceExperiments answer has the list
+    (an empty one for none), so this is a MalformedResponseError naming the operation."""
+    wires.sagemaker.answer(body)
+    with pytest.raises(MalformedResponseError) as caught:
+        list(wires.client().list())
+    assert (caught.value.operation, caught.value.field) == ("ListInferenceExperiments",
+                                                           "InferenceExperiments")
+
+
+def test_an_empty_listing_is_still_no_experiments(wires: Wires) -> None:
+    """The service's answer for none: an empty list."""
+    wires.sagemaker.answer({"InferenceExperiments": []})
+    assert list(wires.client().list()) == []
+
+
+def test_preflight_does_not_read_a_garbled_listing_as_no_other_experiment(
+        wires: Wires) -> None:
+    """preflight's check for another live experiment on the endpoint read a garbled
+    listing as none there, and passed; it is a read it could not make (a warning naming
+    the malformed answer)."""
+    def answer(request: Any) -> object:
+        target = request.headers["X-Amz-Target"].decode().split(".")[-1]
+        if target == "ListInferenceExperiments":
+            return "<html><body>502 Bad Gateway</body></html>"
+        return {"__type": "AccessDeniedException", "message": "no"}
+
+    wires.sagemaker.always(answer)
+    wires.s3.always(lambda _: b"")
+    result = wires.client().preflight(CONFIG)
+    other = [f for f in result.findings if f.check == "other-experiment"]
+    assert len(other) == 1
+    assert "MalformedResponseError" in other[0].message

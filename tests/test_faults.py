@@ -515,11 +515,15 @@ def test_a_list_page_of_the_wrong_shape_is_malformed(fake: FakeSageMaker) -> Non
     assert caught.value.operation == "ListInferenceExperiments"
 
 
-def test_a_list_page_without_its_list_has_no_entries(fake: FakeSageMaker) -> None:
-    """The model does not require InferenceExperiments."""
+def test_a_list_page_without_its_list_is_malformed(fake: FakeSageMaker) -> None:
+    """The model does not require InferenceExperiments, but every answer of the service
+    has it: ``{}`` is not a page without entries."""
     fake.seed(sample_config())
     fake.respond_next("ListInferenceExperiments", "{}")
-    assert list(fake.experiment_client().list()) == []
+    with pytest.raises(MalformedResponseError) as caught:
+        list(fake.experiment_client().list())
+    assert (caught.value.operation, caught.value.field) == ("ListInferenceExperiments",
+                                                           "InferenceExperiments")
 
 
 def test_a_mutating_answer_without_its_arn_is_malformed(fake: FakeSageMaker) -> None:

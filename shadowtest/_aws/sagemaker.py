@@ -110,8 +110,10 @@ SUMMARY: Final[Struct] = (
     ("RoleArn", False, str),
     ("CompletionTime", False, datetime),
 )
-# the model does not require InferenceExperiments: a page without it has no entries
-LIST_RESPONSE: Final[Struct] = (("InferenceExperiments", False, [SUMMARY]),
+# the model does not require InferenceExperiments, but every answer of the service has it
+# (an empty list for none): a page without it is an HTML page, ``{}`` or an error body
+# botocore's JSON parser read as an empty answer, not "no experiments"
+LIST_RESPONSE: Final[Struct] = (("InferenceExperiments", SENT, [SUMMARY]),
                                 ("NextToken", False, str))
 ARN_RESPONSE: Final[Struct] = (("InferenceExperimentArn", True, str),)
 # every ListTags answer has its Tags (an empty list for none): without them it is not one
@@ -141,9 +143,10 @@ def check_describe(data: object) -> None:
 
 def check_summaries(page: object) -> list[Any]:
     """The ``InferenceExperiments`` list of a list page; :class:`MalformedResponseError`
-    unless it is one. Its entries are checked as they are read (a summary's fields raise
-    the same error): checking a hundred entries up front costs as much as reading them."""
-    items = page.get("InferenceExperiments", []) if isinstance(page, Mapping) else None
+    unless it has one (every answer of the service does). Its entries are checked as they
+    are read (a summary's fields raise the same error): checking a hundred entries up
+    front costs as much as reading them."""
+    items = page.get("InferenceExperiments") if isinstance(page, Mapping) else None
     if type(items) is not list:
         fail("ListInferenceExperiments", page, LIST_RESPONSE)
     return items
