@@ -130,7 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--start", action="store_true", help="plan for a running experiment")
     p = command("preflight", "check FILE against the account before creating it: exit 0 "
-                             "when nothing would make it fail (warnings allowed), 1 otherwise")
+                             "when nothing would make it fail (warnings allowed), 1 when "
+                             "something would, 5 when no read of the account answered")
     p.add_argument("file", metavar="FILE")
     p = command("apply", "create or update the experiment to match FILE (idempotent)")
     p.add_argument("file", metavar="FILE")
@@ -467,11 +468,17 @@ class _Cli:
         result: Preflight = self.call(path, lambda: self.client.preflight(config))
         for finding in result.errors:
             self.problem(path, finding.message, finding.check)
+        if not result.checked:
+            self.problem(path, "nothing was checked: no read of the account answered (see "
+                               "each check's warning for the IAM action to grant)")
         if self.json:
             self.print_json(result.to_dict())
         else:
             self.print(str(result))
-        return EXIT_OK if result.ok else EXIT_FAIL
+        if result.errors:
+            return EXIT_FAIL
+        # every read refused is the caller's credentials at fault, as exit 5 says elsewhere
+        return EXIT_OK if result.checked else EXIT_SERVICE
 
     def cmd_apply(self) -> int:
         path = self.args.file

@@ -402,8 +402,11 @@ class ExperimentClient:
             # (the CLI) can tell this record from other warnings
             log.warning("preflight of inference experiment %r: %s: %s", config.name,
                         finding.check, finding.message, extra={"shadowtest_finding": finding})
-        if not result.ok:
+        if result.errors:
             raise preflight_error(result)
+        if not result.checked:  # AccessDenied never refuses a create (SPEC §13)
+            log.warning("preflight of inference experiment %r checked nothing: no read of "
+                        "the account answered; creating it unchecked", config.name)
 
     def _carry_out(self, plan: Plan, deadline: float) -> None:
         """Send a plan's requests in order, waiting where :func:`~shadowtest.plan.wait_before`

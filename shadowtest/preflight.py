@@ -122,6 +122,9 @@ class Preflight(Displayed):
     """What :meth:`ExperimentClient.preflight` found for a config: ``findings`` (errors
     first) and ``ok`` (no error: creating it would not fail for any reason preflight
     checks; warnings may remain). ``name`` and ``endpoint_name`` are the config's.
+    ``checked`` is false when no read of the account answered (each was refused or
+    failed): then nothing about the account was checked, a warning says so for each
+    check, and ``ok`` is false too, since there is no finding to trust either way.
 
     >>> result = client.preflight(config)      # doctest: +SKIP
     >>> result.ok, [f.check for f in result.findings]   # doctest: +SKIP
@@ -131,11 +134,13 @@ class Preflight(Displayed):
     name: str
     endpoint_name: str
     findings: tuple[Finding, ...] = attrs.field(converter=_sorted)
+    checked: bool = True
 
     @property
     def ok(self) -> bool:
-        """No finding of severity ``"error"``."""
-        return not self.errors
+        """No finding of severity ``"error"``, and the account could be read at all
+        (``checked``): a preflight that checked nothing is no clean bill."""
+        return self.checked and not self.errors
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -151,9 +156,10 @@ class Preflight(Displayed):
         return self.ok
 
     def to_dict(self) -> dict[str, object]:
-        """``{"name", "endpoint_name", "ok", "findings": [...]}`` (strict JSON)."""
+        """``{"name", "endpoint_name", "ok", "checked", "findings": [...]}`` (strict
+        JSON)."""
         return {"name": self.name, "endpoint_name": self.endpoint_name, "ok": self.ok,
-                "findings": [f.to_dict() for f in self.findings]}
+                "checked": self.checked, "findings": [f.to_dict() for f in self.findings]}
 
     def _card(self, now: datetime | None = None) -> Card:
         """The result and the findings, errors first (``str()`` is this as text)."""
@@ -163,10 +169,15 @@ class Preflight(Displayed):
         verdict = ("ok" if not self.findings else
                    f"{n_errors} error{'s' * (n_errors != 1)}, "
                    f"{n_warnings} warning{'s' * (n_warnings != 1)}")
-        facts: list[tuple[str, object]] = [
-            ("result", verdict if n_errors else f"ok to create ({verdict})"
-             if self.findings else "ok to create: nothing found"),
-            ("endpoint", self.endpoint_name)]
+        if not self.checked:
+            result = (f"nothing checked: no read of the account answered ({verdict}); grant "
+                      "the IAM actions the warnings name, or run preflight again")
+        elif n_errors:
+            result = verdict
+        else:
+            result = f"ok to create ({verdict})" if self.findings else \
+                "ok to create: nothing found"
+        facts: list[tuple[str, object]] = [("result", result), ("endpoint", self.endpoint_name)]
         tables = [Table(None, ("severity", "check", "what to do"),
                         [(f.severity, f.check, f.message) for f in self.findings])
                   ] if self.findings else []
@@ -251,6 +262,15 @@ class Account:
     models: Mapping[str, Read] = attrs.field(factory=dict)
     experiments: Sequence[Read] | Unread = ()
     bucket: bool | _NotFound | Unread | None = None
+
+    @property
+    def answered(self) -> bool:
+        """Whether any read answered (a response, or "no such resource"); false when each
+        was refused or failed, and nothing about the account could be checked."""
+        reads: list[object] = [self.endpoint, *self.models.values()]
+        reads += [read for read in (self.endpoint_config, self.bucket) if read is not None]
+        return not isinstance(self.experiments, Unread) or any(
+            not isinstance(read, Unread) for read in reads)
 
 
 # -- reading response shapes (the responses are the service's; read, never trusted blindly) ---
@@ -805,7 +825,7 @@ def run(config: InferenceExperimentConfig, *, sagemaker: SageMakerClient,
 
     account = read_account(config, read, list_live=list_live, max_workers=max_workers)
     return Preflight(name=config.name, endpoint_name=config.endpoint_name,
-                     findings=findings(config, account))
+                     findings=findings(config, account), checked=account.answered)
 
 
 #: The page size of the listing (the most ListInferenceExperiments allows).

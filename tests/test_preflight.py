@@ -427,6 +427,43 @@ class TestChecksThatCouldNotRun:
             assert f.message.startswith("could not check that ")
             assert f"may not call {action}; grant it" in f.message
 
+    @pytest.mark.parametrize(("bucket", "answered"), [
+        (Unread(action="s3:ListBucket", code="403", denied=True), False),
+        (None, False),  # no capture: no bucket read
+        (True, True), (NOT_FOUND, True)])
+    def test_an_account_that_answered_no_read(self, bucket: object, answered: bool) -> None:
+        """Every read refused: nothing about the account was checked. One answer, "no such
+        bucket" too, is something checked."""
+        def denied(action: str) -> Unread:
+            return Unread(action=action, code="AccessDeniedException", denied=True)
+        account = Account(
+            endpoint=denied("sagemaker:DescribeEndpoint"),
+            models={"churn-v1": denied("sagemaker:DescribeModel"),
+                    "churn-v2": denied("sagemaker:DescribeModel")},
+            experiments=denied("sagemaker:ListInferenceExperiments"),
+            bucket=bucket)  # type: ignore[arg-type]
+        assert account.answered is answered
+        assert attrs.evolve(account, experiments=[]).answered  # the list answered
+        assert attrs.evolve(account, models={"churn-v1": model("churn-v1")}).answered
+
+    def test_a_preflight_that_checked_nothing_is_not_ok(self) -> None:
+        """Its warnings are all it has; it says so, and does not claim success."""
+        warning = Finding(severity="warning", check="endpoint", message="could not check")
+        result = Preflight(name="churn-shadow", endpoint_name="churn", findings=(warning,),
+                           checked=False)
+        assert not result.ok
+        assert not result
+        assert result.errors == ()
+        text = str(result)
+        assert "nothing checked: no read of the account answered (0 errors, 1 warning)" in text
+        assert "ok to create" not in text
+        assert result.to_dict()["ok"] is False
+        assert result.to_dict()["checked"] is False
+        assert pickle.loads(pickle.dumps(result)) == result
+        checked = attrs.evolve(result, checked=True)
+        assert checked.ok
+        assert "ok to create (0 errors, 1 warning)" in str(checked)
+
     def test_a_throttled_read_is_a_warning_never_a_pass(self) -> None:
         throttled = Unread(action="sagemaker:DescribeEndpointConfig",
                            code="ThrottlingException", message="Rate exceeded", transient=True)

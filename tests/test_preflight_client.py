@@ -119,6 +119,20 @@ class TestErrorAnswers:
         assert (found.severity, found.check) == ("warning", "endpoint")
         assert "may not call sagemaker:DescribeEndpoint" in found.message
 
+    def test_every_read_denied_checks_nothing(self) -> None:
+        """A caller that may read nothing gets a warning per check and no clean bill."""
+        denied = error("AccessDeniedException", "not authorized")
+        account = wire(DescribeEndpoint__churn=denied, DescribeModel__churn_v1=denied,
+                       DescribeModel__churn_v2=denied, ListInferenceExperiments__=denied,
+                       HeadBucket__captures=(403, None))
+        result = account.client().preflight(GOOD)
+        assert (result.checked, result.ok, result.errors) == (False, False, ())
+        assert [f.check for f in result.findings] == [
+            "endpoint", "model", "model", "other-experiment", "capture-bucket"]
+        assert result.to_dict()["checked"] is False
+        one = wire(DescribeEndpoint__churn=denied).client().preflight(GOOD)
+        assert (one.checked, one.ok) == (True, True)
+
     def test_a_missing_endpoint_and_model_are_errors(self) -> None:
         account = wire(
             DescribeEndpoint__churn=error(

@@ -17,6 +17,7 @@ from shadowtest import (
     DataStorageConfig,
     ExperimentStatus,
     ModelVariantConfig,
+    Preflight,
     PreflightError,
 )
 from shadowtest.testing import FakeSageMaker, sample_config
@@ -271,6 +272,22 @@ class TestApply:
         (result,) = seen
         assert [f.check for f in result.warnings] == ["sampling", "data-capture"]
         assert "preflight of inference experiment 'churn-shadow': sampling:" in caplog.text
+
+    def test_a_preflight_that_checked_nothing_does_not_refuse_the_create(
+            self, fake: FakeSageMaker, monkeypatch: pytest.MonkeyPatch,
+            caplog: pytest.LogCaptureFixture) -> None:
+        """Every read refused is no error (SPEC: AccessDenied never is): the create goes
+        ahead, and the log says it went unchecked."""
+        import shadowtest.preflight
+
+        healthy(fake)
+        unchecked = Preflight(name="churn-shadow", endpoint_name="churn", findings=(),
+                              checked=False)
+        monkeypatch.setattr(shadowtest.preflight, "run", lambda *a, **k: unchecked)
+        experiment = fake.experiment_client().apply(GOOD, wait=True)
+        assert experiment.status is ExperimentStatus.RUNNING
+        assert ("preflight of inference experiment 'churn-shadow' checked nothing: no read "
+                "of the account answered; creating it unchecked") in caplog.text
 
     def test_no_preflight_for_an_update(self, fake: FakeSageMaker) -> None:
         healthy(fake)
