@@ -835,7 +835,12 @@ def run_watch(options: WatchOptions, io: WatchIO) -> WatchResult:
                                       held=held)
                     outcome: tuple[InferenceExperiment, Action] | Literal["held"] | None = None
                     acting = decision.step in ("conclude", "cancel", "promote", "raise")
-                    if acting and status is ExperimentStatus.RUNNING:
+                    if acting and status is not ExperimentStatus.RUNNING:
+                        # nothing can be sent while it is Updating: the look says so, and
+                        # the next one decides again (never "concluding" with nothing sent)
+                        decision = Decision("look", f"{decision.why} (the experiment is "
+                                                    f"{status}: the next look acts)")
+                    elif acting:
                         outcome = _act(options, io, signals, current, decision, now, raises,
                                        tell)
                         if outcome == "held":

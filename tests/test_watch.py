@@ -677,3 +677,23 @@ class TestSignalsAroundActions:
         result = run_watch(options(), attrs.evolve(script.io(), publish=publish))
         assert (result.action, result.ended) == (None, "interrupted")
         assert not [c for c in script.calls if c.startswith("stop")]
+
+
+def test_a_look_while_updating_does_not_say_it_acts() -> None:
+    """A FAIL seen while the experiment is Updating: nothing can be sent, so the look's
+    decision is to look again (the line shows the next look, not "concluding"); the next
+    look, Running, concludes."""
+    from shadowtest.watch import Look, line_of_look
+
+    def running(script: Script) -> None:
+        script.status = "Running"
+
+    seen: list[Look] = []
+    script = Script([FAIL, FAIL], status="Updating", on_sleep=running)
+    result = run_watch(options(), attrs.evolve(script.io(), on_look=seen.append))
+    assert [look.decision.step for look in seen] == ["look", "conclude"]
+    assert "Updating" in seen[0].decision.why
+    assert "concluding" not in line_of_look(seen[0])
+    assert seen[0].next_look == T0 + timedelta(minutes=15)
+    assert result.action == "concluded"
+    assert script.calls.count("stop conclude") == 1
