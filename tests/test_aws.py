@@ -662,3 +662,89 @@ def test_preflight_does_not_read_a_garbled_listing_as_no_other_experiment(
     other = [f for f in result.findings if f.check == "other-experiment"]
     assert len(other) == 1
     assert "MalformedResponseError" in other[0].message
+
+
+# -- 8. every query answered, every value a number -----------------------------------------
+
+def _answered(keep: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+              value: float = 1.0) -> Callable[[Any], dict[str, Any]]:
+    """A GetMetricData answer for the queries ``keep`` leaves of those asked."""
+    def answer(request: Any) -> dict[str, Any]:
+        queries = json.loads(request.body)["MetricDataQueries"]
+        return {"MetricDataResults": [
+            {"Id": q["Id"], "Timestamps": [T0], "Values": [value], "StatusCode": "Complete"}
+            for q in keep(queries)]}
+
+    return answer
+
+
+UNANSWERED = {
+    "no result at all": _answered(lambda qs: []),
+    "only the first query": _answered(lambda qs: qs[:1]),
+    "all but the last": _answered(lambda qs: qs[:-1]),
+}
+
+
+@pytest.mark.parametrize("answer", UNANSWERED.values(), ids=UNANSWERED.keys())
+def test_a_getmetricdata_answer_missing_queries_is_not_no_data(
+        wires: Wires, answer: Callable[[Any], object]) -> None:
+    """CloudWatch answers a result for every query (an empty one when there are no
+    points); an answer without some was read as those series having no points, and an
+    answer with none as NO_DATA. It is a MalformedResponseError naming the operation."""
+    wires.sagemaker.answer(RUNNING)
+    wires.cloudwatch.always(answer)
+    with pytest.raises(MalformedResponseError, match="no result for") as caught:
+        wires.client().evaluate(NAME)
+    assert (caught.value.operation, caught.value.field) == ("GetMetricData",
+                                                           "MetricDataResults")
+
+
+def test_queries_answered_across_pages_are_all_answered(wires: Wires) -> None:
+    """A query answered on a later page only is answered."""
+    wires.sagemaker.answer(RUNNING)
+
+    def answer(request: Any) -> dict[str, Any]:
+        body = json.loads(request.body)
+        queries = body["MetricDataQueries"]
+        first = "NextToken" not in body
+        half = queries[:1] if first else queries[1:]
+        page: dict[str, Any] = {"MetricDataResults": [
+            {"Id": q["Id"], "Timestamps": [], "Values": [], "StatusCode": "Complete"}
+            for q in half]}
+        if first:
+            page["NextToken"] = "more"
+        return page
+
+    wires.cloudwatch.always(answer)
+    metrics = wires.client().metrics(NAME)
+    assert len(wires.cloudwatch.requests) == 2
+    assert all(series.values == () for series in metrics.production.values())
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")],
+                         ids=["NaN", "Infinity", "-Infinity"])
+def test_a_value_that_is_not_a_finite_number_is_malformed(wires: Wires, value: float) -> None:
+    """CloudWatch's JSON never carries NaN or Infinity (it stores finite values only);
+    botocore's parser reads them, and the series built from them blamed the user with a
+    ConfigValidationError. It is a MalformedResponseError naming the result."""
+    wires.sagemaker.answer(RUNNING)
+    wires.cloudwatch.always(_answered(lambda qs: qs, value))
+    with pytest.raises(MalformedResponseError, match="not a finite number") as caught:
+        wires.client().metrics(NAME)
+    assert caught.value.operation == "GetMetricData"
+    assert caught.value.field == "MetricDataResults[0].Values"
+
+
+def test_values_whose_sum_overflows_are_still_numbers() -> None:
+    """The bulk check sums the values; a sum past the float range is not a bad value."""
+    page = {"MetricDataResults": [{"Id": "q0", "Timestamps": [T0, NOW],
+                                   "Values": [1.7e308, 1.7e308]}]}
+    cloudwatch.GET_METRIC_DATA.check(page)  # type: ignore[misc]
+
+
+def test_an_integer_past_the_float_range_is_malformed() -> None:
+    """JSON's integers have no bound; one no float holds escaped as a raw OverflowError."""
+    page = {"MetricDataResults": [{"Id": "q0", "Timestamps": [T0], "Values": [10**400]}]}
+    with pytest.raises(MalformedResponseError) as caught:
+        cloudwatch.GET_METRIC_DATA.check(page)  # type: ignore[misc]
+    assert caught.value.operation == "GetMetricData"

@@ -259,6 +259,7 @@ def test_a_query_cloudwatch_failed_inside_a_look_is_retried(
     from botocore.stub import Stubber
 
     from shadowtest import ExperimentClient
+    from shadowtest.metrics import DEFAULT_METRICS, plan_queries
     from shadowtest.testing._clients import offline_client
 
     fake = running_shadow(35.0)
@@ -270,7 +271,10 @@ def test_a_query_cloudwatch_failed_inside_a_look_is_retried(
         stub.add_response("get_metric_data", {"MetricDataResults": [
             {"Id": "q0", "StatusCode": "InternalError",
              "Messages": [{"Code": "InternalError", "Value": "try again"}]}]})
-        stub.add_response("get_metric_data", {"MetricDataResults": []})
+        # a result for every query, none with points
+        queries = plan_queries("e", ("a", "b"), DEFAULT_METRICS, 60)
+        stub.add_response("get_metric_data", {"MetricDataResults": [
+            {"Id": q["Id"], "StatusCode": "Complete"} for q in queries]})
         result = client.watch(NAME, timeout=timedelta(minutes=1))
         stub.assert_no_pending_responses()
     assert [v.value for _, v in result.looks] == ["NO_DATA"]  # one look, judged once
