@@ -40,9 +40,11 @@ upwards, with no normal approximation: the beta-binomial mixture martingale
 
 (Robbins 1970; Howard et al. 2021, the beta-binomial mixture of its Table 2), exact for
 Bernoulli trials at any stopping time. The mixing prior is centred at the rate tested,
-with ``K = 4 p (1 - p) / resolution**2`` pseudo-trials: it looks for departures of about
-half the gate's ``resolution`` (its tolerance). Two variants' rates are compared through
-one sequence each at ``alpha / 2`` (a union bound), so the difference's interval is
+with ``K = 4 / resolution`` pseudo-trials (a prior standard deviation of about
+``sqrt(p * resolution) / 2``: half the gate's ``resolution``, its tolerance, at ``p =
+resolution``), mixed in equal parts with priors 10 and 100 times lighter that find a
+large change in fewer trials (a mixture of martingales is one). Two variants' rates are
+compared through one sequence each at ``alpha / 2`` (a union bound), so the difference's interval is
 ``[low_s - high_p, high_s - low_p]``.
 
 Everything is standard-library floating point; ``tests/test_judge_statistics.py`` checks
@@ -128,7 +130,7 @@ def contrast_interval(sa: float, sb: float, saa: float, sab: float, sbb: float, 
     >>> low, high = contrast_interval(110.0, 100.0, 1300.0, 1150.0, 1050.0, 100.0,
     ...                               alpha=0.05, n_opt=100.0)
     >>> round(low, 3), round(high, 3)
-    (0.897, 1.366)
+    (0.163, 2.319)
     """
     if n <= 0 or sb == 0:
         return -_INF, _INF
@@ -270,7 +272,7 @@ def rate_interval(x: float, n: float, *, alpha: float,
 
     >>> low, high = rate_interval(0, 10_000, alpha=0.01, resolution=0.001)
     >>> low, round(high, 5)
-    (0.0, 0.00063)
+    (0.0, 0.00053)
     """
     if n <= 0:
         return 0.0, 1.0
@@ -323,9 +325,12 @@ def rate_difference_p_value(x_s: float, n_s: float, x_p: float, n_p: float, delt
     :func:`rate_difference_interval` / :func:`rate_ratio_interval`: their interval at
     level ``alpha`` excludes ``delta`` exactly when this is below ``alpha``.
 
-    The union bound rejects when, for some production rate ``q``, the shadow's sequence
-    excludes ``q + delta`` and production's excludes ``q``, each at ``alpha / 2``; so the
-    p-value is ``2 / max_q min(M_s(q + delta), M_p(q))``, found where the two meet.
+    The union bound rejects when, for every production rate ``q``, the shadow's sequence
+    excludes ``q + delta`` or production's excludes ``q``, each at ``alpha / 2``; so the
+    p-value is ``2 / min_q max(M_s(q + delta), M_p(q))``. Between the two estimates one
+    evidence grows as the other shrinks, so that minimum is where they meet (and equals
+    ``max min`` there); the bracket's ends give a lower bound of it (a conservative
+    p-value).
     """
     if n_s <= 0 or n_p <= 0:
         return 1.0
