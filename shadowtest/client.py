@@ -86,26 +86,35 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _check_sagemaker_client(client: object) -> None:
-    """Raise :class:`TypeError` unless ``client`` is a boto3 SageMaker client (one of the
-    test fakes' and stubbers' included: they are real ones). Duck-typed on what botocore
-    gives every client, so the check imports nothing: any other object fails at its first
-    call, and as a programming error it is not one a wait would retry."""
+def _check_sagemaker_client(c: Checker, client: object) -> None:
+    """A problem unless ``client`` is a boto3 SageMaker client (one of the test fakes' and
+    stubbers' included: they are real ones). Duck-typed on what botocore gives every
+    client, so the check imports nothing: any other object fails at its first call, and
+    as a programming error it is not one a wait would retry."""
     meta = getattr(client, "meta", None)
     service = getattr(getattr(meta, "service_model", None), "service_name", None)
     if service == "sagemaker":
         return
     got = (f"a boto3 {service!r} client" if isinstance(service, str)
            else f"{type(client).__name__} {show(client)}")
-    raise TypeError(f"ExperimentClient takes a boto3 SageMaker client, such as "
-                    f"boto3.client('sagemaker') or FakeSageMaker().client; got {got}")
+    c.add("client", f"got {got}; ExperimentClient takes a boto3 SageMaker client, such as "
+                    "boto3.client('sagemaker') or FakeSageMaker().client")
+
+
+def _check_callable(c: Checker, path: str, value: object, takes: str, *,
+                    optional: bool = True) -> None:
+    """A problem unless ``value`` is a callable (``takes``: what it is called with), or
+    None when ``optional``."""
+    if not callable(value) and not (optional and value is None):
+        c.add(path, f"got {builtins.type(value).__name__} {show(value)}; must be a function "
+                    f"taking {takes}{', or None' if optional else ''}")
 
 
 class ExperimentClient:
     """Create, watch, update, start, stop and delete SageMaker shadow tests.
 
     ``client`` is a boto3 SageMaker client (inject a stubbed or faked one in
-    tests); any other object is a :class:`TypeError`. Without one, a client is made on
+    tests). Without one, a client is made on
     first use from ``session`` (a ``boto3.Session``) or the default session, with
     ``config`` (a ``botocore.config.Config``) and ``region_name`` if given.
 
@@ -120,6 +129,10 @@ class ExperimentClient:
     backoff, so a test can fix it. ``now`` gives the current aware datetime for the
     rules that depend on the date (an end time must not have passed); it defaults to
     the UTC wall clock.
+
+    Arguments that do not fit (another object than a SageMaker client, a client together
+    with what to make one from, an ``endpoint_url`` that is no URL, a clock that is no
+    function) raise one :class:`ConfigValidationError` naming each.
     """
 
     def __init__(
@@ -139,19 +152,26 @@ class ExperimentClient:
         sns: SNSClient | None = None,
         athena: object | None = None,
     ) -> None:
-        if client is not None and (session, config, region_name, endpoint_url) != (
-                None, None, None, None):
-            raise TypeError("give either a ready SageMaker client, or what to make one from "
-                            "(session, config, region_name, endpoint_url), not both")
+        c = Checker()
         if client is not None:
-            _check_sagemaker_client(client)
-        if endpoint_url is not None:
-            c = Checker()
-            if not isinstance(endpoint_url, str) or not endpoint_url.startswith(
-                    ("http://", "https://")):
-                c.add("endpoint_url", f"got {show(endpoint_url)}; must be an http:// or "
-                                      "https:// URL, such as 'http://127.0.0.1:5000'")
-            c.raise_if_any("ExperimentClient arguments")
+            _check_sagemaker_client(c, client)
+            for option, value in (("session", session), ("config", config),
+                                  ("region_name", region_name),
+                                  ("endpoint_url", endpoint_url)):
+                if value is not None:
+                    c.add(option, "given with a ready SageMaker client, which has its own; "
+                                  "give either the client or what to make one from, not "
+                                  "both")
+        elif endpoint_url is not None and (not isinstance(endpoint_url, str) or
+                                           not endpoint_url.startswith(("http://", "https://"))):
+            c.add("endpoint_url", f"got {show(endpoint_url)}; must be an http:// or "
+                                  "https:// URL, such as 'http://127.0.0.1:5000'")
+        for option, function, takes in (("clock", clock, "nothing"),
+                                        ("sleep", sleep, "seconds"),
+                                        ("now", now, "nothing"),
+                                        ("random", random, "nothing")):
+            _check_callable(c, option, function, takes, optional=False)
+        c.raise_if_any("ExperimentClient arguments")
         self._endpoint_url = endpoint_url
         self._client = client
         self._cloudwatch = cloudwatch
@@ -358,13 +378,8 @@ class ExperimentClient:
         from shadowtest.status import TRANSIENT
 
         self._check_apply_arguments(config, desired_state, wait=wait, replace=replace,
-                                    timeout=timeout, preflight=preflight)
-        if on_preflight is not None and not callable(on_preflight):
-            from shadowtest.errors import ConfigValidationError, Problem
-
-            raise ConfigValidationError([Problem("on_preflight", (
-                f"got {builtins.type(on_preflight).__name__}; must be a function taking the "
-                "Preflight, or None"))], subject="apply arguments")
+                                    timeout=timeout, preflight=preflight,
+                                    on_preflight=on_preflight)
         name = config.name
         deadline = self._clock() + timeout
         live = self._find(name)
@@ -456,6 +471,8 @@ class ExperimentClient:
         for flag, value in flags.items():
             if flag == "timeout":
                 c.check_seconds("timeout", value)
+            elif flag == "on_preflight":
+                _check_callable(c, flag, value, "the Preflight")
             else:
                 c.check_bool(flag, value)
         c.raise_if_any("apply arguments")
@@ -578,8 +595,9 @@ class ExperimentClient:
         given. For the common cases, see :meth:`promote` and :meth:`conclude`.
         """
         actions, desired = self._check_stop_arguments(
-            model_variant_actions, desired_model_variants, desired_state, reason)
-        return self._stop(self.describe(name), actions, desired, str(desired_state), reason)
+            "stop arguments", name, model_variant_actions, desired_model_variants,
+            desired_state, reason)
+        return self._stop(self._describe(name), actions, desired, str(desired_state), reason)
 
     def promote(
         self,
@@ -602,14 +620,25 @@ class ExperimentClient:
 
         >>> client.promote("churn-shadow", require=Verdict.PASS)  # doctest: +SKIP
         """
-        _, desired = self._check_stop_arguments({}, desired_model_variants, "Completed", reason,
-                                                actions_required=False)
-        wanted, policy = (None, None)
-        if require is not None:
+        wanted: Verdict | None = None
+        policy: Policy | None = None
+
+        def check_require(c: Checker) -> None:
+            nonlocal wanted, policy
+            if require is None:
+                return
+            from shadowtest.errors import ConfigValidationError
             from shadowtest.judgement.promotion import requirement
 
-            wanted, policy = requirement(require)
-        current = self.describe(name)
+            try:
+                wanted, policy = requirement(require)
+            except ConfigValidationError as error:
+                c.merge(error, "")
+
+        _, desired = self._check_stop_arguments(
+            "promote arguments", name, {}, desired_model_variants, "Completed", reason,
+            actions_required=False, also=check_require)
+        current = self._describe(name)
         if wanted is not None:
             from shadowtest.judgement import Policy
             from shadowtest.judgement.promotion import blocked
@@ -625,9 +654,7 @@ class ExperimentClient:
                 raise refusal
             log.info("inference experiment %r judged %s; promoting", name,
                      judgement.verdict.value)
-        source, shadow = _roles(current)
-        actions = {shadow: VariantAction.PROMOTE, source: VariantAction.REMOVE}
-        return self._stop(current, actions, desired, "Completed", reason)
+        return self._stop(current, _promotion(current), desired, "Completed", reason)
 
     def metrics(
         self,
@@ -689,18 +716,28 @@ class ExperimentClient:
     def _metrics(self, current: InferenceExperiment, start: datetime | None,
                  end: datetime | None, period: int | None,
                  names: tuple[str, ...]) -> ExperimentMetrics:
-        from shadowtest.metrics import fetch_metrics, resolve_request
+        from shadowtest.metrics import resolve_request
 
         request = resolve_request(current, start=start, end=end, period=period,
                                   metrics=names, now=self._now())
-        production = current.variant(request.production_variant)
-        shadow = current.variant(request.shadow_variant)
+        return self._fetch_metrics(current, request.production_variant,
+                                   request.shadow_variant, request.start, request.end,
+                                   request.period, request.metrics)
+
+    def _fetch_metrics(self, current: InferenceExperiment, production_variant: str,
+                       shadow_variant: str, start: datetime, end: datetime, period: int,
+                       names: tuple[str, ...]) -> ExperimentMetrics:
+        """Both variants' series over a resolved window (evaluate's whole one, or what a
+        watch's look has not fetched yet), with what the judge needs to know of them."""
+        from shadowtest.metrics import fetch_metrics
+
+        production = current.variant(production_variant)
+        shadow = current.variant(shadow_variant)
         roles = current.shadow_mode_config
         return fetch_metrics(
             self.cloudwatch, name=current.name, endpoint=current.endpoint_name,
-            production_variant=request.production_variant,
-            shadow_variant=request.shadow_variant, start=request.start, end=request.end,
-            period=request.period, metrics=request.metrics,
+            production_variant=production_variant, shadow_variant=shadow_variant,
+            start=start, end=end, period=period, metrics=names,
             sampling_percentage=roles.sampling_percentage if roles else None,
             production_instance_type=production.instance_type if production else None,
             shadow_instance_type=shadow.instance_type if shadow else None)
@@ -755,38 +792,28 @@ class ExperimentClient:
         """
         import attrs
 
+        from shadowtest.errors import ConfigValidationError
         from shadowtest.judgement import judge
-        from shadowtest.metrics import check_arguments, fetch_metrics
+        from shadowtest.metrics import check_arguments
         from shadowtest.watch import WatchIO, check_watch_arguments, run_watch
 
-        options = check_watch_arguments(name, policy, every, min_duration, on_fail, on_pass,
-                                        ramp, notify, timeout)
-        if on_look is not None and not callable(on_look):
-            c = Checker()
-            c.add("on_look", f"got {builtins.type(on_look).__name__}; must be a callable "
-                             "taking a Look, or None")
-            c.fail("watch arguments")
+        c = Checker()  # every argument, on_look's too, in one error
+        try:
+            options = check_watch_arguments(name, policy, every, min_duration, on_fail,
+                                            on_pass, ramp, notify, timeout)
+        except ConfigValidationError as error:
+            c.merge(error, "")
+        _check_callable(c, "on_look", on_look, "a Look")
+        c.raise_if_any("watch arguments")
         names = check_arguments(None, None, None, None)  # every metric, as evaluate() does
 
         def fetch(current: InferenceExperiment, start: datetime, end: datetime,
                   period: int) -> ExperimentMetrics:
-            source, shadow = _roles(current)
-            roles = current.shadow_mode_config
-            production, candidate = current.variant(source), current.variant(shadow)
-            return fetch_metrics(
-                self.cloudwatch, name=current.name, endpoint=current.endpoint_name,
-                production_variant=source, shadow_variant=shadow, start=start, end=end,
-                period=period, metrics=names,
-                sampling_percentage=roles.sampling_percentage if roles else None,
-                production_instance_type=production.instance_type if production else None,
-                shadow_instance_type=candidate.instance_type if candidate else None)
+            return self._fetch_metrics(current, *_roles(current), start, end, period, names)
 
         def stop(current: InferenceExperiment, step: str, reason: str) -> None:
-            source, shadow = _roles(current)
-            if step == "promote":
-                actions = {shadow: VariantAction.PROMOTE, source: VariantAction.REMOVE}
-            else:
-                actions = {source: VariantAction.RETAIN, shadow: VariantAction.REMOVE}
+            actions = (_promotion(current) if step == "promote"
+                       else _conclusion(current, remove_shadow=True))
             self._stop(current, actions, None, "Cancelled" if step == "cancel" else "Completed",
                        reason)
 
@@ -834,12 +861,12 @@ class ExperimentClient:
     ) -> str:
         """Stop the experiment keeping production as it is: retain the source variant, and
         retain the shadow variant too unless ``remove_shadow``; returns the ARN."""
-        self._check_stop_arguments({}, None, desired_state, reason, actions_required=False)
-        current = self.describe(name)
-        source, shadow = _roles(current)
-        actions = {source: VariantAction.RETAIN,
-                   shadow: VariantAction.REMOVE if remove_shadow else VariantAction.RETAIN}
-        return self._stop(current, actions, None, str(desired_state), reason)
+        self._check_stop_arguments(
+            "conclude arguments", name, {}, None, desired_state, reason,
+            actions_required=False, also=lambda c: c.check_bool("remove_shadow", remove_shadow))
+        current = self._describe(name)
+        return self._stop(current, _conclusion(current, remove_shadow=remove_shadow), None,
+                          str(desired_state), reason)
 
     def delete(self, name: str) -> str:
         """Delete a Created, Completed or Cancelled experiment's record; returns its ARN.
@@ -1072,20 +1099,29 @@ class ExperimentClient:
 
     def _check_stop_arguments(
         self,
+        subject: str,
+        name: object,
         actions: object,
         desired: object,
         desired_state: object,
         reason: object,
         *,
         actions_required: bool = True,
+        also: Callable[[Checker], object] | None = None,
     ) -> tuple[dict[str, VariantAction], tuple[ModelVariantConfig, ...] | None]:
+        """Every argument of stop/promote/conclude (``also`` checks the method's own), all
+        reported in one :class:`ConfigValidationError` before anything is sent."""
         c = Checker()
+        if not _good_name(name):
+            c.check_string("name", name, EXPERIMENT_NAME)
         parsed, variants = check_stop_arguments(c, actions, desired, desired_state, reason,
                                                 actions_required=actions_required)
         if variants is not None and not c.problems:
             c.problems += instance_type_problems(variants, self._known_types(),
                                                  "desired_model_variants")
-        c.raise_if_any("stop arguments")
+        if also is not None:
+            also(c)
+        c.raise_if_any(subject)
         return parsed, variants
 
     def _known_types(self) -> frozenset[str]:
@@ -1168,6 +1204,19 @@ def _check_name(name: object) -> None:
     c = Checker()
     if not c.check_string("name", name, EXPERIMENT_NAME):
         c.fail("experiment name")
+
+
+def _promotion(current: InferenceExperiment) -> dict[str, VariantAction]:
+    """The actions that promote the shadow: it replaces production, which is removed."""
+    source, shadow = _roles(current)
+    return {shadow: VariantAction.PROMOTE, source: VariantAction.REMOVE}
+
+
+def _conclusion(current: InferenceExperiment, *, remove_shadow: bool) -> dict[str, VariantAction]:
+    """The actions that end a test keeping production: the shadow retained or removed."""
+    source, shadow = _roles(current)
+    return {source: VariantAction.RETAIN,
+            shadow: VariantAction.REMOVE if remove_shadow else VariantAction.RETAIN}
 
 
 def _roles(current: InferenceExperiment) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shadowtest import (
+    ConfigValidationError,
     DataStorageConfig,
     ExperimentClient,
     MalformedResponseError,
@@ -606,14 +607,14 @@ def test_an_answer_botocores_parser_cannot_read_is_still_malformed(wires: Wires)
 def test_an_experiment_client_takes_only_a_sagemaker_client(client: object,
                                                             named: str) -> None:
     """``ExperimentClient(object())`` was accepted and failed at its first call (a wait
-    looped until its timeout); it is a TypeError naming what was given."""
-    with pytest.raises(TypeError, match=f"SageMaker client.*got {named}"):
+    looped until its timeout); it is refused up front, naming what was given."""
+    with pytest.raises(ConfigValidationError, match=f"client: got {named}.*SageMaker client"):
         ExperimentClient(client)  # type: ignore[arg-type]
 
 
 def test_an_experiment_client_refuses_another_services_client(module_wires: Wires) -> None:
     """A CloudWatch client in the SageMaker client's place is named as such."""
-    with pytest.raises(TypeError, match="'cloudwatch' client"):
+    with pytest.raises(ConfigValidationError, match="'cloudwatch' client"):
         ExperimentClient(module_wires.cloudwatch.client)
 
 

@@ -62,10 +62,24 @@ def client(stubber: ExperimentStubber, clock: FakeClock) -> ExperimentClient:
 
 
 class TestConstruction:
-    def test_client_and_session_together_is_a_type_error(self) -> None:
+    def test_every_bad_argument_is_named_in_one_error(self) -> None:
+        """A ready client and what to make one from, and a clock that is no function: one
+        ConfigValidationError, a problem per argument (it was a TypeError naming one)."""
         sagemaker = boto3.client("sagemaker")
-        with pytest.raises(TypeError, match="not both"):
-            ExperimentClient(sagemaker, region_name="eu-west-1")
+        with pytest.raises(ConfigValidationError, match="ExperimentClient arguments") as bad:
+            ExperimentClient(sagemaker, region_name="eu-west-1",
+                             endpoint_url="http://127.0.0.1:5000",
+                             clock=3, sleep=None)  # type: ignore[arg-type]
+        assert [(p.path, p.message) for p in bad.value.errors] == [
+            ("region_name", "given with a ready SageMaker client, which has its own; give "
+                            "either the client or what to make one from, not both"),
+            ("endpoint_url", "given with a ready SageMaker client, which has its own; give "
+                             "either the client or what to make one from, not both"),
+            ("clock", "got int 3; must be a function taking nothing"),
+            ("sleep", "got NoneType None; must be a function taking seconds")]
+        with pytest.raises(ConfigValidationError) as both:
+            ExperimentClient(object(), session=object())  # type: ignore[arg-type]
+        assert [p.path for p in both.value.errors] == ["client", "session"]
 
     def test_no_client_is_made_until_first_use(self) -> None:
         client = ExperimentClient(region_name="eu-west-1")
@@ -717,3 +731,45 @@ def test_apply_flags_and_timeout_are_checked_the_checkers_way(
     with pytest.raises(ConfigValidationError) as caught:
         ExperimentClient().apply(sample_config(), **kwargs)
     assert [str(problem) for problem in caught.value.errors] == problems
+
+
+class TestArgumentsAllAtOnce:
+    """Each method checks every argument before anything is sent, and reports all the
+    problems in one ConfigValidationError, as config validation does."""
+
+    @staticmethod
+    def problems(call: Any, subject: str) -> list[str]:
+        fake = FakeSageMaker()
+        with pytest.raises(ConfigValidationError, match=subject) as bad:
+            call(fake.experiment_client())
+        assert fake.calls == []
+        return [problem.path for problem in bad.value.errors]
+
+    def test_apply(self) -> None:
+        assert self.problems(lambda client: client.apply(
+            sample_config(), timeout=-1, on_preflight="print"), "apply arguments") == [
+            "timeout", "on_preflight"]
+
+    def test_watch(self) -> None:
+        assert self.problems(lambda client: client.watch(
+            "churn shadow", on_fail="shrug", on_look=42), "watch arguments") == [
+            "name", "on_fail", "on_look"]
+
+    def test_watch_on_look_alone(self) -> None:
+        assert self.problems(lambda client: client.watch("churn-shadow", on_look=42),
+                             "watch arguments") == ["on_look"]
+
+    def test_stop(self) -> None:
+        assert self.problems(lambda client: client.stop(
+            "churn shadow", model_variant_actions={"shadow": "Keep"}, desired_state="Done"),
+            "stop arguments") == ["name", "model_variant_actions['shadow']", "desired_state"]
+
+    def test_promote(self) -> None:
+        assert self.problems(lambda client: client.promote(
+            "", reason=7, require="excellent"), "promote arguments") == [
+            "name", "reason", "require"]
+
+    def test_conclude(self) -> None:
+        assert self.problems(lambda client: client.conclude(
+            "churn_shadow", remove_shadow="yes", desired_state="Running"),
+            "conclude arguments") == ["name", "desired_state", "remove_shadow"]
