@@ -129,3 +129,46 @@ def test_bad_athena_options_are_refused_before_anything_is_sent(fake: FakeSageMa
 def test_cost_at_the_public_price(scanned: int, dollars: float) -> None:
     assert PRICE_PER_TB == 5.0
     assert cost_of(scanned) == pytest.approx(dollars)
+
+
+def _finished_query(fake: FakeSageMaker) -> tuple[object, str]:
+    """The fake's Athena client and the id of a comparison query it has answered."""
+    client = fake.experiment_client()
+    fake.athena_fake.page_size = 1
+    client.compare_predictions("churn-shadow", engine="athena", output_location=RESULTS)
+    *_, query_id = fake.athena_fake.queries
+    return fake.athena, query_id
+
+
+@pytest.mark.parametrize("token", ["x", "1", "-1", "eyJ4Ijog"],
+                         ids=["text", "an offset", "negative", "base64 of junk"])
+def test_a_results_token_athena_did_not_issue_is_refused_as_athena_refuses_it(
+        fake: FakeSageMaker, token: str) -> None:
+    """FakeAthena read NextToken as a row offset: "x" escaped as a raw ValueError and "1"
+    was served. A token it did not issue is an InvalidRequestException, as Athena's."""
+    from botocore.exceptions import ClientError
+
+    athena, query_id = _finished_query(fake)
+    with pytest.raises(ClientError) as caught:
+        athena.get_query_results(  # type: ignore[attr-defined]
+            QueryExecutionId=query_id, NextToken=token)
+    assert caught.value.response["Error"]["Code"] == "InvalidRequestException"
+
+
+def test_a_results_token_of_another_query_is_refused(fake: FakeSageMaker) -> None:
+    """A token names the query whose results it pages."""
+    from botocore.exceptions import ClientError
+
+    athena, query_id = _finished_query(fake)
+    token = athena.get_query_results(QueryExecutionId=query_id)[  # type: ignore[attr-defined]
+        "NextToken"]
+    other = next(q for q in fake.athena_fake.queries if q != query_id)
+    fake.athena_fake.queries[other]["State"] = "SUCCEEDED"
+    with pytest.raises(ClientError) as caught:
+        athena.get_query_results(  # type: ignore[attr-defined]
+            QueryExecutionId=other, NextToken=token)
+    assert caught.value.response["Error"]["Code"] == "InvalidRequestException"
+    second = athena.get_query_results(  # type: ignore[attr-defined]
+        QueryExecutionId=query_id, NextToken=token)
+    assert "NextToken" not in second
+    assert len(second["ResultSet"]["Rows"]) == 1

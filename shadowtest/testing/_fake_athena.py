@@ -163,13 +163,26 @@ class FakeAthena(FakeService["object"]):
             raise Refusal("InvalidRequestException",
                           f"Query has not yet finished. Current state: {query['State']}")
         rows: list[list[str | None]] = query["Rows"]  # type: ignore[assignment]
-        start = int(str(p.get("NextToken") or 0))
+        query_id = str(p["QueryExecutionId"])
+        token = p.get("NextToken")
+        start = 0 if token is None else self._row_offset(str(token), query_id, len(rows))
         page = rows[start:start + self.page_size]
         answer: dict[str, object] = {"ResultSet": {"Rows": [
             {"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in page]}}
         if start + self.page_size < len(rows):
-            answer["NextToken"] = str(start + self.page_size)
+            answer["NextToken"] = self._issue_token(query_id, start + self.page_size)
         return answer
+
+    def _row_offset(self, token: str, query_id: str, rows: int) -> int:
+        """The first row of the page a NextToken this fake issued for ``query_id`` asks
+        for; any other token is refused as Athena refuses it."""
+        data = self._read_token(token, 2)
+        if (data is not None and data[0] == query_id and type(data[1]) is int
+                and 0 < data[1] < rows):
+            return data[1]
+        raise Refusal("InvalidRequestException",
+                      "The NextToken is not one issued for the results of this query: "
+                      "repeat the request that gave it")
 
     def _stop(self, p: Mapping[str, object]) -> dict[str, object]:
         query = self._query(p)
