@@ -65,7 +65,7 @@ class TestConstruction:
     def test_every_bad_argument_is_named_in_one_error(self) -> None:
         """A ready client and what to make one from, and a clock that is no function: one
         ConfigValidationError, a problem per argument (it was a TypeError naming one)."""
-        sagemaker = boto3.client("sagemaker")
+        sagemaker = FakeSageMaker().client
         with pytest.raises(ConfigValidationError, match="ExperimentClient arguments") as bad:
             ExperimentClient(sagemaker, region_name="eu-west-1",
                              endpoint_url="http://127.0.0.1:5000",
