@@ -56,10 +56,50 @@ def test_athena_answers_what_the_local_engine_answers(fake: FakeSageMaker) -> No
     scanned = sum(len(body) for body in fake.fake_s3.objects["captures"].values())
     assert result.bytes_scanned == scanned
     assert result.cost == 10 * 2**20 / 2**40 * 5.0  # the 10 MB a query is billed at least
-    assert fake.athena_fake.tables == {"shadowtest_capture": "s3://captures/churn/churn/"}
+    (location,) = fake.athena_fake.tables.values()
+    assert location == "s3://captures/churn/churn/"
     states = [q["State"] for q in fake.athena_fake.queries.values()]
     assert states == ["SUCCEEDED", "SUCCEEDED"]  # the table, then the comparison
     assert result.to_dict()["engine"] == "athena"
+
+
+def test_each_experiments_captures_have_their_own_table(fake: FakeSageMaker) -> None:
+    """Two experiments compared in one database: another endpoint's captures, and the
+    same endpoint's captured to another destination. CREATE TABLE IF NOT EXISTS keeps a
+    table's first location, so a shared table name would answer the first one's data."""
+    fake.seed(attrs.evolve(sample_config(), name="fraud-shadow", endpoint_name="fraud",
+                           data_storage_config=DataStorageConfig(
+                               destination="s3://captures/churn",
+                               json_content_types=["application/json"])))
+    fake.seed(attrs.evolve(sample_config(), name="moved-shadow", endpoint_name="churn",
+                           data_storage_config=DataStorageConfig(
+                               destination="s3://captures/moved",
+                               json_content_types=["application/json"])))
+    fake.capture_traffic("fraud-shadow", [[i, i] for i in range(8)], production=production_model,
+                         shadow=production_model, sampling_percentage=100)
+    fake.capture_traffic("moved-shadow", [[i, i] for i in range(5)], production=production_model,
+                         shadow=shadow_model, sampling_percentage=100)
+    client = fake.experiment_client()
+    answers = {name: client.compare_predictions(name, engine="athena", output_location=RESULTS)
+               for name in ("churn-shadow", "fraud-shadow", "moved-shadow")}
+    assert (answers["fraud-shadow"].paired, answers["fraud-shadow"].exact_matches) == (8, 8)
+    assert (answers["moved-shadow"].paired, answers["moved-shadow"].exact_matches) == (5, 4)
+    assert answers["churn-shadow"].paired == client.compare_predictions("churn-shadow").paired
+    assert sorted(fake.athena_fake.tables.values()) == [
+        "s3://captures/churn/churn/", "s3://captures/churn/fraud/", "s3://captures/moved/churn/"]
+
+
+def test_since_is_an_instant_not_its_hour(fake: FakeSageMaker) -> None:
+    """The fixture's records are a second apart from 09:59:58; since=10:00:30 leaves
+    out the half-minute of the 10:00 hour before it."""
+    client = fake.experiment_client()
+    since = datetime(2026, 12, 1, 10, 0, 30, tzinfo=timezone.utc)
+    local = client.compare_predictions("churn-shadow", since=since)
+    result = client.compare_predictions("churn-shadow", engine="athena",
+                                        output_location=RESULTS, since=since)
+    assert (result.paired, result.unpaired_production) == (
+        local.paired, local.unpaired_production)
+    assert local.paired + local.unpaired_production == 60 - 32  # 10:00:30 .. 10:00:57
 
 
 def test_polls_back_off(fake: FakeSageMaker, monkeypatch: pytest.MonkeyPatch) -> None:

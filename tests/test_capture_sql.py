@@ -17,7 +17,7 @@ import numpy
 import pytest
 
 from shadowtest import DataStorageConfig, PredictionComparison, compare_captures
-from shadowtest.capture.sql import QUERY_COLUMNS, query_sql, table_sql
+from shadowtest.capture.sql import QUERY_COLUMNS, query_sql, table_name, table_sql
 from shadowtest.testing import FakeSageMaker, sample_config
 
 if TYPE_CHECKING:
@@ -50,47 +50,68 @@ def shadow_model(x: list[int]) -> object:
 
 
 def captures(tmp_path: Path, *, content_type: str = "application/json",
-             wrap: bool = False, n: int = N) -> Path:
+             wrap: bool = False, n: int = N, endpoint: str = "churn",
+             start: datetime = START, interval: timedelta = timedelta(seconds=4),
+             production: Callable[[list[int]], object] = production_model,
+             shadow: Callable[[list[int]], object] = shadow_model,
+             duplicate: bool = True) -> Path:
     """Both variants' capture files, as SageMaker writes them to S3, copied to
     ``tmp_path`` under the same keys; returns the endpoint's folder."""
-    fake = FakeSageMaker(now=START)
+    fake = FakeSageMaker(now=start)
     json_types = ["application/json"] if content_type == "application/json" else []
-    fake.seed(attrs.evolve(sample_config(), data_storage_config=DataStorageConfig(
-        destination="s3://captures/churn", json_content_types=json_types)))
+    fake.seed(attrs.evolve(sample_config(), endpoint_name=endpoint,
+                           data_storage_config=DataStorageConfig(
+                               destination="s3://captures/churn",
+                               json_content_types=json_types)))
 
     def wrapped(model: Callable[[list[int]], object]) -> Callable[[list[int]], object]:
         return (lambda x: {"predictions": [model(x)]}) if wrap else model
 
     keys = fake.capture_traffic("churn-shadow", [[i, i // 3] for i in range(n)],
-                                production=wrapped(production_model),
-                                shadow=wrapped(shadow_model), content_type=content_type,
-                                sampling_percentage=70, per_file=200,
-                                interval=timedelta(seconds=4))
+                                production=wrapped(production), shadow=wrapped(shadow),
+                                content_type=content_type, sampling_percentage=70,
+                                per_file=200, interval=interval)
     for key in keys:
         body = fake.s3.get_object(Bucket="captures", Key=key)["Body"].read()
         path = tmp_path / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
-    # a retried request: a duplicate of one production record
-    first = sorted((tmp_path / "churn/churn/production").rglob("*.jsonl"))[0]
-    first.write_bytes(first.read_bytes() + first.read_bytes().splitlines(keepends=True)[3])
-    return tmp_path / "churn" / "churn"
+    folder = tmp_path / "churn" / endpoint
+    if duplicate:  # a retried request: a duplicate of one production record
+        first = sorted((folder / "production").rglob("*.jsonl"))[0]
+        first.write_bytes(first.read_bytes()
+                          + first.read_bytes().splitlines(keepends=True)[3])
+    return folder
 
 
-def run_on_duckdb(endpoint: Path, sql: str) -> dict[str, object]:
+@pytest.fixture(scope="module")
+def con() -> object:
+    """One DuckDB connection for the module (a connection costs more than a query)."""
+    return duckdb.connect()
+
+
+def table_of(endpoint: Path) -> str:
+    """The table compare_predictions(engine="athena") would create for these captures."""
+    return table_name(destination="s3://captures/churn", endpoint_name=endpoint.name,
+                      production_variant="production", shadow_variant="shadow")
+
+
+def run_on_duckdb(con: object, endpoint: Path, **options: object) -> dict[str, object]:
     """The Athena query translated to DuckDB by sqlglot, over a view standing in for the
-    table: the files' columns, and variant/hour from each key."""
-    con = duckdb.connect()
+    endpoint's table: the files' columns, and variant/hour from each key."""
+    table = table_of(endpoint)
     path = str(endpoint / "*" / "*" / "*" / "*" / "*" / "*.jsonl")
-    con.execute(
-        "CREATE VIEW shadowtest_capture AS SELECT captureData AS capturedata, "
+    con.execute(  # type: ignore[attr-defined]
+        f"CREATE OR REPLACE VIEW {table} AS SELECT captureData AS capturedata, "
         "eventMetadata AS eventmetadata, eventVersion AS eventversion, "
         r"regexp_extract(filename, '/([^/]+)/(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$', 1) AS variant, "
         r"regexp_extract(filename, '/([^/]+)/(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$', 2) AS hour "
         f"FROM read_json('{path}', filename = true, format = 'newline_delimited', "
         f"columns = {COLUMNS!r})")
+    sql = query_sql(production_variant="production", shadow_variant="shadow", table=table,
+                    **options)  # type: ignore[arg-type]
     (translated,) = sqlglot.transpile(sql, read="athena", write="duckdb")
-    cursor = con.execute(translated)
+    cursor = con.execute(translated)  # type: ignore[attr-defined]
     names = [d[0] for d in cursor.description]
     (row,) = cursor.fetchall()
     return dict(zip(names, row, strict=True))
@@ -130,45 +151,72 @@ def json_captures(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class TestOnARealEngine:
-    def test_json_outputs_answer_as_compare_captures(self, json_captures: Path) -> None:
+    def test_json_outputs_answer_as_compare_captures(self, con: object,
+                                                     json_captures: Path) -> None:
         endpoint = json_captures
         local = compare_captures(endpoint / "production", endpoint / "shadow")
         assert local.unpaired_production > 0
         assert local.duplicates == 1
         assert local.label_pairs > 0  # integer classes: labels in both engines
-        row = run_on_duckdb(endpoint, query_sql(production_variant="production",
-                                                shadow_variant="shadow"))
+        row = run_on_duckdb(con, endpoint)
         numbers = _pairs_numbers(endpoint)
         absolute = sorted(a for a, _ in numbers)
         relative = sorted(a / abs(p) for a, p in numbers if p)
         assert_same_answers(local, row, absolute, relative)
 
-    def test_base64_csv_outputs_and_a_json_path(self, tmp_path: Path) -> None:
+    def test_base64_csv_outputs_and_a_json_path(self, con: object, tmp_path: Path) -> None:
         """Outputs captured as BASE64 CSV are decoded by the query too; JSON outputs
         wrapped in {"predictions": [x]} are read through output_json_path."""
         csv = captures(tmp_path / "csv", content_type="text/csv", n=200)
         local = compare_captures(csv / "production", csv / "shadow")
-        row = run_on_duckdb(csv, query_sql(production_variant="production",
-                                           shadow_variant="shadow"))
+        row = run_on_duckdb(con, csv)
         assert (row["paired"], row["numeric_pairs"], row["exact_matches"]) == (
             local.paired, local.differences.count, local.exact_matches)  # type: ignore[union-attr]
         wrapped = captures(tmp_path / "json", wrap=True, n=200)
         local = compare_captures(wrapped / "production", wrapped / "shadow")
-        row = run_on_duckdb(wrapped, query_sql(production_variant="production",
-                                               shadow_variant="shadow",
-                                               output_json_path="$.predictions[0]"))
+        row = run_on_duckdb(con, wrapped, output_json_path="$.predictions[0]")
         assert (row["paired"], row["numeric_pairs"], row["difference_max"]) == (
             local.paired, local.differences.count, local.differences.max)  # type: ignore[union-attr]
 
-    def test_since_limits_the_hours(self, json_captures: Path) -> None:
+    def test_since_limits_the_hours(self, con: object, json_captures: Path) -> None:
         endpoint = json_captures
         since = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
         local = compare_captures(endpoint / "production", endpoint / "shadow", since=since)
-        row = run_on_duckdb(endpoint, query_sql(production_variant="production",
-                                                shadow_variant="shadow", since=since))
+        row = run_on_duckdb(con, endpoint, since=since)
         assert (row["paired"], row["unpaired_production"]) == (
             local.paired, local.unpaired_production)
         assert 0 < local.paired < N
+
+    def test_since_is_the_instant_not_its_hour(self, con: object, tmp_path: Path) -> None:
+        """Records a minute apart from 09:55 to 10:10: since=10:03:30 keeps 10:04 on (7 of
+        16), where the hour alone kept 10:00 on; a record in the same second as since is
+        kept, as compare_captures keeps it."""
+        endpoint = captures(tmp_path, n=16, start=datetime(2026, 12, 1, 9, 55, tzinfo=timezone.utc),
+                            interval=timedelta(minutes=1), duplicate=False)
+        for since, kept in ((datetime(2026, 12, 1, 10, 3, 30, tzinfo=timezone.utc), 7),
+                            (datetime(2026, 12, 1, 10, 4, 0, 900, tzinfo=timezone.utc), 7),
+                            (datetime(2026, 12, 1, 10, 4, 1, tzinfo=timezone.utc), 6)):
+            local = compare_captures(endpoint / "production", endpoint / "shadow", since=since)
+            row = run_on_duckdb(con, endpoint, since=since)
+            assert local.paired + local.unpaired_production == kept
+            assert (row["paired"], row["unpaired_production"], row["unpaired_shadow"]) == (
+                local.paired, local.unpaired_production, local.unpaired_shadow)
+
+    def test_each_experiment_reads_its_own_captures(self, con: object, tmp_path: Path
+                                                    ) -> None:
+        """Two endpoints' captures under one destination, both tables in one database:
+        each query answers its own endpoint's records."""
+        churn = captures(tmp_path, n=30, duplicate=False)
+        fraud = captures(tmp_path, n=12, endpoint="fraud", production=production_model,
+                         shadow=production_model, duplicate=False)
+        assert table_of(churn) != table_of(fraud)
+        answers = [run_on_duckdb(con, endpoint) for endpoint in (churn, fraud)]
+        for endpoint, row in zip((churn, fraud), answers, strict=True):
+            local = compare_captures(endpoint / "production", endpoint / "shadow")
+            assert (row["paired"], row["unpaired_production"], row["exact_matches"]) == (
+                local.paired, local.unpaired_production, local.exact_matches)
+        assert answers[1]["paired"] == answers[1]["exact_matches"]
+        assert answers[0]["paired"] != answers[1]["paired"]
 
 
 def _pairs_numbers(endpoint: Path) -> list[tuple[float, float]]:
@@ -201,6 +249,7 @@ def test_the_sql_parses_as_athena_and_trino(dialect: str) -> None:
     table = table_sql(destination="s3://ml-captures/churn", endpoint_name="churn",
                       production_variant="production", shadow_variant="shadow")
     query = query_sql(production_variant="production", shadow_variant="shadow",
+                      table="shadowtest_capture_0123456789abcdef",
                       output_json_path="$.predictions[0]",
                       since=datetime(2026, 12, 1, 9, tzinfo=timezone.utc))
     if dialect == "athena":  # Hive DDL: Athena's dialect, not Trino's

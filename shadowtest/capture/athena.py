@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 from shadowtest._aws import athena as api
 from shadowtest._checks import FrozenMap
 from shadowtest.capture.comparison import DifferenceSummary, PredictionComparison
-from shadowtest.capture.sql import QUERY_COLUMNS, query_sql, table_sql
+from shadowtest.capture.sql import QUERY_COLUMNS, query_sql, table_name, table_sql
 from shadowtest.errors import ServiceError, ShadowTestError
 
 if TYPE_CHECKING:
@@ -78,13 +78,19 @@ def run_comparison(
     workgroup: str | None = None,
     output_location: str | None = None,
     database: str | None = None,
-    table: str = "shadowtest_capture",
+    table: str | None = None,
     output_json_path: str | None = None,
     since: datetime | None = None,
     max_bytes: int | None = None,
     sleep: Callable[[float], object] = time.sleep,
 ) -> PredictionComparison:
-    """Create the table if missing, run the comparison query, and read its row."""
+    """Create the table if missing, run the comparison query, and read its row. The
+    table is :func:`~shadowtest.capture.sql.table_name` of the capture location and the
+    variants unless ``table`` is given: one of its own for each experiment's captures."""
+    if table is None:
+        table = table_name(destination=destination, endpoint_name=endpoint_name,
+                           production_variant=production_variant,
+                           shadow_variant=shadow_variant)
     def run(sql: str) -> tuple[str, int]:
         query_id = api.start(athena, sql, workgroup=workgroup,
                              output_location=output_location, database=database)

@@ -3,10 +3,11 @@ query that pairs and compares the two variants there."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Final
 
-__all__ = ["QUERY_COLUMNS", "athena_sql", "query_sql", "table_sql"]
+__all__ = ["QUERY_COLUMNS", "athena_sql", "query_sql", "table_name", "table_sql"]
 
 
 def athena_sql(
@@ -15,7 +16,7 @@ def athena_sql(
     endpoint_name: str,
     production_variant: str,
     shadow_variant: str,
-    table: str = "shadowtest_capture",
+    table: str | None = None,
     output_json_path: str | None = None,
     since: datetime | None = None,
 ) -> str:
@@ -27,8 +28,14 @@ def athena_sql(
     (``approx_percentile``) and max. Run the two statements one after the other.
 
     ``output_json_path`` (e.g. ``'$.predictions[0]'``) picks the number out of JSON
-    outputs; ``since`` limits the query to hours from then on.
+    outputs; ``since`` limits the query to records from that instant on (the hours
+    before it are not read). ``table`` defaults to :func:`table_name` of the capture
+    location and the two variants, so two experiments never share a table.
     """
+    if table is None:
+        table = table_name(destination=destination, endpoint_name=endpoint_name,
+                           production_variant=production_variant,
+                           shadow_variant=shadow_variant)
     return (table_sql(destination=destination, endpoint_name=endpoint_name,
                       production_variant=production_variant, shadow_variant=shadow_variant,
                       table=table)
@@ -38,13 +45,33 @@ def athena_sql(
             + ";\n")
 
 
-def table_sql(*, destination: str, endpoint_name: str, production_variant: str,
-              shadow_variant: str, table: str = "shadowtest_capture") -> str:
-    """The ``CREATE EXTERNAL TABLE IF NOT EXISTS`` over ``<destination>/<endpoint>/``."""
+def table_name(*, destination: str, endpoint_name: str, production_variant: str,
+               shadow_variant: str) -> str:
+    """``shadowtest_capture_<16 hex digits>``: the table of one capture location and pair
+    of variants. ``CREATE EXTERNAL TABLE IF NOT EXISTS`` keeps a table's first location
+    and variants, so one shared name would let a comparison read another endpoint's (or
+    another destination's) files; a name derived from all four never does."""
+    key = "\n".join((_location(destination, endpoint_name), production_variant,
+                     shadow_variant))
+    return "shadowtest_capture_" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _location(destination: str, endpoint_name: str) -> str:
     if not destination.startswith("s3://"):
         raise ValueError(f"destination must be an s3:// URI, got {destination!r}")
+    return f"{destination.rstrip('/')}/{endpoint_name}/"
+
+
+def table_sql(*, destination: str, endpoint_name: str, production_variant: str,
+              shadow_variant: str, table: str | None = None) -> str:
+    """The ``CREATE EXTERNAL TABLE IF NOT EXISTS`` over ``<destination>/<endpoint>/``
+    (named :func:`table_name` unless ``table`` is given)."""
+    location = _location(destination, endpoint_name)
+    if table is None:
+        table = table_name(destination=destination, endpoint_name=endpoint_name,
+                           production_variant=production_variant,
+                           shadow_variant=shadow_variant)
     _check_table(table)
-    location = f"{destination.rstrip('/')}/{endpoint_name}/"
     variants = f"{production_variant},{shadow_variant}"
     part = "struct<observedcontenttype: string, mode: string, data: string, encoding: string>"
     return f"""CREATE EXTERNAL TABLE IF NOT EXISTS {table} (
@@ -78,9 +105,8 @@ QUERY_COLUMNS: Final = (
 """The columns of the one row :func:`query_sql` answers, in order."""
 
 
-def query_sql(*, production_variant: str, shadow_variant: str,
-              table: str = "shadowtest_capture", output_json_path: str | None = None,
-              since: datetime | None = None) -> str:
+def query_sql(*, production_variant: str, shadow_variant: str, table: str,
+              output_json_path: str | None = None, since: datetime | None = None) -> str:
     """The comparison query over the table of :func:`table_sql` (Athena's engine, Trino):
     one row of :data:`QUERY_COLUMNS`."""
     _check_table(table)
@@ -90,9 +116,15 @@ def query_sql(*, production_variant: str, shadow_variant: str,
         return f"trim({side})" if output_json_path is None else (
             f"json_extract_scalar({side}, {_sql_string(output_json_path)})")
 
+    # since: the hour partitions from its hour on (the rest are not read), then the exact
+    # instant, as compare_captures skips records whose inferenceTime, in whole seconds, is
+    # before since's (floor(t) >= s is t >= s for a whole s); no or a bad time is skipped
     hour = "" if since is None else (
         "\n    AND hour >= "
-        + _sql_string(since.astimezone(timezone.utc).strftime("%Y/%m/%d/%H")))
+        + _sql_string(since.astimezone(timezone.utc).strftime("%Y/%m/%d/%H"))
+        + "\n    AND try(from_iso8601_timestamp(eventmetadata.inferencetime))"
+          " >= from_iso8601_timestamp("
+        + _sql_string(since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")) + ")")
     return f"""WITH records AS (
   SELECT variant,
          coalesce(nullif(eventmetadata.inferenceid, ''), eventmetadata.eventid) AS id,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from shadowtest.testing._base import FakeClock, FakeService, Refusal
@@ -37,7 +38,9 @@ __all__ = ["FakeAthena"]
 _TABLE: Final = re.compile(r"CREATE EXTERNAL TABLE IF NOT EXISTS (\w+) .*?LOCATION '([^']+)'",
                            re.DOTALL)
 _QUERY: Final = re.compile(r"FROM (\w+)\s+WHERE variant IN \('((?:[^']|'')*)', "
-                           r"'((?:[^']|'')*)'\)(?:\s+AND hour >= '([0-9/]{13})')?")
+                           r"'((?:[^']|'')*)'\)(?:\s+AND hour >= '([0-9/]{13})'\s+AND "
+                           r"try\(from_iso8601_timestamp\(eventmetadata\.inferencetime\)\) >= "
+                           r"from_iso8601_timestamp\('([0-9T:Z-]{20})'\))?")
 
 
 class FakeAthena(FakeService["object"]):
@@ -89,7 +92,8 @@ class FakeAthena(FakeService["object"]):
         elif asked is not None and asked.group(1) in self.tables:
             rows, scanned = self._compare(self.tables[asked.group(1)],
                                           asked.group(2).replace("''", "'"),
-                                          asked.group(3).replace("''", "'"), asked.group(4))
+                                          asked.group(3).replace("''", "'"), asked.group(4),
+                                          asked.group(5))
             query.update(Rows=rows, Scanned=scanned)
         elif asked is not None:
             query.update(State="FAILED", Reason=f"TABLE_NOT_FOUND: line 1:1: Table "
@@ -99,8 +103,8 @@ class FakeAthena(FakeService["object"]):
                                                 "and comparison queries only")
         return {"QueryExecutionId": query_id}
 
-    def _compare(self, location: str, production: str, shadow: str, hour: str | None
-                 ) -> tuple[list[list[str | None]], int]:
+    def _compare(self, location: str, production: str, shadow: str, hour: str | None,
+                 since: str | None) -> tuple[list[list[str | None]], int]:
         from shadowtest.capture import CaptureFile, compare_captures
         from shadowtest.capture.pairing import MAX_WINDOW
         from shadowtest.capture.sql import QUERY_COLUMNS
@@ -119,7 +123,9 @@ class FakeAthena(FakeService["object"]):
                 files.append(CaptureFile(f"s3://{bucket}/{key}", body.splitlines()))
             sides.append(files)
         # Athena groups by id over every hour: no pairing window
-        found = compare_captures(sides[0], sides[1], window=MAX_WINDOW, keep_disagreements=0)
+        found = compare_captures(
+            sides[0], sides[1], window=MAX_WINDOW, keep_disagreements=0,
+            since=None if since is None else datetime.fromisoformat(since[:-1] + "+00:00"))
         d, r = found.differences, found.relative_differences
         values: dict[str, object] = {
             "paired": found.paired, "unpaired_production": found.unpaired_production,

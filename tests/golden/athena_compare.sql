@@ -1,4 +1,4 @@
-CREATE EXTERNAL TABLE IF NOT EXISTS shadowtest_capture (
+CREATE EXTERNAL TABLE IF NOT EXISTS shadowtest_capture_dd6ff819aaf5c742 (
   capturedata struct<
     endpointinput: struct<observedcontenttype: string, mode: string, data: string, encoding: string>,
     endpointoutput: struct<observedcontenttype: string, mode: string, data: string, encoding: string>>,
@@ -25,9 +25,10 @@ WITH records AS (
          CASE capturedata.endpointoutput.encoding
            WHEN 'BASE64' THEN from_utf8(from_base64(capturedata.endpointoutput.data))
            ELSE capturedata.endpointoutput.data END AS payload
-  FROM shadowtest_capture
+  FROM shadowtest_capture_dd6ff819aaf5c742
   WHERE variant IN ('production', 'shadow')
     AND hour >= '2026/12/01/09'
+    AND try(from_iso8601_timestamp(eventmetadata.inferencetime)) >= from_iso8601_timestamp('2026-12-01T09:00:00Z')
 ),
 sides AS (
   SELECT id,
