@@ -130,8 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--start", action="store_true", help="plan for a running experiment")
     p = command("preflight", "check FILE against the account before creating it: exit 0 "
-                             "when nothing would make it fail (warnings allowed), 1 when "
-                             "something would, 5 when no read of the account answered")
+                             "when nothing would make it fail (warnings allowed, and a warning "
+                             "says so when no read of the account answered), 1 otherwise")
     p.add_argument("file", metavar="FILE")
     p = command("apply", "create or update the experiment to match FILE (idempotent)")
     p.add_argument("file", metavar="FILE")
@@ -470,15 +470,12 @@ class _Cli:
             self.problem(path, finding.message, finding.check)
         if not result.checked:
             self.problem(path, "nothing was checked: no read of the account answered (see "
-                               "each check's warning for the IAM action to grant)")
+                               "each check's warning for the IAM action to grant)", "warning")
         if self.json:
             self.print_json(result.to_dict())
         else:
             self.print(str(result))
-        if result.errors:
-            return EXIT_FAIL
-        # every read refused is the caller's credentials at fault, as exit 5 says elsewhere
-        return EXIT_OK if result.checked else EXIT_SERVICE
+        return EXIT_OK if result.ok else EXIT_FAIL
 
     def cmd_apply(self) -> int:
         path = self.args.file

@@ -124,7 +124,8 @@ class Preflight(Displayed):
     checks; warnings may remain). ``name`` and ``endpoint_name`` are the config's.
     ``checked`` is false when no read of the account answered (each was refused or
     failed): then nothing about the account was checked, a warning says so for each
-    check, and ``ok`` is false too, since there is no finding to trust either way.
+    check and the summary says "nothing checked" instead of "ok to create"; ``ok``
+    still means only "no error" (SPEC §13: a check that could not run is a warning).
 
     >>> result = client.preflight(config)      # doctest: +SKIP
     >>> result.ok, [f.check for f in result.findings]   # doctest: +SKIP
@@ -138,9 +139,9 @@ class Preflight(Displayed):
 
     @property
     def ok(self) -> bool:
-        """No finding of severity ``"error"``, and the account could be read at all
-        (``checked``): a preflight that checked nothing is no clean bill."""
-        return self.checked and not self.errors
+        """No finding of severity ``"error"`` (see ``checked`` for whether the account
+        could be read at all)."""
+        return not self.errors
 
     @property
     def errors(self) -> tuple[Finding, ...]:

@@ -126,7 +126,7 @@ class TestErrorAnswers:
                        DescribeModel__churn_v2=denied, ListInferenceExperiments__=denied,
                        HeadBucket__captures=(403, None))
         result = account.client().preflight(GOOD)
-        assert (result.checked, result.ok, result.errors) == (False, False, ())
+        assert (result.checked, result.ok, result.errors) == (False, True, ())
         assert [f.check for f in result.findings] == [
             "endpoint", "model", "model", "other-experiment", "capture-bucket"]
         assert result.to_dict()["checked"] is False
