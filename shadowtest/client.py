@@ -1026,6 +1026,11 @@ class ExperimentClient:
                 "when creating an experiment, or by update(name, data_storage_config="
                 "DataStorageConfig(destination='s3://bucket/prefix')) while it is Created.",
                 name=name, status=str(current.status), operation="compare_predictions")
+        if not storage.destination.startswith("s3://"):  # the service stores https:// too
+            c.add("data_storage_config.destination",
+                  f"got {show(storage.destination)}; compare_predictions reads capture files "
+                  "from an s3:// destination only (the experiment's DataStorageConfig)")
+            c.fail(f"inference experiment {name!r}")
         source, shadow = _roles(current)
         if engine == "athena":
             from shadowtest.capture.athena import run_comparison

@@ -16,7 +16,7 @@ import attrs
 from typing_extensions import Self
 
 from shadowtest._aws.sagemaker import DESCRIBE_RESPONSE, SUMMARY
-from shadowtest._aws.shapes import Shape, fail
+from shadowtest._aws.shapes import Shape, fail, is_destination, is_name
 from shadowtest._checks import unchecked
 from shadowtest._displayed import Displayed
 from shadowtest._json import jsonable
@@ -108,7 +108,7 @@ class EndpointMetadata(Displayed):
         d: Mapping[str, Any] = data  # its shape is checked where it is read
         status = d.get("EndpointStatus")
         return cls(
-            endpoint_name=_text(d["EndpointName"]),
+            endpoint_name=_name(d["EndpointName"]),
             endpoint_config_name=_optional_text(d.get("EndpointConfigName")),
             endpoint_status=None if status is None else EndpointStatus.parse(_text(status)),
             failure_reason=_optional_text(d.get("FailureReason")),
@@ -167,8 +167,8 @@ class ModelVariantSummary(Displayed):
         real_time = d["InfrastructureConfig"]["RealTimeInferenceConfig"]
         status = d["Status"]
         return cls(
-            model_name=_text(d["ModelName"]),
-            variant_name=_text(d["VariantName"]),
+            model_name=_name(d["ModelName"]),
+            variant_name=_name(d["VariantName"]),
             instance_type=_text(real_time["InstanceType"]),
             instance_count=_count(real_time["InstanceCount"]),
             status=_VARIANT_STATUSES.get(status) or ModelVariantStatus.parse(_text(status)),
@@ -180,6 +180,14 @@ def _text(value: object) -> str:
     if isinstance(value, str):
         return value
     raise TypeError(f"not a string: {type(value).__name__}")
+
+
+def _name(value: object) -> str:
+    """A name of a response: a string of one character or more (every name the service
+    stores has one); anything else is a TypeError or ValueError (see :func:`_when`)."""
+    if is_name(value):
+        return value
+    raise ValueError(f"not a name: {type(value).__name__}")
 
 
 def _optional_text(value: object) -> str | None:
@@ -221,8 +229,8 @@ def _shadow_mode(data: Mapping[str, Any] | None) -> ShadowModeConfig | None:
     shadow = data["ShadowModelVariants"][0]
     source, name, sampling = (data["SourceModelVariantName"], shadow["ShadowModelVariantName"],
                               shadow["SamplingPercentage"])
-    if type(source) is not str or type(name) is not str or type(sampling) is not int:
-        raise TypeError("a variant name is not a string, or the sampling not an integer")
+    if not is_name(source) or not is_name(name) or type(sampling) is not int:
+        raise TypeError("a variant name is not a name, or the sampling not an integer")
     # unchecked(ShadowModeConfig, ...) without its generic loop over defaults and
     # converters, which this class has none of: 0.3 us against 0.9 us, on every describe
     # that reads the sampling
@@ -237,7 +245,10 @@ def _data_storage(data: Mapping[str, Any] | None) -> DataStorageConfig | None:
     if data is None:
         return None
     content = data.get("ContentType") or {}
-    return unchecked(DataStorageConfig, destination=_text(data["Destination"]),
+    destination = data["Destination"]
+    if not is_destination(destination):
+        raise ValueError("the destination is not an s3:// or https:// URI")
+    return unchecked(DataStorageConfig, destination=destination,
                      kms_key=_optional_text(data.get("KmsKey")),
                      csv_content_types=_texts(content.get("CsvContentTypes", ())),
                      json_content_types=_texts(content.get("JsonContentTypes", ())))
@@ -470,7 +481,7 @@ class InferenceExperiment(_ResponseView):
     def endpoint_name(self) -> str:
         """The endpoint's name (read without building :attr:`endpoint`)."""
         try:
-            return _text(self._data["EndpointMetadata"]["EndpointName"])
+            return _name(self._data["EndpointMetadata"]["EndpointName"])
         except _READ_ERRORS:
             self._malformed("EndpointMetadata.EndpointName")
 
@@ -515,8 +526,8 @@ class InferenceExperiment(_ResponseView):
         :attr:`model_variants`)."""
         try:
             names = tuple([variant["VariantName"] for variant in self._data["ModelVariants"]])
-            if not all(type(name) is str for name in names):
-                raise TypeError("VariantName is not a string")
+            if not all(map(is_name, names)):
+                raise TypeError("VariantName is not a name")
             return names
         except _READ_ERRORS:
             self._malformed("ModelVariants")
@@ -531,8 +542,8 @@ class InferenceExperiment(_ResponseView):
                 return None
             roles = (data["SourceModelVariantName"],
                      data["ShadowModelVariants"][0]["ShadowModelVariantName"])
-            if type(roles[0]) is not str or type(roles[1]) is not str:
-                raise TypeError("a variant name is not a string")
+            if not is_name(roles[0]) or not is_name(roles[1]):
+                raise TypeError("a variant name is not a name")
             return roles
         except _READ_ERRORS:
             self._malformed("ShadowModeConfig")

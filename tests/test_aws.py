@@ -749,3 +749,81 @@ def test_an_integer_past_the_float_range_is_malformed() -> None:
     with pytest.raises(MalformedResponseError) as caught:
         cloudwatch.GET_METRIC_DATA.check(page)  # type: ignore[misc]
     assert caught.value.operation == "GetMetricData"
+
+
+# -- 9. describe values of the right type but content the service never stores -------------
+
+def _storage(destination: str) -> dict[str, Any]:
+    return running(DataStorageConfig={**RUNNING["DataStorageConfig"],  # type: ignore[dict-item]
+                                      "Destination": destination})
+
+
+@pytest.mark.parametrize("destination", ["x", "", "s3:/bucket", "ftp://bucket/p", "s3:///p"])
+def test_a_destination_that_is_not_a_uri_is_malformed(wires: Wires, destination: str) -> None:
+    """The service stores a DataStorageConfig Destination only as an s3:// or https:// URI
+    (the model's pattern); "x" escaped from compare_predictions as a raw ValueError."""
+    wires.sagemaker.answer(_storage(destination))
+    with pytest.raises(MalformedResponseError, match="s3:// or https:// URI") as caught:
+        wires.client().compare_predictions(NAME)
+    assert (caught.value.operation, caught.value.field) == ("DescribeInferenceExperiment",
+                                                           "DataStorageConfig.Destination")
+    assert wires.s3.requests == []
+
+
+def test_an_https_destination_is_named_as_one_compare_predictions_cannot_read(
+        wires: Wires) -> None:
+    """An https:// destination is the service's to store, but the capture reader reads
+    s3:// only: a ConfigValidationError naming the experiment's field, before S3 is asked
+    (it was a raw ValueError)."""
+    from shadowtest import ConfigValidationError
+
+    wires.sagemaker.always(lambda _: _storage("https://captures.s3.amazonaws.com/churn"))
+    for engine in ("local", "athena"):
+        with pytest.raises(ConfigValidationError, match="s3:// destination") as caught:
+            wires.client().compare_predictions(NAME, engine=engine)
+        assert [p.path for p in caught.value.errors] == ["data_storage_config.destination"]
+    assert wires.s3.requests == []
+
+
+def _emptied(*path: object) -> dict[str, Any]:
+    """The Running describe answer with the string at ``path`` made empty."""
+    answer = json.loads(json.dumps(RUNNING, default=lambda v: v.timestamp()))
+    parent = answer
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = ""
+    return answer  # type: ignore[no-any-return]
+
+
+EMPTY_NAMES = {
+    "Name": ("Name",),
+    "EndpointMetadata.EndpointName": ("EndpointMetadata", "EndpointName"),
+    "ModelVariants[0].ModelName": ("ModelVariants", 0, "ModelName"),
+    "ModelVariants[1].VariantName": ("ModelVariants", 1, "VariantName"),
+    "ShadowModeConfig.SourceModelVariantName": ("ShadowModeConfig", "SourceModelVariantName"),
+    "ShadowModeConfig.ShadowModelVariants[0].ShadowModelVariantName": (
+        "ShadowModeConfig", "ShadowModelVariants", 0, "ShadowModelVariantName"),
+}
+
+
+@pytest.mark.parametrize("path", EMPTY_NAMES.values(), ids=EMPTY_NAMES.keys())
+def test_an_empty_name_in_a_describe_is_malformed(wires: Wires, path: tuple[object, ...]
+                                                  ) -> None:
+    """Every name the service stores has a character at least (the model's patterns); an
+    empty one was read, then sent back (a ParamValidationError from botocore) or blamed
+    on the user (a ConfigValidationError from to_config)."""
+    wires.sagemaker.answer(_emptied(*path))
+    with pytest.raises(MalformedResponseError, match="must be a non-empty string") as caught:
+        wires.client().describe(NAME).to_config()
+    assert caught.value.field == ".".join(
+        f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
+
+
+def test_an_empty_endpoint_name_is_not_sent_to_cloudwatch(wires: Wires) -> None:
+    """metrics() put the empty name in its queries' dimensions, which botocore refused as
+    a ParamValidationError."""
+    wires.sagemaker.answer(_emptied("EndpointMetadata", "EndpointName"))
+    with pytest.raises(MalformedResponseError) as caught:
+        wires.client().metrics(NAME)
+    assert caught.value.field == "EndpointMetadata.EndpointName"
+    assert wires.cloudwatch.requests == []

@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import math
+import re
 import sys
 import time
 import types
@@ -45,6 +46,7 @@ from shadowtest._aws import cloudwatch as cloudwatch_shapes
 from shadowtest._aws import s3 as s3_shapes
 from shadowtest._aws import sagemaker as responses
 from shadowtest._aws import sns as sns_shapes
+from shadowtest._aws.shapes import DestinationUri, Name
 from shadowtest.testing import ExperimentStubber, FakeSageMaker, describe_response, sample_config
 from tests.clocks import FakeClock
 
@@ -921,7 +923,18 @@ _PY_TYPES = {"string": str, "integer": int, "timestamp": datetime, "boolean": bo
 
 
 def _compare(shape: Any, model: Any, path: str) -> list[str]:
-    """Differences between one of shadowtest's response shapes and botocore's."""
+    """Differences between one of shadowtest's response shapes and botocore's. A Name is a
+    string whose pattern refuses an empty one; a DestinationUri one with the pattern the
+    shapes apply."""
+    if shape is Name or shape is DestinationUri:
+        pattern = model.metadata.get("pattern")
+        if model.type_name != "string" or pattern is None:
+            return [f"{path}: {model.type_name} without a pattern"]
+        if shape is Name and re.fullmatch(pattern, "") is not None:
+            return [f"{path}: the model's pattern allows an empty name"]
+        if shape is DestinationUri and pattern != r"(https|s3)://([^/])/?(.*)":
+            return [f"{path}: the model's pattern is {pattern}"]
+        return []
     if isinstance(shape, type):
         return [] if _PY_TYPES.get(model.type_name) is shape else [f"{path}: {model.type_name}"]
     if isinstance(shape, list):

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from shadowtest._aws._core import Operation, Service, pages
-from shadowtest._aws.shapes import SENT, Struct, fail, find_problem
+from shadowtest._aws.shapes import SENT, DestinationUri, Name, Struct, fail, find_problem
 from shadowtest.errors import ERROR_CODES
 
 __all__ = [
@@ -54,9 +54,11 @@ _OPTIONAL_TEXT: Final = ("StatusReason", "Description", "RoleArn", "KmsKey")
 _TIMES: Final = ("CreationTime", "CompletionTime", "LastModifiedTime")
 _SCHEDULE: Final[Struct] = (("StartTime", False, datetime), ("EndTime", False, datetime))
 
+# the names a describe gives are sent back (an update's variants, CloudWatch's dimensions,
+# the capture prefix): each has a character at least, as every name the service stores
 VARIANT: Final[Struct] = (
-    ("ModelName", True, str),
-    ("VariantName", True, str),
+    ("ModelName", True, Name),
+    ("VariantName", True, Name),
     ("InfrastructureConfig", True, (
         ("InfrastructureType", True, str),
         ("RealTimeInferenceConfig", True, (
@@ -68,11 +70,11 @@ VARIANT: Final[Struct] = (
 )
 DESCRIBE_RESPONSE: Final[Struct] = (
     ("Arn", True, str),
-    ("Name", True, str),
+    ("Name", True, Name),
     ("Type", True, str),
     ("Status", True, str),
     ("EndpointMetadata", True, (
-        ("EndpointName", True, str),
+        ("EndpointName", True, Name),
         ("EndpointConfigName", False, str),
         ("EndpointStatus", False, str),
         ("FailureReason", False, str),
@@ -82,7 +84,7 @@ DESCRIBE_RESPONSE: Final[Struct] = (
     *((key, False, str) for key in _OPTIONAL_TEXT),
     *((key, False, datetime) for key in _TIMES),
     ("DataStorageConfig", False, (
-        ("Destination", True, str),
+        ("Destination", True, DestinationUri),
         ("KmsKey", False, str),
         ("ContentType", False, (
             ("CsvContentTypes", False, [str]),
@@ -90,10 +92,10 @@ DESCRIBE_RESPONSE: Final[Struct] = (
         )),
     )),
     ("ShadowModeConfig", False, (
-        ("SourceModelVariantName", True, str),
+        ("SourceModelVariantName", True, Name),
         # the model's list has exactly one item (min 1, max 1)
         ("ShadowModelVariants", True, [(
-            ("ShadowModelVariantName", True, str),
+            ("ShadowModelVariantName", True, Name),
             ("SamplingPercentage", True, int),
         )]),
     )),
@@ -132,7 +134,7 @@ def check_describe(data: object) -> None:
     set comparison and a few type checks; nested members are checked when first read
     (see ``InferenceExperiment``), and the full walk runs only to name what is wrong."""
     if (type(data) is dict and data.keys() >= _DESCRIBE_REQUIRED
-            and type(data["Status"]) is str and type(data["Name"]) is str
+            and type(data["Status"]) is str and type(data["Name"]) is str and data["Name"]
             and type(data["Arn"]) is str and type(data["ModelVariants"]) is list
             and type(data["EndpointMetadata"]) is dict):
         shadow = data.get("ShadowModeConfig")

@@ -4,8 +4,11 @@ A response is the service's word, so it is read, not judged (values that break a
 request-side rule are kept); but a response that lacks a member the service model marks
 as required, or has one of the wrong shape (a truncated answer, a proxy's page, a
 service change), becomes one :class:`MalformedResponseError` naming the operation and
-the field, raised where the response is read. Members this version does not know are
-ignored, so a newer service or botocore never breaks parsing.
+the field, raised where the response is read. So does content the service never stores
+and shadowtest cannot use: an empty name (:class:`Name`), which a request it is sent back
+in refuses, or a capture destination that is no URI (:class:`DestinationUri`). Members
+this version does not know are ignored, so a newer service or botocore never breaks
+parsing.
 
 Each service module holds its operations' output shapes, reduced to what is read;
 ``tests/test_faults.py`` compares their required members with botocore's model.
@@ -13,31 +16,69 @@ Each service module holds its operations' output shapes, reduced to what is read
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Final, Literal, NoReturn, TypeAlias
+from typing import Final, Literal, NoReturn, TypeAlias, TypeGuard
 
 from shadowtest._checks import show
 from shadowtest.errors import MalformedResponseError
 
-__all__ = ["SENT", "Shape", "Struct", "fail", "find_problem"]
+__all__ = ["SENT", "DestinationUri", "Name", "Shape", "Struct", "fail", "find_problem",
+           "is_destination", "is_name"]
 
 SENT: Final = "sent"
 """A member's ``required`` for one the service model leaves optional but every answer of
 the service carries (CloudWatch's ``MetricDataResults``): an answer without it is not the
 service's (an HTML page or an error body botocore read as an empty answer)."""
 
-# A shape: a Python type for a scalar (``float``: any number); a tuple of
-# (key, required, shape) members for a structure; a one-item list [shape] for a list (at
-# least one item when required).
+
+
+class Name(str):
+    """A shape (never made): a name the service stores, a string of one character or more.
+    Every name's pattern in the model requires one, and a request an empty name is sent
+    back in (a CloudWatch dimension, an update's variants) is refused."""
+
+    __slots__ = ()
+
+
+class DestinationUri(str):
+    """A shape (never made): a ``DestinationS3Uri``, an s3:// or https:// URI with a
+    bucket, as the model's pattern says."""
+
+    __slots__ = ()
+
+
+# the model's DestinationS3Uri pattern (anchored, as the service applies it)
+_DESTINATION: Final = re.compile(r"(https|s3)://([^/])/?(.*)")
+
+
+def is_name(value: object) -> TypeGuard[str]:
+    """Whether ``value`` fits :class:`Name`."""
+    return type(value) is str and value != ""
+
+
+def is_destination(value: object) -> TypeGuard[str]:
+    """Whether ``value`` fits :class:`DestinationUri`."""
+    return type(value) is str and _DESTINATION.fullmatch(value) is not None
+
+
+# A shape: a Python type for a scalar (``float``: any number; Name and DestinationUri: a
+# string of that content); a tuple of (key, required, shape) members for a structure; a
+# one-item list [shape] for a list (at least one item when required).
 Shape: TypeAlias = "type | tuple[tuple[str, bool | Literal['sent'], Shape], ...] | list[Shape]"
 Struct: TypeAlias = "tuple[tuple[str, bool | Literal['sent'], Shape], ...]"
 
 _TYPE_WORDS: Final = {str: "a string", int: "an integer", datetime: "a timestamp",
-                      bool: "a boolean", float: "a number"}
+                      bool: "a boolean", float: "a number", Name: "a non-empty string",
+                      DestinationUri: "an s3:// or https:// URI with a bucket"}
 
 
 def _fits(value: object, shape: type) -> bool:
+    if shape is Name:
+        return is_name(value)
+    if shape is DestinationUri:
+        return is_destination(value)
     if isinstance(value, bool):
         return shape is bool
     if shape is float:
