@@ -1012,8 +1012,8 @@ class ExperimentClient:
             for option, value in (("labels", labels), ("decoders", decoders),
                                   ("limit", limit)):
                 if value is not None:
-                    c.add(option, "is for engine='local': the Athena query compares outputs "
-                                  "as text and numbers over every record")
+                    c.add(option, "is for engine='local': the Athena query reads JSON and "
+                                  "CSV scalar outputs itself, over every record")
         elif engine != "local":
             c.add("engine", f"got {show(engine)}; must be 'local' or 'athena'")
         c.raise_if_any("compare_predictions arguments")

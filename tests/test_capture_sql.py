@@ -131,6 +131,9 @@ def assert_same_answers(local: PredictionComparison, row: dict[str, object],
     assert (row["paired"], row["unpaired_production"], row["unpaired_shadow"]) == (
         local.paired, local.unpaired_production, local.unpaired_shadow)
     assert (row["duplicates"], row["exact_matches"]) == (local.duplicates, local.exact_matches)
+    assert (row["label_pairs"], row["label_agreements"]) == (
+        local.label_pairs, local.label_agreements)
+    assert (row["text_only_production"], row["text_only_shadow"]) == (0, 0)
     d, r = local.differences, local.relative_differences
     assert d is not None
     assert r is not None
@@ -217,6 +220,90 @@ class TestOnARealEngine:
                 local.paired, local.unpaired_production, local.exact_matches)
         assert answers[1]["paired"] == answers[1]["exact_matches"]
         assert answers[0]["paired"] != answers[1]["paired"]
+
+
+def _whole(x: list[int]) -> object:
+    return x[0] % 4
+
+
+def _whole_float(x: list[int]) -> object:
+    return float(x[0] % 4) + (0.5 if x[0] % 5 == 0 else 0.0)
+
+
+def _animal(x: list[int]) -> object:
+    return ["cat", "dog", "owl"][x[0] % 3]
+
+
+def _animal_shifted(x: list[int]) -> object:
+    return ["cat", "dog", "owl"][(x[0] + (x[0] % 4 == 0)) % 3]
+
+
+def _flag(x: list[int]) -> object:
+    return x[0] % 3 == 0
+
+
+def _flag_as_integer(x: list[int]) -> object:
+    return int(x[0] % 2 == 0)
+
+
+def _vector(x: list[int]) -> object:
+    return [x[0] * 0.1, 1.0]
+
+
+def _vector_shifted(x: list[int]) -> object:
+    return [x[0] * 0.1, 1.0 + (x[0] % 2) * 0.25]
+
+
+CASES = {
+    # JSON 1 and 1.0: equal decoded outputs and a numeric pair, not a text mismatch
+    "formatting": ("application/json", _whole, _whole_float),
+    "string labels": ("application/json", _animal, _animal_shifted),
+    "booleans and integers": ("application/json", _flag, _flag_as_integer),
+    "csv numbers": ("text/csv", _whole, _whole_float),
+    "csv labels": ("text/csv", _animal, _animal_shifted),
+    "base64 json": ("application/x-json-custom", _whole, _whole_float),
+}
+
+
+class TestAsTheLocalComparison:
+    """Outputs beyond plain floats: the query decodes each scalar as compare_captures
+    does, and agrees with it on exact matches, labels and numbers."""
+
+    @pytest.mark.parametrize("case", sorted(CASES))
+    def test_scalars(self, con: object, tmp_path: Path, case: str) -> None:
+        content_type, production, shadow = CASES[case]
+        endpoint = captures(tmp_path, n=40, content_type=content_type, production=production,
+                            shadow=shadow, duplicate=False)
+        local = compare_captures(endpoint / "production", endpoint / "shadow")
+        row = run_on_duckdb(con, endpoint)
+        assert local.paired > 0
+        assert (row["paired"], row["exact_matches"], row["label_pairs"],
+                row["label_agreements"], row["numeric_pairs"]) == (
+            local.paired, local.exact_matches, local.label_pairs, local.label_agreements,
+            local.numeric_pairs)
+        assert 0 < local.exact_matches < local.paired  # both kinds of pair are there
+        assert (row["text_only_production"], row["text_only_shadow"]) == (0, 0)
+        if local.differences is not None:
+            assert row["difference_max"] == local.differences.max
+
+    def test_what_the_query_cannot_read_is_a_problem(self, con: object, tmp_path: Path
+                                                     ) -> None:
+        """Vectors: compare_captures compares them element by element; the query only
+        as text, and the comparison says so, a problem for each side."""
+        from shadowtest.capture.athena import comparison_from_row
+
+        endpoint = captures(tmp_path, n=20, production=_vector, shadow=_vector_shifted,
+                            duplicate=False)
+        local = compare_captures(endpoint / "production", endpoint / "shadow")
+        row = run_on_duckdb(con, endpoint)
+        assert local.numeric_pairs > 0
+        assert (row["numeric_pairs"], row["exact_matches"]) == (0, local.exact_matches)
+        assert row["text_only_production"] == row["text_only_shadow"] == local.paired
+        result = comparison_from_row({k: None if v is None else str(v)
+                                      for k, v in row.items()})
+        assert [p.side for p in result.problems] == ["production", "shadow"]
+        assert all(f"{local.paired:,} paired outputs are not a JSON or CSV scalar" in p.message
+                   and "engine='local'" in p.message for p in result.problems)
 
 
 def _pairs_numbers(endpoint: Path) -> list[tuple[float, float]]:

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Final
 
 from shadowtest._aws import athena as api
 from shadowtest._checks import FrozenMap
-from shadowtest.capture.comparison import DifferenceSummary, PredictionComparison
+from shadowtest.capture.comparison import (
+    SIDES,
+    CaptureProblem,
+    DifferenceSummary,
+    PredictionComparison,
+)
 from shadowtest.capture.sql import QUERY_COLUMNS, query_sql, table_name, table_sql
 from shadowtest.errors import ServiceError, ShadowTestError
 
@@ -157,7 +162,9 @@ def _failed(query_id: str, state: str, status: Mapping[str, object]) -> ServiceE
 def comparison_from_row(row: Mapping[str, str | None], *, bytes_scanned: int | None = None
                         ) -> PredictionComparison:
     """The :class:`PredictionComparison` of the query's one row (Athena answers text):
-    counts and both difference summaries, percentiles marked approximate."""
+    counts, label agreement and both difference summaries, percentiles marked
+    approximate; outputs the query compared as text only are one problem a side. No
+    confusion table, accuracy or prediction periods: the query does not compute them."""
     def count(name: str) -> int:
         value = row.get(name)
         return 0 if value is None or value == "" else int(value)
@@ -174,14 +181,23 @@ def comparison_from_row(row: Mapping[str, str | None], *, bytes_scanned: int | N
                                  p99=number(f"{prefix}_p99"), max=number(f"{prefix}_max"))
 
     numeric = count("numeric_pairs")
+    problems = tuple(
+        CaptureProblem(side=side, source="athena", line=0, message=(
+            f"{n:,} paired outputs are not a JSON or CSV scalar the Athena query reads "
+            "(a vector, batch, object, probability vector, .npy or other content type; "
+            "with JSON outputs, output_json_path= can point at the scalar): they were "
+            "compared as captured text, exact match only, where compare_captures reads "
+            "them; compare them with engine='local'"))
+        for side in SIDES if (n := count(f"text_only_{side}")))
     return PredictionComparison(
         paired=count("paired"), unpaired_production=count("unpaired_production"),
         unpaired_shadow=count("unpaired_shadow"), exact_matches=count("exact_matches"),
-        numeric_pairs=numeric, label_pairs=0, label_agreements=0,
+        numeric_pairs=numeric, label_pairs=count("label_pairs"),
+        label_agreements=count("label_agreements"),
         differences=summary("difference", numeric),
         relative_differences=summary("relative", count("relative_count")),
         confusion=FrozenMap({}), labelled=0, accuracy=None, mae=None, rmse=None,
         malformed=0, duplicates=count("duplicates"), out_of_order=0,
-        undecoded=FrozenMap({}), problems=(), engine="athena", approximate=True,
+        undecoded=FrozenMap({}), problems=problems, engine="athena", approximate=True,
         bytes_scanned=bytes_scanned,
         cost=None if bytes_scanned is None else cost_of(bytes_scanned))

@@ -10,9 +10,12 @@ bytes under the table's location: ``DataScannedInBytes`` grows with each look),
 :func:`shadowtest.capture.sql.table_sql` (the table's location) and computes the query of
 :func:`~shadowtest.capture.sql.query_sql` with :func:`~shadowtest.compare_captures` over
 the files under it (exact percentiles, where Athena's are approximate); any other
-statement fails as Athena fails a query it cannot run. ``fail_next_query(reason)`` makes
-the next query FAILED with that reason. ``FakeSageMaker.athena_fake`` is one over the
-fake's S3, and its experiment client uses it:
+statement fails as Athena fails a query it cannot run. Because it answers with
+compare_captures, it reads every output as the local engine does, where the real query
+reads JSON and CSV scalars only (tests/test_capture_sql.py runs that query on DuckDB).
+``fail_next_query(reason)`` makes the next query FAILED with that reason.
+``FakeSageMaker.athena_fake`` is one over the fake's S3, and its experiment client uses
+it:
 
 >>> from shadowtest.testing import FakeSageMaker  # doctest: +SKIP
 >>> fake = FakeSageMaker(); fake.athena_fake.polls = 2  # doctest: +SKIP
@@ -130,7 +133,10 @@ class FakeAthena(FakeService["object"]):
         values: dict[str, object] = {
             "paired": found.paired, "unpaired_production": found.unpaired_production,
             "unpaired_shadow": found.unpaired_shadow, "duplicates": found.duplicates,
-            "exact_matches": found.exact_matches,
+            "exact_matches": found.exact_matches, "label_pairs": found.label_pairs,
+            "label_agreements": found.label_agreements,
+            # compare_captures reads every output; the query compares some as text only
+            "text_only_production": 0, "text_only_shadow": 0,
             "numeric_pairs": 0 if d is None else d.count,
             "relative_count": 0 if r is None else r.count}
         for name, summary in (("difference", d), ("relative", r)):
