@@ -172,12 +172,14 @@ def test_cost_at_the_public_price(scanned: int, dollars: float) -> None:
 
 
 def _finished_query(fake: FakeSageMaker) -> tuple[object, str]:
-    """The fake's Athena client and the id of a comparison query it has answered."""
-    client = fake.experiment_client()
+    """The fake's Athena client and the id of a finished query with two one-row pages
+    (put in place, not run: the comparison is tested above)."""
     fake.athena_fake.page_size = 1
-    client.compare_predictions("churn-shadow", engine="athena", output_location=RESULTS)
-    *_, query_id = fake.athena_fake.queries
-    return fake.athena, query_id
+    for query_id in ("other-query", "the-query"):
+        fake.athena_fake.queries[query_id] = {
+            "Query": "SELECT 1", "State": "SUCCEEDED", "Looks": 0, "Scanned": 0,
+            "Rows": [["paired"], ["60"]]}
+    return fake.athena, "the-query"
 
 
 @pytest.mark.parametrize("token", ["x", "1", "-1", "eyJ4Ijog"],
@@ -202,11 +204,9 @@ def test_a_results_token_of_another_query_is_refused(fake: FakeSageMaker) -> Non
     athena, query_id = _finished_query(fake)
     token = athena.get_query_results(QueryExecutionId=query_id)[  # type: ignore[attr-defined]
         "NextToken"]
-    other = next(q for q in fake.athena_fake.queries if q != query_id)
-    fake.athena_fake.queries[other]["State"] = "SUCCEEDED"
     with pytest.raises(ClientError) as caught:
         athena.get_query_results(  # type: ignore[attr-defined]
-            QueryExecutionId=other, NextToken=token)
+            QueryExecutionId="other-query", NextToken=token)
     assert caught.value.response["Error"]["Code"] == "InvalidRequestException"
     second = athena.get_query_results(  # type: ignore[attr-defined]
         QueryExecutionId=query_id, NextToken=token)
