@@ -9,6 +9,7 @@ DuckDB stands in for Athena's table with a view of the same columns over the fil
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -306,11 +307,25 @@ class TestAsTheLocalComparison:
                    and "engine='local'" in p.message for p in result.problems)
 
 
+def test_a_bad_base64_output_does_not_fail_the_query(con: object, tmp_path: Path) -> None:
+    """One shadow output that is not base64 (compare_captures skips it as malformed): the
+    query still answers, counting it as an output it could not read."""
+    endpoint = captures(tmp_path, n=10, content_type="text/csv", duplicate=False)
+    (file,) = (endpoint / "shadow").rglob("*.jsonl")
+    lines = file.read_text().splitlines()
+    record = json.loads(lines[0])
+    record["captureData"]["endpointOutput"]["data"] = "%%% not base64"
+    file.write_text("\n".join([json.dumps(record), *lines[1:]]) + "\n")
+    local = compare_captures(endpoint / "production", endpoint / "shadow")
+    row = run_on_duckdb(con, endpoint)
+    assert local.malformed == 1
+    assert (row["paired"], row["text_only_production"], row["text_only_shadow"]) == (
+        local.paired + 1, 0, 1)
+
+
 def _pairs_numbers(endpoint: Path) -> list[tuple[float, float]]:
     """(|shadow - production|, production) of each numeric pair, read independently of
     shadowtest with json.loads."""
-    import json
-
     sides: list[dict[str, object]] = []
     for variant in ("production", "shadow"):
         found: dict[str, object] = {}

@@ -38,7 +38,7 @@ WITH records AS (
 ),
 texts AS (
   SELECT variant, id, data, format,
-         CASE WHEN encoding = 'BASE64' THEN from_utf8(from_base64(data))
+         CASE WHEN encoding = 'BASE64' THEN try(from_utf8(from_base64(data)))
               ELSE data END AS payload
   FROM records
   WHERE format IS NOT NULL
