@@ -618,6 +618,16 @@ def test_an_experiment_client_refuses_another_services_client(module_wires: Wire
         ExperimentClient(module_wires.cloudwatch.client)
 
 
+def test_a_test_double_that_answers_the_calls_is_taken() -> None:
+    """A ``unittest.mock`` double standing in for the SageMaker client (its ``meta`` is a
+    mock too, not botocore's) answers the calls, so it is taken as users' tests make it."""
+    from unittest import mock
+
+    double = mock.MagicMock()
+    double.describe_inference_experiment.return_value = {"Name": "x"}
+    assert ExperimentClient(double).sagemaker is double
+
+
 # -- 7. a garbled listing is never "no experiments" -----------------------------------------
 
 LIST_GARBLED = {
