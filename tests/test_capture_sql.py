@@ -9,6 +9,7 @@ DuckDB stands in for Athena's table with a view of the same columns over the fil
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -97,6 +98,13 @@ def table_of(endpoint: Path) -> str:
                       production_variant="production", shadow_variant="shadow")
 
 
+@functools.cache
+def to_duckdb(sql: str) -> str:
+    """The Athena SQL in DuckDB's dialect (40 ms a translation: most tests ask the same)."""
+    (translated,) = sqlglot.transpile(sql, read="athena", write="duckdb")
+    return str(translated)
+
+
 def run_on_duckdb(con: object, endpoint: Path, **options: object) -> dict[str, object]:
     """The Athena query translated to DuckDB by sqlglot, over a view standing in for the
     endpoint's table: the files' columns, and variant/hour from each key."""
@@ -111,7 +119,7 @@ def run_on_duckdb(con: object, endpoint: Path, **options: object) -> dict[str, o
         f"columns = {COLUMNS!r})")
     sql = query_sql(production_variant="production", shadow_variant="shadow", table=table,
                     **options)  # type: ignore[arg-type]
-    (translated,) = sqlglot.transpile(sql, read="athena", write="duckdb")
+    translated = to_duckdb(sql)
     cursor = con.execute(translated)  # type: ignore[attr-defined]
     names = [d[0] for d in cursor.description]
     (row,) = cursor.fetchall()
