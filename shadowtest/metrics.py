@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import islice, repeat
 from operator import lt
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import attrs
 
@@ -158,14 +159,55 @@ def _values(value: Iterable[float]) -> tuple[float, ...]:
     return _as_tuple(value)  # type: ignore[no-any-return]
 
 
+def _first_bad_value(values: tuple[object, ...]) -> tuple[int, object] | None:
+    """The index and value of the first item of ``values`` that is not a finite real
+    number (bool is not a number here), or ``None``."""
+    if all(map(isinstance, values, repeat(float))) and all(
+            map(math.isfinite, cast("tuple[float, ...]", values))):
+        return None  # the usual case, at C speed: CloudWatch's values are floats
+    for i, value in enumerate(values):
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                or not math.isfinite(value)):
+            return i, value
+    return None
+
+
+def _check_timestamps(c: Checker, timestamps: tuple[object, ...]) -> None:
+    """Every timestamp is an aware datetime, each after the one before (a problem for the
+    first that is not, else none)."""
+    if not all(map(isinstance, timestamps, repeat(datetime))):
+        i, bad = next((i, t) for i, t in enumerate(timestamps) if not isinstance(t, datetime))
+        c.add(f"timestamps[{i}]", f"got {type(bad).__name__} {bad!r}; must be a datetime")
+        return
+    times: tuple[datetime, ...] = timestamps  # type: ignore[assignment]
+    if None in map(datetime.utcoffset, times):
+        i, naive = next((i, t) for i, t in enumerate(times) if t.utcoffset() is None)
+        c.add(f"timestamps[{i}]", f"got naive datetime {naive.isoformat()}; must be "
+                                  "timezone-aware (e.g. datetime(..., tzinfo=timezone.utc)); "
+                                  "shadowtest never guesses a time zone")
+        return
+    if all(map(lt, times, islice(times, 1, None))):
+        return
+    i = next(i for i in range(1, len(times)) if not times[i - 1] < times[i])
+    before, at = times[i - 1], times[i]
+    if at == before:
+        c.add(f"timestamps[{i}]", f"got {at.isoformat()} again (also timestamps[{i - 1}]); a "
+                                  "period has one value, so each timestamp must appear once")
+    else:
+        c.add(f"timestamps[{i}]", f"got {at.isoformat()}, before timestamps[{i - 1}] "
+                                  f"{before.isoformat()}; timestamps must be in ascending "
+                                  "order (CloudWatch answers newest first unless ScanBy is "
+                                  "'TimestampAscending': sort the points by time)")
+
+
 @attrs.frozen(kw_only=True)
 class MetricSeries(Displayed):
     """One statistic of one metric of one variant: ``values[i]`` is the value of the period
-    starting at ``timestamps[i]`` (aware datetimes, ascending). Periods with no data are
-    absent, never zero. ``timestamps`` and ``values`` are any iterables (stored as tuples)
-    of datetimes and of numbers; anything else is a
-    :class:`~shadowtest.ConfigValidationError` naming the field (:func:`shadowtest.judge`
-    checks that the values it reads are finite).
+    starting at ``timestamps[i]``. Periods with no data are absent, never zero (nor NaN).
+    ``timestamps`` (timezone-aware datetimes, strictly ascending: each period once) and
+    ``values`` (finite numbers, one per timestamp) are any iterables, stored as tuples;
+    anything else is a :class:`~shadowtest.ConfigValidationError` naming the first bad item
+    of each. Points are not sorted for you: CloudWatch answers newest first by default.
 
     >>> from datetime import datetime, timezone
     >>> t = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -190,14 +232,18 @@ class MetricSeries(Displayed):
         if not times_ok:
             c.add("timestamps", f"got {type(self.timestamps).__name__} {self.timestamps!r}; "
                                 "must be a list of datetimes")
-        elif not all(map(isinstance, self.timestamps, repeat(datetime))):
-            i, bad = next((i, t) for i, t in enumerate(self.timestamps)
-                          if not isinstance(t, datetime))
-            c.add(f"timestamps[{i}]", f"got {type(bad).__name__} {bad!r}; must be a datetime")
+        else:
+            _check_timestamps(c, self.timestamps)
         values_ok = isinstance(self.values, tuple)
         if not values_ok:
             c.add("values", f"got {type(self.values).__name__} {self.values!r}; must be a "
                             "list of numbers")
+        else:
+            bad = _first_bad_value(self.values)
+            if bad is not None:
+                c.add(f"values[{bad[0]}]", f"got {type(bad[1]).__name__} {bad[1]!r}; must be "
+                                           "a finite number (leave a period with no data "
+                                           "out, never NaN or inf)")
         if times_ok and values_ok and len(self.timestamps) != len(self.values):
             c.add("values", f"got {len(self.values)} values for {len(self.timestamps)} "
                             "timestamps; give one value per timestamp")
@@ -236,18 +282,23 @@ ReadOnlyMap = FrozenMap
 
 
 def _window(value: Iterable[datetime]) -> tuple[datetime, datetime]:
-    start, end = value
-    return start, end
+    """A pair as a tuple; anything else as given, for ExperimentMetrics' checks to report."""
+    return _as_tuple(value)  # type: ignore[no-any-return]
 
 
 def _frozen_series(value: Mapping[str, MetricSeries]) -> Mapping[str, MetricSeries]:
-    return FrozenMap(value)
+    return FrozenMap(value) if isinstance(value, Mapping) else value
 
 
 @attrs.frozen(kw_only=True)
 class ExperimentMetrics(Displayed):
     """What CloudWatch returned for both variants of experiment ``name`` over ``window``
     (``(start, end)``, aware datetimes) at ``period`` seconds.
+
+    Every field is checked on construction (a :class:`~shadowtest.ConfigValidationError`
+    listing every problem): the window's start before its end, both aware; the period a
+    positive multiple of 60 s (what CloudWatch keeps endpoint metrics at); two different
+    variant names; a sampling percentage from 0 to 100 when given.
 
     ``production`` and ``shadow`` map a series key (:func:`series_key`: ``"ModelLatency"``,
     ``"ModelLatency:p99"``, ``"Invocation5XXErrors"``, ...) to its :class:`MetricSeries`;
@@ -266,6 +317,49 @@ class ExperimentMetrics(Displayed):
     sampling_percentage: int | None = None
     production_instance_type: str | None = None
     shadow_instance_type: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        from shadowtest.config import EXPERIMENT_NAME, VARIANT_NAME
+
+        c = Checker()
+        c.check_string("name", self.name, EXPERIMENT_NAME)
+        window = self.window
+        if not (isinstance(window, tuple) and len(window) == 2):
+            c.add("window", f"got {type(window).__name__} {window!r}; must be a (start, end) "
+                            "pair of timezone-aware datetimes")
+        elif (c.check_aware("window[0]", window[0]) & c.check_aware("window[1]", window[1])
+              and not window[0] < window[1]):
+            c.add("window", f"got {window[0].isoformat()} .. {window[1].isoformat()}; the "
+                            "window must end after it starts")
+        if (c.check_int("period", self.period, ge=60, why="seconds, a multiple of 60")
+                and self.period % 60):
+            c.add("period", f"got {self.period}; CloudWatch keeps endpoint metrics at "
+                            "periods that are multiples of 60 seconds")
+        production_ok = c.check_string("production_variant", self.production_variant,
+                                       VARIANT_NAME)
+        shadow_ok = c.check_string("shadow_variant", self.shadow_variant, VARIANT_NAME)
+        if production_ok and shadow_ok and self.production_variant == self.shadow_variant:
+            c.add("shadow_variant", f"got {self.shadow_variant!r}, the same as the production "
+                                    "variant; the shadow must be a different variant")
+        for role in ("production", "shadow"):
+            side = getattr(self, role)
+            if not isinstance(side, Mapping):
+                c.add(role, f"got {type(side).__name__} {side!r}; must be a mapping of series "
+                            "key to MetricSeries")
+                continue
+            for key, series in side.items():
+                if not isinstance(key, str) or not isinstance(series, MetricSeries):
+                    c.add(f"{role}[{key!r}]", f"got {type(series).__name__} for key "
+                                              f"{type(key).__name__} {key!r}; must be a "
+                                              "MetricSeries under a string key")
+        if self.sampling_percentage is not None:
+            c.check_int("sampling_percentage", self.sampling_percentage, ge=0, le=100,
+                        why="a percentage of requests")
+        for name in ("production_instance_type", "shadow_instance_type"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                c.add(name, f"got {type(value).__name__} {value!r}; must be a string or None")
+        c.raise_if_any("ExperimentMetrics")
 
     @property
     def has_data(self) -> bool:

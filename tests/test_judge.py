@@ -19,6 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from shadowtest import ConfigValidationError
+from shadowtest._checks import unchecked
 from shadowtest.judgement import (
     Gate,
     Judgement,
@@ -883,10 +884,13 @@ class TestBadInput:
     def test_non_finite_or_negative_values_name_the_series_and_gates(
             self, key: str, side: str, value: float) -> None:
         """inf Invocations, a NaN latency, a negative count: refused before judging, with
-        the series, the time and the gates that read it."""
+        the series, the time and the gates that read it (MetricSeries refuses NaN and inf
+        itself; judge still checks what reached it unchecked, as the watch's cut series)."""
         data = make_metrics(minutes=30)
         series = getattr(data, side)[key]
-        bad = attrs.evolve(series, values=[*series.values[:5], value, *series.values[6:]])
+        bad = unchecked(MetricSeries, metric=series.metric, statistic=series.statistic,
+                        unit=series.unit, timestamps=series.timestamps,
+                        values=(*series.values[:5], value, *series.values[6:]))
         sides = {"production": data.production, "shadow": data.shadow}
         sides[side] = {**sides[side], key: bad}
         broken = attrs.evolve(data, production=sides["production"], shadow=sides["shadow"])

@@ -3,6 +3,7 @@ against the fake CloudWatch, and the fake's own service rules."""
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import datetime, timedelta, timezone
@@ -23,6 +24,8 @@ from shadowtest import (
 )
 from shadowtest.metrics import (
     DEFAULT_METRICS,
+    ExperimentMetrics,
+    MetricSeries,
     choose_period,
     minimum_requests,
     plan_queries,
@@ -488,3 +491,96 @@ def test_metrics_show_themselves() -> None:
     with pytest.raises(PromotionBlockedError) as caught:
         client.promote(NAME, require="PASS")
     assert "NO_DATA" in caught.value._repr_html_()
+
+
+class TestConstruction:
+    """MetricSeries and ExperimentMetrics, built by hand to judge one's own data, refuse
+    what judge() could only misread; every problem at once, each naming its field."""
+
+    T = (NOW, NOW + timedelta(minutes=1), NOW + timedelta(minutes=2))
+
+    def series(self, timestamps: Any = T, values: Any = (1.0, 2.0, 3.0)) -> MetricSeries:
+        return MetricSeries(metric="ModelLatency", statistic="Average", unit="Milliseconds",
+                            timestamps=timestamps, values=values)
+
+    @pytest.mark.parametrize(("timestamps", "values", "path", "says"), [
+        (T, (1.0, "x", 3.0), "values[1]", "got str 'x'; must be a finite number"),
+        (T, (1.0, math.nan, 3.0), "values[1]", "got float nan"),
+        (T, (1.0, 2.0, -math.inf), "values[2]", "got float -inf"),
+        (T, (True, 2.0, 3.0), "values[0]", "got bool True"),
+        (T, (1.0, 2.0), "values", "got 2 values for 3 timestamps"),
+        ((NOW, NOW.replace(tzinfo=None) + timedelta(minutes=1)), (1.0, 2.0), "timestamps[1]",
+         "naive datetime"),
+        ((T[1], T[0], T[2]), (1.0, 2.0, 3.0), "timestamps[1]", "ascending order"),
+        ((T[0], T[1], T[1]), (1.0, 2.0, 3.0), "timestamps[2]", "again (also timestamps[1])"),
+    ])
+    def test_bad_series_is_refused(self, timestamps: Any, values: Any, path: str,
+                                   says: str) -> None:
+        with pytest.raises(ConfigValidationError) as caught:
+            self.series(list(timestamps), list(values))
+        (problem,) = caught.value.errors
+        assert (problem.path, says in problem.message) == (path, True), problem
+
+    def test_good_series_keeps_its_points(self) -> None:
+        """Aware timestamps in any zone, ints and numpy numbers: kept as given."""
+        import numpy as np
+
+        paris = timezone(timedelta(hours=1))
+        series = self.series([t.astimezone(paris) for t in self.T], np.array([1, 2, 3]))
+        assert series.values == (1, 2, 3)
+        assert series.timestamps == self.T
+
+    def metrics(self, **changes: Any) -> ExperimentMetrics:
+        fields: dict[str, Any] = {
+            "name": NAME, "window": (NOW, NOW + timedelta(hours=1)), "period": 60,
+            "production_variant": "production", "shadow_variant": "shadow",
+            "production": {"ModelLatency": self.series()},
+            "shadow": {"ModelLatency": self.series()}, "sampling_percentage": 50}
+        return ExperimentMetrics(**{**fields, **changes})
+
+    @pytest.mark.parametrize(("changes", "paths"), [
+        ({"window": (NOW, NOW)}, ["window"]),
+        ({"window": (NOW + timedelta(hours=1), NOW)}, ["window"]),
+        ({"window": (NOW.replace(tzinfo=None), NOW + timedelta(hours=1))}, ["window[0]"]),
+        ({"window": (NOW,)}, ["window"]),
+        ({"period": 0}, ["period"]), ({"period": -60}, ["period"]),
+        ({"period": 90}, ["period"]), ({"period": 60.0}, ["period"]),
+        ({"period": True}, ["period"]),
+        ({"production_variant": ""}, ["production_variant"]),
+        ({"shadow_variant": None}, ["shadow_variant"]),
+        ({"shadow_variant": "production"}, ["shadow_variant"]),
+        ({"sampling_percentage": 101}, ["sampling_percentage"]),
+        ({"sampling_percentage": -1}, ["sampling_percentage"]),
+        ({"sampling_percentage": 50.0}, ["sampling_percentage"]),
+        ({"shadow": {"ModelLatency": [1.0]}}, ["shadow['ModelLatency']"]),
+        # every problem at once
+        ({"window": (NOW, NOW), "period": 30, "production_variant": "a b",
+          "sampling_percentage": 150},
+         ["window", "period", "production_variant", "sampling_percentage"]),
+    ])
+    def test_bad_metrics_are_refused(self, changes: dict[str, Any], paths: list[str]) -> None:
+        with pytest.raises(ConfigValidationError) as caught:
+            self.metrics(**changes)
+        assert [p.path for p in caught.value.errors] == paths
+
+    @pytest.mark.parametrize("changes", [
+        {"sampling_percentage": None}, {"sampling_percentage": 0},
+        {"sampling_percentage": 100}, {"period": 300}, {"period": 3600}])
+    def test_good_metrics_are_built(self, changes: dict[str, Any]) -> None:
+        assert self.metrics(**changes).period == changes.get("period", 60)
+
+    def test_the_reader_sorts_a_newest_first_answer(self) -> None:
+        """CloudWatch asked for newest first still gives ascending series (the reader sorts
+        before building them, which refuses any other order)."""
+        fake, client = running(hours=1)
+        fake.record_traffic(NAME, "production", minutes=30)
+        fake.record_traffic(NAME, "shadow", minutes=30)
+        events = fake.cloudwatch.meta.events
+
+        def newest_first(params: dict[str, Any], **_: Any) -> None:
+            params["ScanBy"] = "TimestampDescending"
+
+        events.register("before-parameter-build.cloudwatch.GetMetricData", newest_first)
+        series = client.metrics(NAME, metrics=["ModelLatency"]).shadow["ModelLatency"]
+        assert len(series) == 30
+        assert list(series.timestamps) == sorted(series.timestamps)
