@@ -174,6 +174,29 @@ class TestPairing:
         assert (d.count, d.max) == (3, 2.0)
         assert d.mean == pytest.approx(2.5 / 3)
 
+    def test_nan_outputs_are_problems_and_left_out_of_the_figures(self) -> None:
+        """A model answering NaN (JSON ``NaN``, as Python's json writes it) or an infinity:
+        counted per side and one problem each, while the differences, errors and the
+        disagreement count are over the finite numbers (|0.5-0.75|, |2-2.5|; never NaN)."""
+        prod = [line("a", "0.5"), line("b", "NaN"), line("c", "[1.0, 2.0]"),
+                line("d", "0.25")]
+        shad = [line("a", "0.75"), line("b", "0.5"), line("c", "[Infinity, 2.5]"),
+                line("d", "NaN")]
+        result = compare_captures(prod, shad, labels={"a": 1.0, "b": 1.0, "c": [1.0, 2.0],
+                                                      "d": 0.0})
+        assert dict(result.non_finite) == {"production": 1, "shadow": 2}
+        d = result.differences
+        assert d is not None
+        assert (d.count, d.mean, d.max) == (2, 0.375, 0.5)
+        assert result.mae == {"production": 0.5, "shadow": 0.25}  # pair a only
+        assert result.disagreements_count == 4
+        located = [(p.side, p.line) for p in result.problems if "NaN" in p.message]
+        assert located == [("production", 2), ("shadow", 3)]
+        data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+        assert data["non_finite"] == {"production": 1, "shadow": 2}
+        assert {"figure": "non_finite", "side": "shadow", "production_label": None,
+                "shadow_label": None, "value": 2} in result.to_records()
+
     def test_common_wrappers_are_unwrapped(self) -> None:
         """{"predictions": [x]} and a batch of one compare by what they hold."""
         result = compare_captures([line("a", '{"predictions": [0.5]}')],

@@ -41,20 +41,21 @@ class TestToDict:
             "mae": {"production": 0.0, "shadow": 0.25},
             "rmse": {"production": 0.0, "shadow": 0.25},
             "skipped": {"malformed": 1, "duplicates": 0, "out_of_order": 0},
-            "undecoded": {},
+            "undecoded": {}, "non_finite": {"production": 0, "shadow": 0},
             "problems": [{"side": "production", "source": "<production>", "line": 4,
                           "message": "not valid JSON (Expecting value at line 1 column 1)"}],
             "engine": "local", "approximate": False, "bytes_scanned": None, "cost": None,
         }
 
     def test_non_finite_numbers_become_null(self) -> None:
-        """CSV outputs can say inf and nan; JSON cannot carry them."""
+        """CSV outputs can say inf and nan; JSON cannot carry them: they are counted per
+        side and left out of the differences, which have no finite pair left."""
         result = compare_captures([line("a", csv("inf")), line("b", csv("1.0"))],
                                   [line("a", csv("1.0")), line("b", csv("nan"))])
         data = result.to_dict()
         text = json.dumps(data, allow_nan=False)  # would raise on inf or nan
-        assert data["differences"] == {"count": 2, "mean": None, "p50": None, "p90": None,
-                                       "p99": None, "max": None}
+        assert data["differences"] is None
+        assert data["non_finite"] == {"production": 1, "shadow": 1}
         assert "Infinity" not in text
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
+from shadowtest._checks import FrozenMap
 from shadowtest._displayed import Displayed
 from shadowtest._numbers import quantile
 from shadowtest.capture import sql
@@ -138,9 +139,12 @@ class PredictionComparison(Displayed):
     ``agreement_rate`` and ``confusion`` (``(production label, shadow label) -> count``);
     an output holding several rows (a batch) is compared row by row. ``undecoded``
     counts, by content type, the outputs no decoder read (compared as bytes: exact match
-    only), each content type also one of the ``problems``. ``engine`` says where it was
-    computed (``"athena"``: ``approximate`` percentiles, ``bytes_scanned`` and the
-    ``cost`` in US dollars at Athena's public price per TB scanned).
+    only), each content type also one of the ``problems``; ``non_finite`` counts, by side
+    (``{"production": …, "shadow": …}``), the outputs holding NaN or an infinity (a model
+    answering ``NaN``): their numbers are left out of the differences and scores, which
+    are over the finite ones, and each side with any is one of the ``problems``.
+    ``engine`` says where it was computed (``"athena"``: ``approximate`` percentiles,
+    ``bytes_scanned`` and the ``cost`` in US dollars at Athena's public price per TB scanned).
     With ``labels``: ``accuracy`` for labels, ``mae``/``rmse`` for numbers, each a
     mapping ``{"production": …, "shadow": …}``, over the ``labelled`` pairs.
     """
@@ -164,6 +168,7 @@ class PredictionComparison(Displayed):
     out_of_order: int
     undecoded: Mapping[str, int]
     problems: tuple[CaptureProblem, ...]
+    non_finite: Mapping[str, int] = attrs.field(factory=lambda: FrozenMap({}))
     periods: tuple[PredictionPeriod, ...] = ()
     engine: Literal["local", "athena"] = "local"
     approximate: bool = False
@@ -229,6 +234,7 @@ class PredictionComparison(Displayed):
             "skipped": {"malformed": self.malformed, "duplicates": self.duplicates,
                         "out_of_order": self.out_of_order},
             "undecoded": dict(self.undecoded),
+            "non_finite": dict(self.non_finite),
             "problems": [{"side": p.side, "source": p.source, "line": p.line,
                           "message": p.message} for p in self.problems],
             "engine": self.engine, "approximate": self.approximate,
@@ -270,6 +276,8 @@ class PredictionComparison(Displayed):
             add("confusion", count, cell=cell)
         for media, count in self.undecoded.items():
             add(f"undecoded {media}" if media else "undecoded", count)
+        for role, count in self.non_finite.items():
+            add("non_finite", count, role)
         return records
 
     def disagreements(self, n: int = 10) -> tuple[Disagreement, ...]:

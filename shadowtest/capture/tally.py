@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import math
 from array import array
+from math import isfinite
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from shadowtest._checks import FrozenMap
 from shadowtest.capture.comparison import (
     SIDES,
+    CaptureProblem,
     DifferenceSummary,
     Disagreement,
     PredictionComparison,
@@ -145,6 +147,11 @@ class Tally:
         self.errors: tuple[array[float], array[float]] = (array("d"), array("d"))
         # what a prediction gate needs, by minute of the pair's time: see PredictionPeriod
         self.minutes: dict[int, list[float]] = {}
+        # outputs holding a NaN or an infinity, per side, and where the first was: their
+        # numbers are left out of the differences and scores (which they would make NaN)
+        self.non_finite = [0, 0]
+        self.first_non_finite: list[tuple[str, int] | None] = [None, None]
+        self._bad = [False, False]  # in the pair being read
 
     def _minute(self, t: int) -> list[float]:
         minute = t // 60
@@ -174,7 +181,8 @@ class Tally:
         if minute is None:
             minute = self._minute(production[0])
         minute[0] += 1
-        if type(p) is float and type(s) is float:  # the common case of a score, first
+        if type(p) is float and type(s) is float and (
+                isfinite(p) and isfinite(s)):  # the common case of a score, first
             self.numeric += 1
             gap = abs(s - p)
             self.absolute.append(gap)
@@ -185,6 +193,8 @@ class Tally:
                 self._score(p, s, self.labels[production[1]], minute)
             return
         before = self.agree, self.label_pairs, self.disagreeing
+        bad = self._bad
+        bad[0] = bad[1] = False
         p, s = prediction(p), prediction(s)
         if type(p) is Vector and type(s) is Rows and _numbers(s):
             s = Vector(float(v) for v in s)  # type: ignore[arg-type]  # integers beside floats
@@ -204,6 +214,13 @@ class Tally:
         # are neither, when they are not equal
         differs = (self.label_pairs - before[1] != self.agree - before[0]
                    or self.disagreeing != before[2]) if compared else not same
+        if bad[0] or bad[1]:
+            differs = differs or not same
+            for i, entry in enumerate((production, shadow)):
+                if bad[i]:
+                    self.non_finite[i] += 1
+                    if self.first_non_finite[i] is None:
+                        self.first_non_finite[i] = (entry[4], entry[5])
         minute[1] += differs
         if self.labels is not None and production[1] in self.labels:
             truth = self.labels[production[1]]
@@ -217,6 +234,10 @@ class Tally:
     def _compare(self, p: object, s: object) -> bool:
         """Count one pair of read predictions; whether they were numeric."""
         if _is_number(p) and _is_number(s) and (type(p) is float or type(s) is float):
+            if not (isfinite(p) and isfinite(s)):  # type: ignore[arg-type]
+                self._bad[0] = self._bad[0] or not isfinite(p)  # type: ignore[arg-type]
+                self._bad[1] = self._bad[1] or not isfinite(s)  # type: ignore[arg-type]
+                return False
             gap = abs(s - p)  # type: ignore[operator]
             self.absolute.append(gap)
             if p:
@@ -232,6 +253,11 @@ class Tally:
         if type(p) is Vector and type(s) is Vector and len(p) == len(s):
             differs = False
             for a, b in zip(p, s, strict=True):
+                if not (isfinite(a) and isfinite(b)):
+                    self._bad[0] = self._bad[0] or not isfinite(a)
+                    self._bad[1] = self._bad[1] or not isfinite(b)
+                    differs = differs or a != b
+                    continue
                 gap = abs(b - a)
                 self.absolute.append(gap)
                 if a:
@@ -245,6 +271,8 @@ class Tally:
     def _score(self, p: object, s: object, truth: object, minute: list[float]) -> None:
         if _is_number(truth) and _is_number(p) and _is_number(s) and (
                 type(p) is float or type(s) is float or type(truth) is float):
+            if not (isfinite(p) and isfinite(s) and isfinite(truth)):  # type: ignore[arg-type]
+                return  # no error to measure: counted as non-finite, not scored
             self.labelled += 1
             ep, es = abs(p - truth), abs(s - truth)  # type: ignore[operator]
             self.errors[0].append(ep)
@@ -266,6 +294,18 @@ class Tally:
             minute[3] += cp and cs
             minute[4] += cp and not cs
             minute[5] += cs and not cp
+
+    def _non_finite_problems(self) -> list[CaptureProblem]:
+        problems = []
+        for side, count, first in zip(SIDES, self.non_finite, self.first_non_finite,
+                                      strict=True):
+            if first is not None:
+                problems.append(CaptureProblem(
+                    side=side, source=first[0], line=first[1],
+                    message=(f"{count:,} outputs held NaN or an infinity (the first here); "
+                             "their numbers were left out of the differences and scores, "
+                             "which are over the finite ones")))
+        return problems
 
     def result(self, unpaired: list[int], problems: Problems) -> PredictionComparison:
         accuracy: FrozenMap[str, float] | None = None
@@ -293,7 +333,9 @@ class Tally:
             malformed=problems.malformed, duplicates=problems.duplicates,
             out_of_order=problems.out_of_order,
             undecoded=FrozenMap(problems.undecoded),
-            problems=(*problems.kept, *problems.undecoded_problems()),
+            non_finite=FrozenMap(dict(zip(SIDES, self.non_finite, strict=True))),
+            problems=(*problems.kept, *problems.undecoded_problems(),
+                      *self._non_finite_problems()),
             periods=tuple(PredictionPeriod.of(minute, figures)
                           for minute, figures in sorted(self.minutes.items())),
             kept=tuple(self.kept), absolute=self.absolute)
