@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from shadowtest import ConfigValidationError, InferenceExperimentConfig
 
-from .strategies import configs
+from .strategies import UTF8, configs
 
 if TYPE_CHECKING:
     from botocore.model import Shape
@@ -145,8 +145,8 @@ class TestBrokenInput:
                                             "model_variants", "shadow_mode_config", "schedule",
                                             "description", "data_storage_config", "kms_key",
                                             "tags"]),
-                           st.none() | st.integers() | st.text() | st.lists(st.integers())
-                           | st.dictionaries(st.text(), st.text()) | st.datetimes(),
+                           st.none() | st.integers() | st.text(UTF8) | st.lists(st.integers())
+                           | st.dictionaries(st.text(UTF8), st.text(UTF8)) | st.datetimes(),
                            min_size=5))
     def test_junk_arguments_raise_config_validation_error(self, kwargs: dict[str, Any]) -> None:
         """Junk of any type in any field gives ConfigValidationError, never another error."""
