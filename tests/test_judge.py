@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import attrs
 import numpy as np
 import pytest
-import scipy.stats  # type: ignore[import-untyped]
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +30,10 @@ from shadowtest.judgement import (
     wilcoxon_signed_rank,
 )
 from shadowtest.metrics import ExperimentMetrics, MetricSeries
+
+# scipy is imported by the tests that use it: scipy.stats costs 1 s of CPU to import, paid
+# at collection by every xdist worker (and by tests/test_capture_gates.py, which imports this
+# module's helpers), while these tests run on one of them.
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,6 +62,7 @@ class TestStatistics:
     def test_wilcoxon_matches_scipy(self, seed: int, n: int, zeros: int, decimals: int) -> None:
         """Signed-rank sums, z and two-sided p equal scipy.stats.wilcoxon(method=asymptotic)
         with zeros dropped and tied ranks averaged."""
+        import scipy.stats  # type: ignore[import-untyped]
         x, y = _samples(seed, n, zeros=zeros, decimals=decimals)
         ours = wilcoxon_signed_rank([b - a for a, b in zip(x, y, strict=True)])
         theirs = scipy.stats.wilcoxon(y, x, method="asymptotic")
@@ -71,6 +75,7 @@ class TestStatistics:
     @given(st.lists(st.integers(-6, 6), min_size=10, max_size=80))
     def test_wilcoxon_matches_scipy_on_any_tied_integers(self, d: list[int]) -> None:
         """Any differences drawn from a few integers (zeros and ties everywhere)."""
+        import scipy.stats
         assume(sum(1 for v in d if v) >= 10)
         floats = [float(v) for v in d]
         ours = wilcoxon_signed_rank(floats)
@@ -84,6 +89,7 @@ class TestStatistics:
     def test_mann_whitney_matches_scipy_on_any_tied_integers(self, x: list[int],
                                                              y: list[int]) -> None:
         """Any two samples of a few integers."""
+        import scipy.stats
         assume(len(set(x + y)) > 1)
         ours = mann_whitney_u([float(v) for v in x], [float(v) for v in y])
         theirs = scipy.stats.mannwhitneyu(x, y, method="asymptotic")
@@ -92,6 +98,7 @@ class TestStatistics:
 
     def test_wilcoxon_with_heavy_ties_matches_scipy(self) -> None:
         """Differences taking only a few values (rounded utilisation) still match."""
+        import scipy.stats
         rng = random.Random(9)
         d = [rng.choice([-0.2, -0.1, 0.0, 0.1, 0.1, 0.2, 0.3]) for _ in range(500)]
         ours = wilcoxon_signed_rank(d)
@@ -110,6 +117,7 @@ class TestStatistics:
                                         decimals: int) -> None:
         """U of x and the two-sided p equal scipy.stats.mannwhitneyu(method=asymptotic),
         ties and continuity correction included."""
+        import scipy.stats
         rng = random.Random(seed)
         x = [round(rng.gauss(40, 6), decimals) for _ in range(n1)]
         y = [round(rng.gauss(41, 6), decimals) for _ in range(n2)]
@@ -127,6 +135,7 @@ class TestStatistics:
         """The pooled z-test's p equals scipy's chi-square test of the 2x2 table without
         continuity correction (z squared is that chi-square), and z's sign says which rate
         is higher."""
+        import scipy.stats
         ours = two_proportion_z(errors_a, n_a, errors_b, n_b)
         table = [[errors_a, n_a - errors_a], [errors_b, n_b - errors_b]]
         chi2, p, _, _ = scipy.stats.chi2_contingency(table, correction=False)
@@ -271,6 +280,7 @@ class TestKnownAnswers:
         """Both variants follow one strong time-of-day curve: the paired, request-weighted
         contrast shows a +5 % latency shift past a 2 % tolerance that the Mann-Whitney
         test (Kayenta's) cannot see at all."""
+        import scipy.stats
         data = make_metrics(minutes=300, day=300, latency_factor=1.05, diurnal_latency=True)
         policy = Policy(gates=[Gate(metric="ModelLatency", tolerance=2, critical=True)])
         latency = judge(data, policy).metrics["ModelLatency"]

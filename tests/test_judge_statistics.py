@@ -9,10 +9,6 @@ import math
 
 import numpy as np
 import pytest
-import scipy.integrate  # type: ignore[import-untyped]
-import scipy.optimize  # type: ignore[import-untyped]
-import scipy.special  # type: ignore[import-untyped]
-import scipy.stats  # type: ignore[import-untyped]
 
 from shadowtest.judgement.rule import holm
 from shadowtest.judgement.sequences import (
@@ -28,9 +24,13 @@ from shadowtest.judgement.sequences import (
     rate_p_value,
 )
 
+# scipy is imported by the tests that use it: 1 s of CPU to import, paid at collection by
+# every xdist worker, while these tests run on one of them.
+
 
 def _mixture_by_integration(s: float, v: float, rho: float) -> float:
     """log of the average of exp(l s - l**2 v / 2) over l ~ Normal(0, 1 / rho)."""
+    import scipy.integrate  # type: ignore[import-untyped]
     sd = 1 / math.sqrt(rho)
     # the integrand's exponent, less its largest value (so nothing overflows)
     top = max(lam * s - lam * lam * (v + rho) / 2 for lam in (0.0, s / (v + rho)))
@@ -66,6 +66,7 @@ class TestNormalMixture:
             self, v: float, rho: float, alpha: float) -> None:
         """The boundary is the s at which the mixture integral reaches 1/alpha (scipy's
         brentq on the integral)."""
+        import scipy.optimize  # type: ignore[import-untyped]
         root = scipy.optimize.brentq(
             lambda s: _mixture_by_integration(s, v, rho) - math.log(1 / alpha), 0,
             10 * math.sqrt((v + rho) * math.log(1 / alpha)))
@@ -100,6 +101,7 @@ class TestContrast:
             self, pairs: tuple[np.ndarray, np.ndarray]) -> None:
         """Each end of the closed-form interval is a root, found by scipy, of the mixture
         integral minus log(1/alpha)."""
+        import scipy.optimize
         a, b = pairs
         n, n_opt, alpha = 400.0, 300.0, 0.05
         low, high = contrast_interval(float(a.sum()), float(b.sum()), float((a * a).sum()),
@@ -190,6 +192,8 @@ def _rate_log_evidence_scipy(x: int, n: int, p: float, resolution: float) -> flo
     """The beta-binomial mixture from scipy's distributions: the mixture's marginal
     likelihood over the binomial's at p (the binomial coefficient cancels), averaged over
     the three priors Beta(pK, (1-p)K), K = 4/resolution, 10x and 100x lighter."""
+    import scipy.special  # type: ignore[import-untyped]
+    import scipy.stats  # type: ignore[import-untyped]
     ks = [max(4 / resolution / 10 ** j, 1.0) for j in range(3)]
     logs = [scipy.stats.betabinom.logpmf(x, n, p * k, (1 - p) * k)
             - scipy.stats.binom.logpmf(x, n, p) for k in ks]
@@ -210,6 +214,7 @@ class TestRates:
     @pytest.mark.parametrize(("x", "n"), [(6, 600), (1, 20_000), (40, 20_000), (300, 1000)])
     def test_interval_ends_are_roots_of_the_scipy_martingale(self, x: int, n: int) -> None:
         """Each end is where scipy's beta-binomial martingale reaches 1/alpha."""
+        import scipy.optimize
         alpha = 0.01
         low, high = rate_interval(x, n, alpha=alpha, resolution=0.001)
         share = x / n
@@ -243,6 +248,7 @@ class TestRates:
         """2 / max over q of min(M_s(q + delta), M_p(q)): the shadow's evidence falls and
         production's grows along q, so the maximum is where they cross (scipy's brentq on
         scipy's martingales)."""
+        import scipy.optimize
         x_s, n_s, x_p, n_p, delta = 60, 3000, 4, 3000, 0.001
 
         def gap(q: float) -> float:
@@ -287,6 +293,7 @@ class TestKnownCounts:
     def test_exact_p_value_is_above_the_fail_level(self) -> None:
         """Fisher's exact test (scipy) gives 0.031 for no change; the anytime p-value of no
         change is no smaller, so at confidence 0.98 nothing is shown even against zero."""
+        import scipy.stats
         fisher = scipy.stats.fisher_exact([[6, 594], [0, 600]]).pvalue
         assert fisher == pytest.approx(0.031, abs=0.001)
         assert rate_difference_p_value(6, 600, 0, 600, 0.0, resolution=0.001) >= fisher
