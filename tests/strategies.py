@@ -7,7 +7,6 @@ import string
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-import botocore.session
 from hypothesis import strategies as st
 
 from shadowtest import (
@@ -18,11 +17,12 @@ from shadowtest import (
     ShadowModeConfig,
 )
 from shadowtest import config as rules
+from shadowtest.testing._clients import shared_session
 
 if TYPE_CHECKING:
     from shadowtest._checks import StringRule
 
-_MODEL = botocore.session.get_session().get_service_model("sagemaker")
+_MODEL = shared_session()._session.get_service_model("sagemaker")
 INSTANCE_TYPES = sorted(t for t in _MODEL.shape_for("ProductionVariantInstanceType").enum  # type: ignore[attr-defined]
                         if not t.startswith("ml.inf1."))
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import botocore.session
 import pytest
 
 from shadowtest import config
 from shadowtest.status import EndpointStatus, ExperimentStatus, ModelVariantStatus, VariantAction
+from shadowtest.testing._clients import shared_session
 
 if TYPE_CHECKING:
     from botocore.model import ServiceModel, Shape
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="module")
 def model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("sagemaker")
+    return shared_session()._session.get_service_model("sagemaker")
 
 
 def member(model: ServiceModel, path: str) -> Shape:

@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import botocore.session
 import pytest
 import regex
 from botocore.validate import ParamValidator
@@ -14,13 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shadowtest import ConfigValidationError, InferenceExperimentConfig
+from shadowtest.testing._clients import shared_session
 
 from .strategies import UTF8, configs
 
 if TYPE_CHECKING:
     from botocore.model import Shape
 
-_OPERATION = botocore.session.get_session().get_service_model("sagemaker").operation_model(
+_OPERATION = shared_session()._session.get_service_model("sagemaker").operation_model(
     "CreateInferenceExperiment")
 
 
