@@ -29,6 +29,7 @@ from shadowtest import (
     WaitTimeoutError,
 )
 from shadowtest.testing import FakeSageMaker, sample_config
+from shadowtest.testing._clients import offline_sagemaker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -64,8 +65,8 @@ def session() -> Iterator[boto3.session.Session]:
 
 
 @pytest.fixture
-def fake(session: boto3.session.Session) -> FakeSageMaker:
-    return FakeSageMaker(session.client("sagemaker"), now=T0)
+def fake() -> FakeSageMaker:
+    return FakeSageMaker(offline_sagemaker(), now=T0)
 
 
 @pytest.fixture

@@ -196,6 +196,16 @@ class TestOfflineClients:
             b.list_inference_experiments()
         assert seen == []
 
+    def test_clients_made_from_the_shared_session_share_the_class_too(self) -> None:
+        """``shared_session().client(...)`` (how a test makes one with its own config) is
+        an offline client as well: one class with offline_client's, its own hooks."""
+        from shadowtest.testing._clients import offline_client, shared_session
+
+        made = shared_session().client("sagemaker", region_name="us-east-1",
+                                       aws_access_key_id="t", aws_secret_access_key="t")
+        assert type(made) is type(offline_client("sagemaker"))
+        assert made.meta.events is not offline_client("sagemaker").meta.events
+
     def test_other_clients_are_built_as_botocore_builds_them(self) -> None:
         """A client made outside the offline helpers gets a class of its own."""
         import botocore.session

@@ -29,6 +29,7 @@ _lock = threading.Lock()
 _session: boto3.session.Session | None = None
 _classes: dict[tuple[str, str], type] = {}
 _making = threading.local()  # set while offline_client makes a client in this thread
+_emitter: object = None  # the shared session's event emitter: its clients' classes are cached
 
 
 def _cache_client_classes() -> None:
@@ -39,9 +40,10 @@ def _cache_client_classes() -> None:
     collector to free each class (a test suite makes a thousand clients; the cache made
     shadowtest's own suite 13 % faster). The class depends only on the service model and
     the session's ``creating-client-class`` handlers, which are the same for every client
-    of :func:`shared_session`. The cache answers only while :func:`offline_client` is
-    making a client in the same thread, so every other client a process makes is built
-    as botocore builds it; if botocore stops having this (private) method, nothing is
+    of :func:`shared_session`. The cache answers only for clients of that session (made by
+    :func:`offline_client`, or by ``shared_session().client(...)``, whose creator holds the
+    session's own event emitter), so every other client a process makes is built as
+    botocore builds it; if botocore stops having this (private) method, nothing is
     cached and everything still works.
     """
     from botocore.client import ClientCreator
@@ -51,7 +53,8 @@ def _cache_client_classes() -> None:
         return
 
     def create_client_class(self: Any, service_name: str, service_model: Any) -> Any:
-        if not getattr(_making, "active", False):
+        if not (getattr(_making, "active", False) or (
+                _emitter is not None and getattr(self, "_event_emitter", None) is _emitter)):
             return original(self, service_name, service_model)
         key = (service_name, str(service_model.api_version))
         cls = _classes.get(key)
@@ -66,14 +69,16 @@ def _cache_client_classes() -> None:
 def shared_session() -> boto3.session.Session:
     """The boto3 session (over one botocore session and its loader) that every offline
     client is made from; made on first use."""
-    global _session
+    global _session, _emitter
     with _lock:
         if _session is None:
             import boto3
             import botocore.session
 
             _cache_client_classes()
-            _session = boto3.session.Session(botocore_session=botocore.session.Session())
+            core = botocore.session.Session()
+            _emitter = core.get_component("event_emitter")
+            _session = boto3.session.Session(botocore_session=core)
         return _session
 
 
