@@ -56,6 +56,23 @@ def test_version() -> None:
     assert shadowtest.__version__ == __version__
 
 
+def test_the_changelog_has_a_dated_section_for_this_version() -> None:
+    """A release's notes are in CHANGELOG.md under ``## [VERSION] - YYYY-MM-DD`` (Keep a
+    Changelog), below an ``## [Unreleased]`` section for what comes next, with both link
+    references at the end."""
+    from datetime import date
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", text, re.M)
+    assert headings[0] == ("Unreleased", "")
+    version, day = headings[1]
+    assert version == shadowtest.__version__
+    date.fromisoformat(day)
+    assert f"\n[{version}]: " in text
+    assert "\n[Unreleased]: " in text
+
+
 def _modules_after(statement: str) -> list[str]:
     code = (f"import sys; {statement}; print(' '.join(sorted(m for m in sys.modules "
             "if m.split('.')[0] in ('boto3', 'botocore', 'importlib_metadata'))))")
