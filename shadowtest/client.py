@@ -16,7 +16,6 @@ from __future__ import annotations
 import builtins
 import logging
 import random as _random
-import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -117,9 +116,9 @@ class ExperimentClient:
     """Create, watch, update, start, stop and delete SageMaker shadow tests.
 
     ``client`` is a boto3 SageMaker client (inject a stubbed or faked one in
-    tests). Without one, a client is made on
-    first use from ``session`` (a ``boto3.Session``) or the default session, with
-    ``config`` (a ``botocore.config.Config``) and ``region_name`` if given.
+    tests). Without one, a client is made on first use from ``session`` (a
+    ``boto3.Session``) or the default session, with ``config`` (a
+    ``botocore.config.Config``) and ``region_name`` if given.
 
     ``endpoint_url`` sends every service's requests there instead of to AWS (a local
     AWS-compatible server, such as ``python -m shadowtest.testing.server``); without
@@ -1161,10 +1160,6 @@ def _planner() -> ModuleType:
     return planner
 
 
-# EXPERIMENT_NAME's own test, without the rule's attribute lookups and lambda
-_NAME_MATCH: Final = re.compile(EXPERIMENT_NAME.pattern, re.ASCII).fullmatch
-_NAME_MIN: Final = EXPERIMENT_NAME.min_len
-_NAME_MAX: Final = EXPERIMENT_NAME.max_len
 # names that passed: a program asks about the same few experiments again and again, and a
 # set lookup costs 0.05 us against the pattern's 0.4 us (bounded: cleared when full)
 _GOOD_NAMES: Final[set[str]] = set()
@@ -1174,8 +1169,9 @@ _GOOD_NAMES_MAX: Final = 1024
 def _good_name(name: object) -> bool:
     if type(name) is str and name in _GOOD_NAMES:
         return True
-    good = (isinstance(name, str) and _NAME_MIN <= len(name) <= _NAME_MAX
-            and _NAME_MATCH(name) is not None)
+    rule = EXPERIMENT_NAME
+    good = (isinstance(name, str) and rule.min_len <= len(name) <= rule.max_len
+            and rule.matches(name))
     if good and type(name) is str:
         if len(_GOOD_NAMES) >= _GOOD_NAMES_MAX:
             _GOOD_NAMES.clear()

@@ -141,21 +141,27 @@ def test_a_repeated_or_cycling_token_ends_in_an_error_naming_the_operation(
     assert (caught.value.operation, caught.value.field) == (operation, field)
 
 
-def test_preflights_listing_ends_on_a_cycling_token(wires: Wires) -> None:
-    """preflight's read of the other experiments went through botocore's paginator, which
-    pages for ever on a cycling token; it reads through the layer, so that read is one it
-    could not make (a warning naming it), and the other reads still run."""
+def _other_experiment_findings(wires: Wires, listing: Callable[[], object]) -> list[Any]:
+    """preflight's other-experiment findings, SageMaker answering ListInferenceExperiments
+    with ``listing()`` and AccessDenied to every other read, S3 with an empty body."""
     def answer(request: Any) -> object:
         target = request.headers["X-Amz-Target"].decode().split(".")[-1]
         if target == "ListInferenceExperiments":
-            return {"InferenceExperiments": [], "NextToken": "ab"[len(wires.sagemaker.requests)
-                                                                   % 2]}
+            return listing()
         return {"__type": "AccessDeniedException", "message": "no"}
 
     wires.sagemaker.always(answer)
     wires.s3.always(lambda _: b"")
     result = wires.client().preflight(CONFIG)
-    other = [f for f in result.findings if f.check == "other-experiment"]
+    return [f for f in result.findings if f.check == "other-experiment"]
+
+
+def test_preflights_listing_ends_on_a_cycling_token(wires: Wires) -> None:
+    """preflight's read of the other experiments went through botocore's paginator, which
+    pages for ever on a cycling token; it reads through the layer, so that read is one it
+    could not make (a warning naming it), and the other reads still run."""
+    other = _other_experiment_findings(wires, lambda: {
+        "InferenceExperiments": [], "NextToken": "ab"[len(wires.sagemaker.requests) % 2]})
     assert len(other) == 1
     assert "MalformedResponseError" in other[0].message
     assert len(wires.sagemaker.requests) < 20
@@ -663,16 +669,8 @@ def test_preflight_does_not_read_a_garbled_listing_as_no_other_experiment(
     """preflight's check for another live experiment on the endpoint read a garbled
     listing as none there, and passed; it is a read it could not make (a warning naming
     the malformed answer)."""
-    def answer(request: Any) -> object:
-        target = request.headers["X-Amz-Target"].decode().split(".")[-1]
-        if target == "ListInferenceExperiments":
-            return "<html><body>502 Bad Gateway</body></html>"
-        return {"__type": "AccessDeniedException", "message": "no"}
-
-    wires.sagemaker.always(answer)
-    wires.s3.always(lambda _: b"")
-    result = wires.client().preflight(CONFIG)
-    other = [f for f in result.findings if f.check == "other-experiment"]
+    other = _other_experiment_findings(
+        wires, lambda: "<html><body>502 Bad Gateway</body></html>")
     assert len(other) == 1
     assert "MalformedResponseError" in other[0].message
 

@@ -593,18 +593,22 @@ def test_an_inconclusive_message_names_the_undecided_gates_and_the_time_left() -
     ]
 
 
+class Refusing(Script):
+    """A script whose every sampling update is refused, as when someone else is updating
+    the experiment."""
+
+    def set_sampling(self, current: InferenceExperiment, percentage: int) -> None:
+        from shadowtest import ExperimentConflictError
+
+        self.calls.append(f"sampling {percentage}")
+        raise ExperimentConflictError("someone else is updating it", name="churn-shadow",
+                                      operation="UpdateInferenceExperiment",
+                                      code="ConflictException")
+
+
 def test_a_refused_raise_is_reported_once_and_not_retried() -> None:
     """The update raising the sampling is refused: one message says so, the watch holds at
     that step (no second update), and goes on looking."""
-    from shadowtest import ExperimentConflictError
-
-    class Refusing(Script):
-        def set_sampling(self, current: InferenceExperiment, percentage: int) -> None:
-            self.calls.append(f"sampling {percentage}")
-            raise ExperimentConflictError("someone else is updating it", name="churn-shadow",
-                                          operation="UpdateInferenceExperiment",
-                                          code="ConflictException")
-
     script = Refusing([PASS] * 20, sampling=10)  # a ramp judges twice a look
     result = run_watch(options(ramp=(10, 50, 100), every=timedelta(minutes=15),
                                timeout=timedelta(hours=1)), script.io())
@@ -619,15 +623,6 @@ def test_a_refused_raise_is_reported_once_and_not_retried() -> None:
 def test_a_refused_first_ramp_step_is_reported_once_and_not_retried() -> None:
     """The update setting the ramp's first step (the sampling was off the ramp) is refused:
     one message, no second update at the next looks."""
-    from shadowtest import ExperimentConflictError
-
-    class Refusing(Script):
-        def set_sampling(self, current: InferenceExperiment, percentage: int) -> None:
-            self.calls.append(f"sampling {percentage}")
-            raise ExperimentConflictError("someone else is updating it", name="churn-shadow",
-                                          operation="UpdateInferenceExperiment",
-                                          code="ConflictException")
-
     script = Refusing([NO_DATA] * 20, sampling=5)
     result = run_watch(options(ramp=(10, 50, 100), every=timedelta(minutes=15),
                                timeout=timedelta(hours=1)), script.io())

@@ -33,7 +33,6 @@ the service carries (CloudWatch's ``MetricDataResults``): an answer without it i
 service's (an HTML page or an error body botocore read as an empty answer)."""
 
 
-
 class Name(str):
     """A shape (never made): a name the service stores, a string of one character or more.
     Every name's pattern in the model requires one, and a request an empty name is sent
